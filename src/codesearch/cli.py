@@ -1,0 +1,260 @@
+"""The `codesearch` command: a thin click shell over the library."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+
+import click
+
+from codesearch import __version__
+from codesearch.config import MAX_LIMIT, Settings
+from codesearch.errors import CodeSearchError, IndexMissingError
+
+MARK_RE = re.compile(r"<mark>(.*?)</mark>")
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _fail(exc: CodeSearchError) -> click.ClickException:
+    return click.ClickException(str(exc))
+
+
+def _terminal(snippet: str) -> str:
+    import html
+
+    parts, pos = [], 0
+    for m in MARK_RE.finditer(snippet):
+        parts.append(html.unescape(snippet[pos : m.start()]))
+        parts.append(click.style(html.unescape(m.group(1)), bold=True, fg="yellow"))
+        pos = m.end()
+    parts.append(html.unescape(snippet[pos:]))
+    return "".join(parts)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="codesearch")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Folder of CMS source files [env CODESEARCH_DATA_DIR; default ../shared/corpus].")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Index folder [env CODESEARCH_INDEX_DIR; default ./index].")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: str | None, index_dir: str | None) -> None:
+    """Search HCPCS billing codes by code, brand, abbreviation, plain words or NDC.
+
+    \b
+    Example:
+        codesearch build
+        codesearch query octagam
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env(data_dir=data_dir, index_dir=index_dir)
+
+
+def _do_build(settings: Settings) -> dict:
+    from codesearch.build import build_index
+
+    bars: dict[str, object] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = click.progressbar(length=total, label=f"{stage:<18}", file=sys.stderr,
+                                    show_eta=False, width=30)
+            bar.__enter__()
+            bars[stage] = bar
+            bar.done = 0
+        bar.update(done - bar.done)
+        bar.done = done
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    try:
+        return build_index(settings, progress=progress)
+    finally:
+        for bar in bars.values():
+            if not bar.finished:
+                bar.__exit__(None, None, None)
+
+
+@cli.command()
+@click.option("--hcpcs", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="HCPCS release (.xlsx or CMS .zip) instead of the newest in DATA_DIR/hcpcs.")
+@click.option("--crosswalk", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="ASP NDC-HCPCS crosswalk CSV instead of the newest in DATA_DIR/asp_crosswalk.")
+@click.pass_context
+def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None) -> None:
+    """Build the search index from the CMS files, replacing the old one only when complete.
+
+    \b
+    Example:
+        codesearch --data-dir ../shared/corpus build
+        codesearch build --hcpcs HCPC2026_JAN_ANWEB.xlsx
+    """
+    from dataclasses import replace
+    from pathlib import Path
+
+    settings = _settings(ctx)
+    if hcpcs:
+        settings = replace(settings, hcpcs_file=Path(hcpcs))
+    if crosswalk:
+        settings = replace(settings, crosswalk_file=Path(crosswalk))
+    try:
+        manifest = _do_build(settings)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    counts = manifest["counts"]
+    click.echo(
+        f"Built index {manifest['build_id']} in {manifest['build_seconds']} s: "
+        f"{counts.get('codes', 0)} codes ({counts.get('codes_active', 0)} active), "
+        f"{counts.get('modifiers', 0)} modifiers, {manifest['ndcs']} NDCs -> {settings.index_dir}"
+    )
+
+
+def open_or_build(settings: Settings, quiet: bool = False):
+    """Open the index, building it first when there is none yet."""
+    from codesearch.index import open_index
+
+    try:
+        return open_index(settings.index_dir)
+    except IndexMissingError:
+        if not quiet:
+            click.echo(f"No index in {settings.index_dir} yet; building it from {settings.data_dir}", err=True)
+        _do_build(settings)
+        return open_index(settings.index_dir)
+
+
+@cli.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("-n", "--limit", type=click.IntRange(1, MAX_LIMIT), default=10, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON object the web API returns.")
+@click.option("--include-terminated", is_flag=True, help="Include codes with a termination date.")
+@click.option("--section", default=None, help="Only codes of one section letter (A, E, J, …) or MOD.")
+@click.option("--no-prefix", is_flag=True, help="Treat the last word as complete, not as a prefix.")
+@click.pass_context
+def query(ctx, text, limit, offset, as_json, include_terminated, section, no_prefix):
+    """Search for TEXT: a code, code prefix, NDC, brand, abbreviation or words.
+
+    \b
+    Example:
+        codesearch query octagam
+        codesearch query "immune globulin" --limit 20 --json
+    """
+    from codesearch.search import search
+
+    settings = _settings(ctx)
+    try:
+        index = open_or_build(settings, quiet=as_json)
+        res = search(index, " ".join(text), limit=limit, offset=offset,
+                     include_terminated=include_terminated, section=section, prefix=not no_prefix)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(res.to_dict(), indent=2))
+        return
+    if not res.results:
+        hint = f' Did you mean "{res.suggestion}"?' if res.suggestion else ""
+        click.echo(f"No codes match {res.query!r}.{hint}")
+        ctx.exit(1)
+    for fixed_from, fixed_to in res.corrections.items():
+        click.echo(click.style(f'(did you mean "{fixed_to}" for "{fixed_from}")', dim=True))
+    shown_to = offset + len(res.results)
+    click.echo(f"{res.total} codes match {res.query!r}; showing {offset + 1}-{shown_to}")
+    for r in res.results:
+        status = "" if r.status == "active" else click.style(f" [{r.status}]", fg="red")
+        click.echo(f"{click.style(r.code, bold=True):<6}  {r.title}{status}")
+        click.echo(f"        {_terminal(r.snippet)}")
+        if r.matched:
+            click.echo(click.style(f"        matched: {'; '.join(r.matched[:3])}", dim=True))
+        for p in r.products:
+            click.echo(f"        NDC {p['ndc']}: {p['drug_name']} ({p['labeler']}), {p['dosage']}")
+
+
+@cli.command()
+@click.argument("code")
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@click.pass_context
+def show(ctx, code, as_json):
+    """Show everything the index holds about CODE.
+
+    \b
+    Example:
+        codesearch show J1568
+    """
+    settings = _settings(ctx)
+    try:
+        index = open_or_build(settings, quiet=as_json)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    record = index.get(code)
+    if record is None:
+        raise click.ClickException(f"unknown code {code!r}")
+    data = record.describe()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(click.style(f"{record.code} — {record.short}", bold=True))
+    click.echo(record.long)
+    rows = [
+        ("System", record.system),
+        ("Status", record.status + (f" (terminated {record.termination_date})" if record.termination_date else "")),
+        ("Section", record.section),
+        ("BETOS", f"{record.betos} {record.betos_description}".strip()),
+        ("Coverage", f"{record.coverage_code} {record.coverage}".strip()),
+        ("Pricing", "; ".join(f"{c} {m}" for c, m in zip(record.pricing_codes, record.pricing))),
+        ("Added", record.add_date or ""),
+        ("Action", f"{record.action_code} {record.action} (effective {record.action_effective_date})"),
+        ("Also known as", ", ".join(record.brands)),
+        ("Abbreviations", ", ".join(record.abbreviations)),
+        ("Plain language", record.plain),
+        ("Cross-reference", ", ".join(record.xrefs)),
+    ]
+    for label, value in rows:
+        if value:
+            click.echo(f"{label + ':':<16} {value}")
+    if record.products:
+        click.echo(f"NDCs ({len(record.products)}):")
+        for p in record.products:
+            click.echo(f"  {p.ndc}  {p.drug_name:<24} {p.labeler:<36} {p.dosage}, {p.billing_units} units/NDC unit")
+
+
+@cli.command("eval")
+@click.option("--suite", "suites", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Judged query TSV files [default: tests/relevance/*.tsv].")
+@click.option("--failures", "show_failures", is_flag=True, help="List queries that miss the top 5.")
+@click.pass_context
+def eval_command(ctx, suites, show_failures):
+    """Measure relevance on the judged queries: hit@1, hit@5, MRR@10, beside plain BM25.
+
+    \b
+    Example:
+        codesearch eval --failures
+    """
+    from codesearch.evaluate import (bm25_ranker, codesearch_ranker, evaluate, failures,
+                                     load_judgements, table)
+
+    try:
+        index = open_or_build(_settings(ctx))
+        judgements = load_judgements(suites or None)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    ours = evaluate(judgements, codesearch_ranker(index))
+    base = evaluate(judgements, bm25_ranker(index))
+    click.echo(table(ours, base))
+    if show_failures:
+        for j, rank, got in failures(judgements, codesearch_ranker(index)):
+            click.echo(f"{j.category:<13} {j.query!r:<32} rank={rank} got={' '.join(got)} "
+                       f"want={' '.join(sorted(j.relevant)[:6])}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(obj={})
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

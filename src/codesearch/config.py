@@ -1,0 +1,81 @@
+"""Settings: defaults, then ``CODESEARCH_*`` environment variables, then explicit options."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from codesearch.errors import CorpusFileError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+#: Longest query accepted, in characters; longer ones are refused with a clear error.
+MAX_QUERY_LENGTH = 200
+#: Largest page of results the library returns at once.
+MAX_LIMIT = 50
+
+
+def _default_data_dir() -> Path:
+    # The corpus lives beside the project: ../shared/corpus from the repository root.
+    here = Path("../shared/corpus")
+    if here.is_dir():
+        return here.resolve()
+    return (PROJECT_ROOT.parent / "shared" / "corpus").resolve()
+
+
+def _default_index_dir() -> Path:
+    return (Path.cwd() / "index") if (Path.cwd() / "pyproject.toml").exists() else PROJECT_ROOT / "index"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where codesearch reads sources and lexicons and writes its index."""
+
+    data_dir: Path = field(default_factory=_default_data_dir)
+    index_dir: Path = field(default_factory=_default_index_dir)
+    lexicon_dir: Path = PROJECT_ROOT / "corpus"
+    hcpcs_file: Path | None = None
+    crosswalk_file: Path | None = None
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> Settings:
+        """Defaults, overridden by CODESEARCH_* variables, overridden by non-None options."""
+        env = os.environ if environ is None else environ
+        settings = cls()
+        mapping = {
+            "data_dir": "CODESEARCH_DATA_DIR",
+            "index_dir": "CODESEARCH_INDEX_DIR",
+            "lexicon_dir": "CODESEARCH_LEXICON_DIR",
+            "hcpcs_file": "CODESEARCH_HCPCS_FILE",
+            "crosswalk_file": "CODESEARCH_CROSSWALK_FILE",
+        }
+        values = {k: Path(env[v]) for k, v in mapping.items() if env.get(v)}
+        values.update({k: Path(v) for k, v in overrides.items() if v is not None})
+        return replace(settings, **values)
+
+    def hcpcs_path(self) -> Path:
+        """The HCPCS release to load: the explicit file, or the newest in ``data_dir/hcpcs``."""
+        if self.hcpcs_file is not None:
+            return self.hcpcs_file
+        folder = self.data_dir / "hcpcs"
+        found = sorted(
+            p for p in folder.glob("*") if p.suffix.lower() in (".xlsx", ".zip") and p.is_file()
+        ) if folder.is_dir() else []
+        if not found:
+            raise CorpusFileError(
+                folder, "no HCPCS release (.xlsx or .zip) found; set --data-dir or --hcpcs"
+            )
+        return max(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def crosswalk_path(self) -> Path:
+        """The ASP NDC-HCPCS crosswalk: the explicit file, or the newest in ``data_dir/asp_crosswalk``."""
+        if self.crosswalk_file is not None:
+            return self.crosswalk_file
+        folder = self.data_dir / "asp_crosswalk"
+        found = sorted(p for p in folder.glob("*.csv") if p.is_file()) if folder.is_dir() else []
+        if not found:
+            raise CorpusFileError(
+                folder, "no ASP NDC-HCPCS crosswalk (.csv) found; set --data-dir or --crosswalk"
+            )
+        return max(found, key=lambda p: (p.stat().st_mtime, p.name))

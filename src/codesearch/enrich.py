@@ -1,0 +1,209 @@
+"""Enrichment: brand names, abbreviations and plain-language text added to records.
+
+The abbreviation map and plain-language lexicon are authored by the project in
+``corpus/`` (see its README); brand names come from the ASP crosswalk and from the
+names CMS puts in parentheses in drug descriptors.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codesearch.errors import CorpusFileError
+from codesearch.records import CodeRecord, DrugProduct
+from codesearch.schema import abbreviation_key, stems, words
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    """One sense of an abbreviation: ``IVIG`` → ``immune globulin intravenous``."""
+
+    abbreviation: str
+    expansion: str
+
+    @property
+    def key(self) -> str:
+        return abbreviation_key(self.abbreviation)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The project's authored vocabulary: abbreviations, plain language, section sentences."""
+
+    abbreviations: tuple[Abbreviation, ...] = ()
+    plain: tuple[tuple[str, str], ...] = ()  # (clinical term, plain phrase)
+    sections: Mapping[str, str] = field(default_factory=dict)  # "section:E" / "betos:D1E" → sentence
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Lexicon:
+        """Read ``abbreviations.tsv``, ``plain_language.tsv`` and ``sections.tsv`` from ``folder``.
+
+        A missing file counts as empty, so a bare checkout still builds.
+        """
+        folder = Path(folder)
+        abbreviations = tuple(
+            Abbreviation(r["abbreviation"], r["expansion"])
+            for r in _read_tsv(folder / "abbreviations.tsv", ("abbreviation", "expansion"))
+        )
+        plain = tuple(
+            (r["term"], r["plain"]) for r in _read_tsv(folder / "plain_language.tsv", ("term", "plain"))
+        )
+        sections = {
+            f"{r['kind'].lower()}:{r['key'].upper()}": r["text"]
+            for r in _read_tsv(folder / "sections.tsv", ("kind", "key", "text"))
+        }
+        return cls(abbreviations, plain, sections)
+
+    def to_dict(self) -> dict:
+        return {
+            "abbreviations": [[a.abbreviation, a.expansion] for a in self.abbreviations],
+            "plain": [list(p) for p in self.plain],
+            "sections": dict(self.sections),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Lexicon:
+        return cls(
+            tuple(Abbreviation(a, e) for a, e in data.get("abbreviations", ())),
+            tuple((t, p) for t, p in data.get("plain", ())),
+            dict(data.get("sections", {})),
+        )
+
+
+def _read_tsv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    rows = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = (line for line in fh if line.strip() and not line.startswith("#"))
+        reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+        missing = [c for c in columns if c not in (reader.fieldnames or ())]
+        if missing:
+            raise CorpusFileError(path, f"missing column(s) {', '.join(missing)} in the header", row=1)
+        for rownum, row in enumerate(reader, start=2):
+            values = {c: (row.get(c) or "").strip() for c in columns}
+            empty = [c for c in columns if not values[c]]
+            if empty:
+                raise CorpusFileError(path, "empty value", row=rownum, column=empty[0])
+            rows.append(values)
+    return rows
+
+
+# Parenthesised words in drug descriptors that are not brand names.
+_NOT_BRANDS = {
+    "human", "recombinant", "ovine", "bovine", "porcine", "equine", "contraceptive", "endo",
+    "cap", "b", "liquid", "lyophilized", "non-lyophilized", "for depot suspension",
+}
+_PAREN_RE = re.compile(r"\(([^()]{2,40})\)")
+_BRANDISH_RE = re.compile(r"^[a-z][a-z0-9\- ]{2,}$")
+
+
+def is_drug(record: CodeRecord) -> bool:
+    """Whether a code is a drug or biological (the codes the crosswalk and brands concern)."""
+    return (
+        "51" in record.pricing_codes
+        or record.betos in {"O1D", "O1E", "O1G", "D1G"}
+        or record.long.lower().startswith(("injection", "inj,", "inj "))
+    )
+
+
+def descriptor_brands(record: CodeRecord, labelers: Iterable[str], abbreviation_keys: set[str]) -> list[str]:
+    """Brand names CMS puts in parentheses in a drug descriptor: ``(octagam)`` → ``Octagam``."""
+    if not is_drug(record):
+        return []
+    labeler_words = [labeler.lower() for labeler in labelers]
+    out = []
+    for inner in _PAREN_RE.findall(record.long):
+        name = inner.strip().lower()
+        if (
+            not _BRANDISH_RE.match(name)
+            or len(name.split()) > 3
+            or name in _NOT_BRANDS
+            or name.startswith(("e.g", "eg ", "i.e", "ie ", "for ", "not ", "non-", "use "))
+            or abbreviation_key(name) in abbreviation_keys
+            # "(baxter)", "(fresenius kabi)": a manufacturer, not a brand
+            or any(lab.startswith(name) for lab in labeler_words)
+        ):
+            continue
+        out.append(inner.strip().title() if inner.islower() else inner.strip())
+    return out
+
+
+def _contains_all(tokens: set[str], needed: tuple[str, ...]) -> bool:
+    return bool(needed) and all(t in tokens for t in needed)
+
+
+class Enricher:
+    """Adds products, brand names, abbreviations and plain-language text to records."""
+
+    def __init__(self, lexicon: Lexicon, crosswalk: Mapping[str, Sequence[DrugProduct]]):
+        self.lexicon = lexicon
+        self.crosswalk = crosswalk
+        self.labelers = sorted({p.labeler for ps in crosswalk.values() for p in ps if p.labeler})
+        self.abbreviation_keys = {a.key for a in lexicon.abbreviations}
+        self._abbr = [(a, stems(a.expansion)) for a in lexicon.abbreviations]
+        # Lexicon terms by their first stem, so a descriptor is scanned once per token.
+        self._plain: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        for term, phrase in lexicon.plain:
+            run = stems(term)
+            if run:
+                self._plain.setdefault(run[0], []).append((run, phrase))
+
+    def enrich(self, record: CodeRecord) -> CodeRecord:
+        """The record with its products, brands, abbreviations and plain text filled in."""
+        products = tuple(self.crosswalk.get(record.code, ())) if record.kind == "code" else ()
+        brands: list[str] = []
+        generic_words = set(words(_PAREN_RE.sub(" ", record.long)))
+        for name in [p.drug_name for p in products] + descriptor_brands(
+            record, self.labelers, self.abbreviation_keys
+        ):
+            first = words(name)[:1]
+            # A crosswalk "drug name" that is the descriptor's own generic name is no brand.
+            if not first or first[0] in generic_words:
+                continue
+            if name.lower() not in {b.lower() for b in brands}:
+                brands.append(name)
+        token_list = list(stems(record.long)) + ["|"] + list(stems(record.short))
+        token_set = set(token_list)
+        abbreviations = sorted(
+            {a.abbreviation for a, needed in self._abbr if _contains_all(token_set, needed)}
+        )
+        phrases: list[str] = []
+        for i, token in enumerate(token_list):
+            for run, phrase in self._plain.get(token, ()):
+                if tuple(token_list[i : i + len(run)]) == run and phrase not in phrases:
+                    phrases.append(phrase)
+        return dataclasses.replace(
+            record,
+            products=products,
+            brands=tuple(brands),
+            abbreviations=tuple(abbreviations),
+            plain=self.plain_text(record, phrases),
+        )
+
+    def plain_text(self, record: CodeRecord, phrases: Sequence[str]) -> str:
+        """A plain-language sentence for a code: its category in everyday words, then synonyms."""
+        parts = []
+        sentence = self.lexicon.sections.get(f"betos:{record.betos}") or self.lexicon.sections.get(
+            f"section:{record.section_letter}"
+        )
+        if sentence:
+            parts.append(sentence.rstrip(".") + ".")
+        if phrases:
+            parts.append("In everyday words: " + ", ".join(phrases) + ".")
+        return " ".join(parts)
+
+
+def plain_index(lexicon: Lexicon) -> dict[tuple[str, ...], list[str]]:
+    """Plain phrase (as lowercase words) → the clinical terms it stands for, for query expansion."""
+    out: dict[tuple[str, ...], list[str]] = {}
+    for term, phrase in lexicon.plain:
+        key = tuple(words(phrase))
+        if key and term not in out.setdefault(key, []):
+            out[key].append(term)
+    return out

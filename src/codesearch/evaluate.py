@@ -1,0 +1,133 @@
+"""Relevance evaluation: judged queries → hit@1, hit@5 and MRR@10 per category and overall.
+
+The judged set is data (``tests/relevance/*.tsv``: category, query, relevant codes); the
+same metrics are computed for a plain BM25 search over the descriptors alone, so the gain
+from expansion is measured rather than asserted.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh import qparser
+
+from codesearch.errors import CorpusFileError
+from codesearch.index import CodeIndex
+from codesearch.search import search
+
+DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "tests" / "relevance"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A query and the codes that count as a right answer."""
+
+    category: str
+    query: str
+    relevant: frozenset[str]
+
+
+@dataclass
+class Metrics:
+    """Aggregated scores for a set of queries."""
+
+    queries: int = 0
+    hit1: float = 0.0
+    hit5: float = 0.0
+    mrr10: float = 0.0
+
+    def add(self, rank: int | None) -> None:
+        self.queries += 1
+        if rank is not None:
+            self.hit1 += rank == 1
+            self.hit5 += rank <= 5
+            self.mrr10 += 1.0 / rank if rank <= 10 else 0.0
+
+    def averaged(self) -> Metrics:
+        n = self.queries or 1
+        return Metrics(self.queries, self.hit1 / n, self.hit5 / n, self.mrr10 / n)
+
+
+def load_judgements(paths: Iterable[str | Path] | None = None) -> list[Judgement]:
+    """Read judged queries from TSV files (default: every ``tests/relevance/*.tsv``)."""
+    files = [Path(p) for p in paths] if paths else sorted(DEFAULT_SUITE.glob("*.tsv"))
+    out = []
+    for path in files:
+        with path.open(encoding="utf-8", newline="") as fh:
+            lines = (line for line in fh if line.strip() and not line.startswith("#"))
+            reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
+            for rownum, row in enumerate(reader, start=2):
+                relevant = frozenset((row.get("relevant") or "").split())
+                if not row.get("query") or not relevant:
+                    raise CorpusFileError(path, "a judged query needs a query and relevant codes", row=rownum)
+                out.append(Judgement(row["category"].strip(), row["query"].strip(), relevant))
+    return out
+
+
+def first_relevant_rank(codes: list[str], relevant: frozenset[str]) -> int | None:
+    """1-based rank of the first relevant code, or None."""
+    for i, code in enumerate(codes, start=1):
+        if code in relevant:
+            return i
+    return None
+
+
+def codesearch_ranker(index: CodeIndex) -> Callable[[str], list[str]]:
+    """The full engine: expansion, prefixes, synonyms, tiers."""
+    return lambda q: [r.code for r in search(index, q, limit=10).results]
+
+
+def bm25_ranker(index: CodeIndex) -> Callable[[str], list[str]]:
+    """Baseline: Whoosh BM25F over the short and long descriptors, words ORed, no expansion."""
+    parser = qparser.MultifieldParser(["short", "long"], index.searcher.schema, group=qparser.OrGroup)
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+
+    def rank(q: str) -> list[str]:
+        from whoosh.query import Term
+
+        with index.lock:
+            hits = index.searcher.search(parser.parse(q), limit=10, filter=Term("status", "active"))
+            return [h["code"] for h in hits]
+
+    return rank
+
+
+def evaluate(judgements: list[Judgement], ranker: Callable[[str], list[str]]) -> dict[str, Metrics]:
+    """Metrics per category and ``"overall"``."""
+    sums: dict[str, Metrics] = defaultdict(Metrics)
+    for j in judgements:
+        rank = first_relevant_rank(ranker(j.query), j.relevant)
+        sums[j.category].add(rank)
+        sums["overall"].add(rank)
+    return {k: v.averaged() for k, v in sorted(sums.items(), key=lambda kv: (kv[0] == "overall", kv[0]))}
+
+
+def failures(judgements: list[Judgement], ranker: Callable[[str], list[str]], k: int = 5):
+    """Judged queries whose first relevant code is not in the top ``k``, with what came back."""
+    out = []
+    for j in judgements:
+        codes = ranker(j.query)
+        rank = first_relevant_rank(codes, j.relevant)
+        if rank is None or rank > k:
+            out.append((j, rank, codes[:k]))
+    return out
+
+
+def table(ours: dict[str, Metrics], baseline: dict[str, Metrics]) -> str:
+    """A Markdown table of both engines' metrics."""
+    lines = [
+        "| category | queries | hit@1 | hit@5 | MRR@10 | BM25 hit@1 | BM25 hit@5 | BM25 MRR@10 |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for cat, m in ours.items():
+        b = baseline.get(cat, Metrics())
+        name = f"**{cat}**" if cat == "overall" else cat
+        lines.append(
+            f"| {name} | {m.queries} | {m.hit1:.3f} | {m.hit5:.3f} | {m.mrr10:.3f} "
+            f"| {b.hit1:.3f} | {b.hit5:.3f} | {b.mrr10:.3f} |"
+        )
+    return "\n".join(lines)

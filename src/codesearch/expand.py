@@ -1,0 +1,276 @@
+"""Query expansion: what the user typed → weighted alternatives, each with the reason it was added.
+
+Expansion knows codes, NDCs, abbreviations, plain-language synonyms, typos (rapidfuzz
+against the index vocabulary) and the unfinished last word of search-as-you-type. It
+returns structured alternatives rather than a query string so the ranker and the snippet
+highlighter both know why a code matched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+from whoosh.analysis import STOP_WORDS
+
+from codesearch.enrich import plain_index
+from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
+
+CODE_RE = re.compile(r"^[A-Za-z][0-9]{4}$")
+CODE_PREFIX_RE = re.compile(r"^[A-Za-z][0-9]{1,3}$")
+NDC_DASHED_RE = re.compile(r"^([0-9]{4,5})-([0-9]{3,4})-([0-9]{1,2})$")
+NDC_PLAIN_RE = re.compile(r"^[0-9]{10,11}$")
+TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*")
+
+#: Words this short are never corrected (abbreviations are short and exact).
+MIN_TYPO_LENGTH = 5
+#: Completions of an unfinished last word that are searched, best first.
+MAX_COMPLETIONS = 12
+MAX_SHORT_COMPLETIONS = 6  # for one- and two-letter prefixes, which match the most words
+MAX_CORRECTIONS = 3
+MAX_PHRASE_WORDS = 6
+DESCRIPTOR_FIELDS = ("short", "long")
+
+
+def max_edits(word: str) -> int:
+    """Typo allowance: none under 5 characters, 1 edit from 5, 2 from 9."""
+    n = len(word)
+    return 0 if n < MIN_TYPO_LENGTH else 1 if n < 9 else 2
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way a query word can match: text searched in fields, with a weight and a reason."""
+
+    text: str
+    fields: tuple[str, ...]
+    weight: float
+    kind: str  # word, abbreviation, synonym, typo, prefix
+    why: str
+    highlight: tuple[str, ...] = ()  # descriptor stems to mark in snippets
+
+
+@dataclass
+class Part:
+    """A word or phrase of the query and the alternatives any one of which satisfies it."""
+
+    token: str
+    alternatives: list[Alternative]
+
+
+@dataclass
+class Expansion:
+    """The structured meaning of a query."""
+
+    query: str
+    parts: list[Part] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    code_prefixes: list[str] = field(default_factory=list)
+    ndcs: list[tuple[str, str]] = field(default_factory=list)  # (as typed, 11-digit NDC)
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.parts or self.codes or self.code_prefixes or self.ndcs)
+
+
+def normalize_query(text: str) -> str:
+    """NFKC-normalise, drop control characters and collapse whitespace."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    return " ".join(text.split())
+
+
+def ndc_candidates(token: str) -> list[str]:
+    """11-digit NDCs a typed NDC may stand for (10-digit NDCs are padded per FDA's three layouts)."""
+    m = NDC_DASHED_RE.match(token)
+    if m:
+        a, b, c = m.groups()
+        return [a.zfill(5) + b.zfill(4) + c.zfill(2)]
+    if NDC_PLAIN_RE.match(token):
+        if len(token) == 11:
+            return [token]
+        return ["0" + token, token[:5] + "0" + token[5:], token[:9] + "0" + token[9:]]
+    return []
+
+
+class Expander:
+    """Expands queries against one index build's vocabulary and lexicon."""
+
+    def __init__(self, index):
+        self.index = index
+        self.vocab: dict[str, int] = index.vocab
+        self.abbreviations: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for a in index.lexicon.abbreviations:
+            self.abbreviations[a.key].append((a.abbreviation, a.expansion))
+        self.plain = plain_index(index.lexicon)
+        self.plain_words = {w for key in self.plain for w in key}
+        self.brand_words = {
+            w for r in index.records.values() for b in r.brands for w in words(b)
+        }
+        # Candidates for typo correction, grouped by length so a word is compared only
+        # with words within its edit allowance.
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for w in set(self.vocab) | set(self.abbreviations) | self.plain_words:
+            if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha():
+                self._by_length[len(w)].append(w)
+        self.expand = lru_cache(maxsize=4096)(self._expand)
+
+    def known(self, word: str) -> bool:
+        return word in self.vocab or word in self.abbreviations or word in self.plain_words
+
+    # -- the pieces ---------------------------------------------------------------
+    def corrections(self, word: str) -> list[tuple[str, int]]:
+        """Known words within the typo allowance of ``word``, nearest and most common first."""
+        k = max_edits(word)
+        if k == 0 or not word.isalpha() or self.known(word):
+            return []
+        pool = [w for n in range(len(word) - k, len(word) + k + 1) for w in self._by_length.get(n, ())]
+        found = process.extract(
+            word, pool, scorer=Levenshtein.distance, score_cutoff=k, limit=None
+        )
+        ranked = sorted(
+            ((w, int(d)) for w, d, _ in found),
+            key=lambda wd: (wd[1], -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words))),
+        )
+        return ranked[:MAX_CORRECTIONS]
+
+    def completions(self, prefix: str) -> list[str]:
+        """Words the unfinished ``prefix`` may become: brand names first, then by frequency."""
+        found = [w for w in self.index.words_with_prefix(prefix) if w != prefix]
+        found.sort(key=lambda w: (w not in self.brand_words, -self.vocab[w], w))
+        limit = MAX_SHORT_COMPLETIONS if len(prefix) <= 2 else MAX_COMPLETIONS
+        return found[:limit]
+
+    def word_alternatives(self, word: str, weight: float = 1.0, why: str = "") -> list[Alternative]:
+        """Exact, abbreviation and plain-language alternatives for a complete word."""
+        prefix = f"{why}; " if why else ""
+        alts = [
+            Alternative(word, WORD_FIELDS, weight, "word", why or f'word "{word}"', stems(word))
+        ]
+        key = abbreviation_key(word)
+        for abbreviation, expansion in self.abbreviations.get(key, ()):
+            alts.append(
+                Alternative(
+                    key, ("abbrev",), 1.2 * weight, "abbreviation",
+                    f"{prefix}abbreviation {abbreviation} ({expansion})", stems(expansion),
+                )
+            )
+        for term in self.plain.get((word,), ()):
+            alts.append(
+                Alternative(
+                    term, DESCRIPTOR_FIELDS, 0.7 * weight, "synonym",
+                    f'{prefix}"{word}" means {term}', stems(term),
+                )
+            )
+        return alts
+
+    # -- the whole query --------------------------------------------------------------
+    def _expand(self, query: str, prefix: bool = True) -> Expansion:
+        text = normalize_query(query)
+        exp = Expansion(query=text)
+        tokens = TOKEN_RE.findall(text)
+        only = len(tokens) == 1
+        wordlist: list[str] = []
+        last_is_word = False
+        for token in tokens:
+            last_is_word = False
+            if CODE_RE.match(token):
+                exp.codes.append(token.upper())
+            elif CODE_PREFIX_RE.match(token):
+                exp.code_prefixes.append(token.upper())
+            elif only and len(token) == 2 and token.isupper() and self.index.get(token):
+                exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
+            elif ndc_candidates(token):
+                exp.ndcs.extend((token, n) for n in ndc_candidates(token))
+            elif abbreviation_key(token) in self.abbreviations:
+                wordlist.append(abbreviation_key(token))  # "G-CSF", "Bi-PAP"
+                last_is_word = True
+            else:
+                wordlist.extend(w.lower() for w in re.findall(r"[A-Za-z0-9]+", token))
+                last_is_word = True
+        ends_open = prefix and bool(text) and text[-1].isalnum()
+        i = 0
+        while i < len(wordlist):
+            # Longest plain-language phrase starting here ("sleep apnea machine").
+            for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
+                key = tuple(wordlist[i : i + n])
+                if key in self.plain:
+                    phrase = " ".join(key)
+                    alts = [Alternative(phrase, WORD_FIELDS, 1.0, "word", f'phrase "{phrase}"', stems(phrase))]
+                    alts += [
+                        Alternative(term, DESCRIPTOR_FIELDS, 0.9, "synonym",
+                                    f'"{phrase}" means {term}', stems(term))
+                        for term in self.plain[key]
+                    ]
+                    exp.parts.append(Part(phrase, alts))
+                    i += n
+                    break
+            else:
+                word = wordlist[i]
+                is_last = i == len(wordlist) - 1
+                i += 1
+                if word in STOP_WORDS and word not in self.abbreviations and not (is_last and ends_open):
+                    continue
+                alts = self.word_alternatives(word) if len(word) > 1 or word.isdigit() else []
+                if not word.isdigit():
+                    for fixed, dist in self.corrections(word):
+                        weight = 0.9 if dist == 1 else 0.75
+                        exp.corrections.setdefault(word, fixed)
+                        alts += [
+                            Alternative(a.text, a.fields, a.weight * weight, "typo", a.why, a.highlight)
+                            for a in self.word_alternatives(fixed, 1.0, f'did you mean "{fixed}"')
+                        ]
+                    if is_last and ends_open and last_is_word and word not in self.abbreviations:
+                        for completion in self.completions(word):
+                            weight = 0.8 if completion in self.brand_words else 0.6
+                            alts.append(
+                                Alternative(completion, WORD_FIELDS, weight, "prefix",
+                                            f'"{word}…" completes to {completion}', stems(completion))
+                            )
+                        if len(word) >= 2:
+                            for key in self.abbreviations:
+                                if key.startswith(word) and key != word:
+                                    for abbreviation, expansion in self.abbreviations[key]:
+                                        alts.append(
+                                            Alternative(key, ("abbrev",), 0.6, "prefix",
+                                                        f'"{word}…" completes to abbreviation {abbreviation} ({expansion})',
+                                                        stems(expansion))
+                                        )
+                if alts:
+                    exp.parts.append(Part(word, alts))
+        return exp
+
+    def suggest(self, query: str) -> str | None:
+        """A respelling of the query from known words, offered when nothing matched."""
+        out, changed = [], False
+        for token in TOKEN_RE.findall(normalize_query(query)):
+            word = token.lower()
+            if self.known(word) or not word.isalpha() or len(word) < 3:
+                out.append(token)
+                continue
+            pool = [w for n in range(len(word) - 3, len(word) + 4) for w in self._by_length.get(n, ())]
+            best = process.extractOne(word, pool, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6)
+            if best:
+                out.append(best[0])
+                changed = True
+            else:
+                out.append(token)
+        return " ".join(out) if changed else None
+
+
+def expander_for(index) -> Expander:
+    """The (cached) expander of an index build."""
+    if index.expander is None:
+        index.expander = Expander(index)
+    return index.expander
+
+
+def expand(index, query: str, prefix: bool = True) -> Expansion:
+    """Expand ``query`` against ``index``; the last word is a prefix unless ``prefix`` is false."""
+    return expander_for(index).expand(query, prefix)

@@ -1,0 +1,65 @@
+"""The one place that defines the index schema, field weights and text analysis."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from whoosh import fields
+from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
+
+#: Bumped whenever fields or analysis change; an index of another version is rebuilt.
+SCHEMA_VERSION = 1
+
+#: Tokens are runs of letters and digits; hyphens and punctuation split words.
+TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"
+
+STEMMED = StemmingAnalyzer(expression=TOKEN_PATTERN)
+EXACT = RegexTokenizer(expression=TOKEN_PATTERN) | LowercaseFilter()
+
+#: BM25F field weights. Brand names and abbreviations are precise signals; plain-language
+#: text is broad, so it counts least.
+FIELD_BOOSTS: dict[str, float] = {
+    "brand": 6.0,
+    "abbrev": 6.0,
+    "short": 2.0,
+    "long": 1.5,
+    "category": 0.4,
+    "plain": 0.5,
+}
+
+#: The fields a word of the query is searched in.
+WORD_FIELDS = ("short", "long", "brand", "plain", "category")
+
+
+def build_schema() -> fields.Schema:
+    """The Whoosh schema of the code index."""
+    return fields.Schema(
+        code=fields.ID(stored=True, unique=True, sortable=True),
+        system=fields.ID,
+        kind=fields.ID,
+        status=fields.ID,
+        section=fields.ID,
+        short=fields.TEXT(analyzer=STEMMED, field_boost=FIELD_BOOSTS["short"]),
+        long=fields.TEXT(analyzer=STEMMED, field_boost=FIELD_BOOSTS["long"]),
+        brand=fields.TEXT(analyzer=EXACT, field_boost=FIELD_BOOSTS["brand"]),
+        abbrev=fields.KEYWORD(lowercase=True, commas=True, field_boost=FIELD_BOOSTS["abbrev"]),
+        plain=fields.TEXT(analyzer=STEMMED, field_boost=FIELD_BOOSTS["plain"]),
+        category=fields.TEXT(analyzer=STEMMED, field_boost=FIELD_BOOSTS["category"]),
+        ndc=fields.KEYWORD(commas=True),
+    )
+
+
+@lru_cache(maxsize=65536)
+def stems(text: str) -> tuple[str, ...]:
+    """The stemmed tokens of ``text``, as the descriptor fields index them."""
+    return tuple(t.text for t in STEMMED(text))
+
+
+def words(text: str) -> list[str]:
+    """The lowercase, unstemmed tokens of ``text`` (stop words kept)."""
+    return [t.text for t in EXACT(text)]
+
+
+def abbreviation_key(text: str) -> str:
+    """Normalise an abbreviation for matching: lowercase, without dots, dashes, slashes or spaces."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
