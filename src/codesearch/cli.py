@@ -54,7 +54,7 @@ def cli(ctx: click.Context, data_dir: str | None, index_dir: str | None) -> None
     ctx.obj["settings"] = Settings.from_env(data_dir=data_dir, index_dir=index_dir)
 
 
-def _do_build(settings: Settings) -> dict:
+def _do_build(settings: Settings, show_progress: bool = True) -> dict:
     from codesearch.build import build_index
 
     bars: dict[str, object] = {}
@@ -73,7 +73,7 @@ def _do_build(settings: Settings) -> dict:
             bar.__exit__(None, None, None)
 
     try:
-        return build_index(settings, progress=progress)
+        return build_index(settings, progress=progress if show_progress else None)
     finally:
         for bar in bars.values():
             if not bar.finished:
@@ -123,7 +123,7 @@ def open_or_build(settings: Settings, quiet: bool = False):
     except IndexMissingError:
         if not quiet:
             click.echo(f"No index in {settings.index_dir} yet; building it from {settings.data_dir}", err=True)
-        _do_build(settings)
+        _do_build(settings, show_progress=not quiet)
         return open_index(settings.index_dir)
 
 

@@ -200,10 +200,13 @@ class Enricher:
 
 
 def plain_index(lexicon: Lexicon) -> dict[tuple[str, ...], list[str]]:
-    """Plain phrase (as lowercase words) → the clinical terms it stands for, for query expansion."""
+    """Plain phrase (as stems, stop words dropped) → the clinical terms it stands for.
+
+    Keyed by stems so "antibody" finds the entry written as "antibodies".
+    """
     out: dict[tuple[str, ...], list[str]] = {}
     for term, phrase in lexicon.plain:
-        key = tuple(words(phrase))
+        key = stems(phrase)
         if key and term not in out.setdefault(key, []):
             out[key].append(term)
     return out

@@ -109,7 +109,7 @@ class Expander:
         for a in index.lexicon.abbreviations:
             self.abbreviations[a.key].append((a.abbreviation, a.expansion))
         self.plain = plain_index(index.lexicon)
-        self.plain_words = {w for key in self.plain for w in key}
+        self.plain_words = {w for _, phrase in index.lexicon.plain for w in words(phrase)}
         self.brand_words = {
             w for r in index.records.values() for b in r.brands for w in words(b)
         }
@@ -161,7 +161,7 @@ class Expander:
                     f"{prefix}abbreviation {abbreviation} ({expansion})", stems(expansion),
                 )
             )
-        for term in self.plain.get((word,), ()):
+        for term in self.plain.get(stems(word), ()) if len(stems(word)) == 1 else ():
             alts.append(
                 Alternative(
                     term, DESCRIPTOR_FIELDS, 0.7 * weight, "synonym",
@@ -194,14 +194,15 @@ class Expander:
             else:
                 wordlist.extend(w.lower() for w in re.findall(r"[A-Za-z0-9]+", token))
                 last_is_word = True
-        ends_open = prefix and bool(text) and text[-1].isalnum()
+        # A trailing space means the user finished the last word.
+        ends_open = prefix and bool(text) and query[-1:].isalnum()
         i = 0
         while i < len(wordlist):
             # Longest plain-language phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
-                key = tuple(wordlist[i : i + n])
-                if key in self.plain:
-                    phrase = " ".join(key)
+                key = stems(" ".join(wordlist[i : i + n]))
+                if len(key) > 1 and key in self.plain and wordlist[i] not in STOP_WORDS:
+                    phrase = " ".join(wordlist[i : i + n])
                     alts = [Alternative(phrase, WORD_FIELDS, 1.0, "word", f'phrase "{phrase}"', stems(phrase))]
                     alts += [
                         Alternative(term, DESCRIPTOR_FIELDS, 0.9, "synonym",
@@ -254,7 +255,8 @@ class Expander:
             if self.known(word) or not word.isalpha() or len(word) < 3:
                 out.append(token)
                 continue
-            pool = [w for n in range(len(word) - 3, len(word) + 4) for w in self._by_length.get(n, ())]
+            span = max(3, len(word) // 3)
+            pool = [w for n in range(len(word) - span, len(word) + span + 1) for w in self._by_length.get(n, ())]
             best = process.extractOne(word, pool, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6)
             if best:
                 out.append(best[0])

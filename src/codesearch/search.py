@@ -168,7 +168,8 @@ class Searcher:
             record = index.records.get(code)
             if record is None or not self._allowed(record, include_terminated, section):
                 return
-            key = (tier, not record.active, -coverage, -score, code)
+            # Exact codes first even if terminated; otherwise active before terminated.
+            key = (tier > 0, not record.active, tier, -coverage, -score, code)
             if code not in entries or key < entries[code][0]:
                 entries[code] = (key, whys, score)
 

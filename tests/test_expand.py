@@ -1,0 +1,75 @@
+"""Query expansion: typo allowance, NDC forms, abbreviations and prefixes."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesearch.expand import expand, max_edits, ndc_candidates, normalize_query
+
+
+@pytest.mark.parametrize(("word", "edits"), [("ivig", 0), ("cpap", 0), ("octag", 1), ("octagamss", 2), ("pembrolizumab", 2)])
+def test_typo_allowance_grows_with_length(word, edits):
+    """No edits under 5 characters, 1 from 5, 2 from 9."""
+    assert max_edits(word) == edits
+
+
+def test_ndc_with_and_without_dashes():
+    """A dashed NDC pads to 11 digits; a bare 10-digit one yields the three FDA layouts."""
+    assert ndc_candidates("68982-0840-01") == ["68982084001"]
+    assert ndc_candidates("0069-6002-02") == ["00069600202"]
+    assert ndc_candidates("68982084001") == ["68982084001"]
+    assert set(ndc_candidates("6898208401")) == {"06898208401", "68982008401", "68982084001"}
+    assert ndc_candidates("J1568") == []
+
+
+def test_normalize_drops_control_characters():
+    """NUL and control characters become spaces; whitespace collapses."""
+    assert normalize_query("oct\x00agam\t\n  x") == "oct agam x"
+
+
+def test_code_and_prefix_tokens(tiny_index):
+    """Codes in any case are exact codes; a letter with 1-3 digits is a code prefix."""
+    exp = expand(tiny_index, "j1568 J15")
+    assert exp.codes == ["J1568"]
+    assert exp.code_prefixes == ["J15"]
+    assert exp.parts == []
+
+
+def test_typo_corrected_against_vocabulary(tiny_index):
+    """A 7-letter brand typo is corrected to the indexed brand name."""
+    exp = expand(tiny_index, "octagan", prefix=False)
+    assert exp.corrections == {"octagan": "octagam"}
+    kinds = {a.kind for p in exp.parts for a in p.alternatives}
+    assert "typo" in kinds
+
+
+def test_short_words_never_fuzzed(tiny_index):
+    """A four-letter word one edit from an abbreviation is not corrected."""
+    exp = expand(tiny_index, "ivog", prefix=False)
+    assert exp.corrections == {}
+    assert all(a.kind != "typo" for p in exp.parts for a in p.alternatives)
+
+
+def test_abbreviation_matches_exactly_without_prefix_completion(tiny_index):
+    """A complete abbreviation is not prefix-expanded into longer words."""
+    exp = expand(tiny_index, "ivig")
+    kinds = [a.kind for a in exp.parts[0].alternatives]
+    assert "abbreviation" in kinds
+    assert "prefix" not in kinds
+
+
+def test_last_word_is_a_prefix(tiny_index):
+    """The unfinished last word completes to vocabulary words; earlier words do not."""
+    exp = expand(tiny_index, "octa")
+    completions = [a.text for a in exp.parts[0].alternatives if a.kind == "prefix"]
+    assert "octagam" in completions
+    exp = expand(tiny_index, "octa ", prefix=True)
+    assert all(a.kind != "prefix" for p in exp.parts for a in p.alternatives)
+
+
+def test_plain_phrase_expands_to_clinical_term(tiny_index):
+    """A multi-word plain-language phrase becomes one part with the clinical term as synonym."""
+    exp = expand(tiny_index, "breathing machine for sleep apnea", prefix=False)
+    assert len(exp.parts) == 1
+    synonyms = [a.text for a in exp.parts[0].alternatives if a.kind == "synonym"]
+    assert synonyms == ["continuous positive airway pressure"]

@@ -1,0 +1,98 @@
+"""Search and ranking on the tiny index: codes, prefixes, filters, snippets, validation."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesearch.errors import QueryError
+from codesearch.search import highlight, search
+
+
+def codes(res):
+    return [r.code for r in res.results]
+
+
+def test_exact_code_first_in_any_case(tiny_index):
+    """J1568 and j1568 both return J1568 first."""
+    assert codes(search(tiny_index, "J1568"))[0] == "J1568"
+    assert codes(search(tiny_index, "j1568"))[0] == "J1568"
+
+
+def test_code_prefix_lists_family_in_code_order(tiny_index):
+    """A code prefix lists active codes of that family in code order."""
+    assert codes(search(tiny_index, "J15")) == ["J1566", "J1568", "J1569"]
+
+
+def test_terminated_left_out_unless_asked(tiny_index):
+    """Terminated Q0000 appears only with include_terminated, after active codes."""
+    assert "Q0000" not in codes(search(tiny_index, "injection drug"))
+    res = search(tiny_index, "retired drug", include_terminated=True)
+    assert "Q0000" in codes(res)
+    statuses = [r.status for r in res.results]
+    assert statuses == sorted(statuses, key=lambda s: s != "active")
+
+
+def test_section_filter(tiny_index):
+    """--section E keeps only E codes."""
+    res = search(tiny_index, "cpap", section="E")
+    assert codes(res) == ["E0601"]
+    assert search(tiny_index, "immune globulin", section="E").total == 0
+
+
+def test_brand_from_crosswalk(tiny_index):
+    """Keytruda (a crosswalk drug name) finds J9271 and says why."""
+    res = search(tiny_index, "Keytruda")
+    assert codes(res)[0] == "J9271"
+    assert "brand name Keytruda" in res.results[0].matched
+
+
+def test_all_words_before_some(tiny_index):
+    """Codes matching every query word rank above codes matching one."""
+    res = search(tiny_index, "immune globulin powder", prefix=False)
+    assert codes(res)[0] == "J1566"
+
+
+def test_snippet_marks_matched_words_and_escapes(tiny_index):
+    """Snippets wrap matched words in <mark> and escape everything else."""
+    res = search(tiny_index, "octagam")
+    assert "(<mark>octagam</mark>)" in res.results[0].snippet
+    assert highlight("a <b> & c", {"c"}) == "a &lt;b&gt; &amp; <mark>c</mark>"
+
+
+def test_ndc_lookup_shows_product(tiny_index):
+    """An NDC with or without dashes finds its code and names the product."""
+    for typed in ("68982-0840-01", "68982084001"):
+        res = search(tiny_index, typed)
+        assert codes(res) == ["J1568"]
+        assert res.results[0].products[0]["drug_name"] == "Octagam"
+
+
+def test_nothing_matches_offers_suggestion(tiny_index):
+    """A query with no match returns total 0 and a respelling."""
+    res = search(tiny_index, "pembrolizumabbbbb", prefix=False)
+    assert res.total == 0
+    assert res.suggestion == "pembrolizumab"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [({"limit": 0}, "limit"), ({"limit": 51}, "limit"), ({"offset": -1}, "offset")],
+)
+def test_bad_parameters_raise_query_error(tiny_index, kwargs, parameter):
+    """Out-of-range limit and offset are refused with the parameter named."""
+    with pytest.raises(QueryError) as info:
+        search(tiny_index, "octagam", **kwargs)
+    assert info.value.parameter == parameter
+
+
+def test_overlong_query_refused(tiny_index):
+    """A query over the documented maximum length is refused."""
+    with pytest.raises(QueryError, match="maximum"):
+        search(tiny_index, "a" * 201)
+
+
+@pytest.mark.parametrize("q", ["", "   ", "title:x", "*", "?", "~2", "AND OR NOT", '"unbalanced', "(((", "'; DROP TABLE", "\x00\x01", "é ☃ 😀 שלום"])
+def test_odd_queries_give_results_not_errors(tiny_index, q):
+    """Query syntax, symbols and control characters are plain text, never errors."""
+    res = search(tiny_index, q)
+    assert res.total >= 0
