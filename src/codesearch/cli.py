@@ -222,6 +222,34 @@ def show(ctx, code, as_json):
             click.echo(f"  {p.ndc}  {p.drug_name:<24} {p.labeler:<36} {p.dosage}, {p.billing_units} units/NDC unit")
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
+              help="gunicorn worker processes; each opens the index once.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--access-log", is_flag=True, help="Log every request to standard output.")
+@click.pass_context
+def serve(ctx, host, port, workers, threads, access_log):
+    """Serve the search page and JSON API under gunicorn, building the index first if needed.
+
+    \b
+    Example:
+        codesearch serve --port 8000 --workers 2
+        curl 'http://127.0.0.1:8000/api/search?q=octagam'
+    """
+    from codesearch.web.server import serve as run_server
+
+    settings = _settings(ctx)
+    try:
+        open_or_build(settings).close()
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    click.echo(f"Serving codesearch on http://{host}:{port}/ ({workers} workers); Ctrl-C stops", err=True)
+    run_server(str(settings.index_dir), host=host, port=port, workers=workers, threads=threads,
+               access_log=access_log)
+
+
 @cli.command("eval")
 @click.option("--suite", "suites", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Judged query TSV files [default: tests/relevance/*.tsv].")

@@ -1,0 +1,162 @@
+"""The JSON API blueprint: search, code records, health and the NLM-compatible endpoint."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, current_app, jsonify, request
+
+from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
+from codesearch.errors import QueryError, UnknownCodeError
+from codesearch.related import code_details
+from codesearch.search import MAX_OFFSET, search
+from codesearch.web import get_index
+
+bp = Blueprint("api", __name__)
+
+CODE_PARAM_RE = re.compile(r"^[A-Za-z0-9]{2,5}$")
+TRUE = {"1", "true", "yes", "on"}
+FALSE = {"0", "false", "no", "off", ""}
+NLM_MAX_LIST = 500
+
+
+def int_arg(name: str, default: int, *, low: int, high: int | None = None, cap: bool = False) -> int:
+    """An integer query parameter, refused with a 400 naming it when invalid."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise QueryError(f"{name} must be an integer, got {raw[:40]!r}", parameter=name) from None
+    if value < low:
+        raise QueryError(f"{name} must be at least {low}, got {value}", parameter=name)
+    if high is not None and value > high:
+        if cap:
+            return high
+        raise QueryError(f"{name} must be at most {high}, got {value}", parameter=name)
+    return value
+
+
+def bool_arg(name: str, default: bool = False) -> bool:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in TRUE:
+        return True
+    if raw.lower() in FALSE:
+        return False
+    raise QueryError(f"{name} must be true or false, got {raw[:40]!r}", parameter=name)
+
+
+def text_arg(name: str) -> str:
+    raw = request.args.get(name, "")
+    if len(raw) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"{name} is {len(raw)} characters long; the maximum is {MAX_QUERY_LENGTH}", parameter=name
+        )
+    return raw
+
+
+def cached(response):
+    """Tag a response with the index version so clients and proxies can revalidate."""
+    index = get_index()
+    response.set_etag(f"{index.version}-{hash(request.full_path) & 0xFFFFFFFF:x}")
+    response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_SECONDS']}"
+    return response.make_conditional(request)
+
+
+@bp.get("/api/search")
+def api_search():
+    """Ranked results: the same JSON object as `codesearch query --json`."""
+    q = text_arg("q")
+    section = request.args.get("section") or None
+    if section is not None and not re.fullmatch(r"[A-Za-z]|MOD|mod", section):
+        raise QueryError(f"section must be a section letter or MOD, got {section[:20]!r}", parameter="section")
+    res = search(
+        get_index(),
+        q,
+        limit=int_arg("limit", 10, low=1, high=MAX_LIMIT, cap=True),
+        offset=int_arg("offset", 0, low=0, high=MAX_OFFSET),
+        include_terminated=bool_arg("include_terminated"),
+        section=section,
+        prefix=bool_arg("prefix", True),
+    )
+    return cached(jsonify(res.to_dict()))
+
+
+@bp.get("/api/codes/<code>")
+def api_code(code: str):
+    """The whole record of one code, with its NDCs and related codes."""
+    if not CODE_PARAM_RE.match(code):
+        raise QueryError(f"{code[:20]!r} is not an HCPCS code or modifier", parameter="code")
+    index = get_index()
+    record = index.get(code)
+    if record is None:
+        raise UnknownCodeError(f"unknown code {code.upper()!r}")
+    return cached(jsonify(code_details(index, record)))
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness and the index in use."""
+    index = get_index()
+    m = index.manifest
+    return jsonify({
+        "status": "ok",
+        "records": m["records"],
+        "build_id": m["build_id"],
+        "built_at": m["built_at"],
+        "schema_version": m["schema_version"],
+        "version": m["codesearch_version"],
+    })
+
+
+NLM_FIELDS = {
+    "code": lambda r: r.code,
+    "display": lambda r: r.long,
+    "short_desc": lambda r: r.short,
+    "long_desc": lambda r: r.long,
+    "add_dt": lambda r: (r.add_date or "").replace("-", ""),
+    "act_eff_dt": lambda r: (r.action_effective_date or "").replace("-", ""),
+    "term_dt": lambda r: (r.termination_date or "").replace("-", ""),
+    "obsolete": lambda r: not r.active,
+    "is_noc": lambda r: "not otherwise" in r.long.lower(),
+}
+
+
+def _fields(name: str, default: str) -> list[str]:
+    raw = request.args.get(name, default)
+    fields = [f.strip() for f in raw.split(",") if f.strip()]
+    unknown = [f for f in fields if f not in NLM_FIELDS]
+    if unknown:
+        raise QueryError(
+            f"{name}: unknown field(s) {', '.join(unknown)}; known: {', '.join(NLM_FIELDS)}", parameter=name
+        )
+    return fields
+
+
+@bp.get("/api/hcpcs/v3/search")
+def nlm_search():
+    """NLM Clinical Tables HCPCS shape: [total, codes, extra fields or null, display rows]."""
+    terms = text_arg("terms")
+    count = int_arg("maxList", 7, low=1, high=NLM_MAX_LIST, cap=True)
+    count = int_arg("count", count, low=1, high=NLM_MAX_LIST, cap=True)
+    offset = int_arg("offset", 0, low=0, high=MAX_OFFSET)
+    df = _fields("df", "code,display")
+    ef = _fields("ef", "") if request.args.get("ef") else []
+    index = get_index()
+    records, total = [], 0
+    if terms.strip():
+        # Page through the library's capped pages until `count` results are gathered.
+        got = 0
+        while got < count:
+            page = search(index, terms, limit=min(MAX_LIMIT, count - got), offset=offset + got)
+            total = page.total
+            records.extend(index.records[r.code] for r in page.results)
+            got += len(page.results)
+            if len(page.results) == 0 or offset + got >= total:
+                break
+    extra = {f: [NLM_FIELDS[f](r) for r in records] for f in ef} if ef else None
+    body = [total, [r.code for r in records], extra, [[str(NLM_FIELDS[f](r)) for f in df] for r in records]]
+    return cached(jsonify(body))

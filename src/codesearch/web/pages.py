@@ -1,0 +1,34 @@
+"""The HTML pages: search-as-you-type at / and a reference page per code."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request
+from markupsafe import Markup
+
+from codesearch.config import MAX_QUERY_LENGTH
+from codesearch.related import code_details
+from codesearch.search import search
+from codesearch.web import get_index
+from codesearch.web.api import CODE_PARAM_RE
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    """The search page; with ?q= it also renders results without JavaScript."""
+    q = request.args.get("q", "")[:MAX_QUERY_LENGTH]
+    res = search(get_index(), q, limit=20, prefix=False) if q.strip() else None
+    return render_template("index.html", q=q, res=res, Markup=Markup)
+
+
+@bp.get("/codes/<code>")
+def code_page(code: str):
+    """A code reference page: also known as, plain language, status, NDCs, notes."""
+    if not CODE_PARAM_RE.match(code):
+        abort(404, f"{code[:20]} is not an HCPCS code")
+    index = get_index()
+    record = index.get(code)
+    if record is None:
+        abort(404, f"There is no code {code.upper()} in this HCPCS release.")
+    return render_template("code.html", r=record, d=code_details(index, record))
