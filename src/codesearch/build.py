@@ -32,6 +32,7 @@ from codesearch import __version__
 from codesearch.config import Settings
 from codesearch.enrich import Enricher, Lexicon
 from codesearch.errors import BuildLockedError
+from codesearch.index import verify_build
 from codesearch.records import CodeRecord
 from codesearch.schema import SCHEMA_VERSION, abbreviation_key, build_schema, words
 from codesearch.sources import read_crosswalk, read_hcpcs
@@ -158,6 +159,7 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
             }
             manifest["build_seconds"] = round(time.monotonic() - started, 2)
             _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
+            verify_build(tmp)  # never make current a build that would not open
             final = builds / build_id
             os.replace(tmp, final)
             _point_current(index_dir, final)

@@ -7,7 +7,6 @@ names CMS puts in parentheses in drug descriptors.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -76,21 +75,30 @@ class Lexicon:
 
 
 def _read_tsv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
+    """Rows of an authored TSV as dicts; errors name the file's own line numbers."""
     if not path.exists():
         return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CorpusFileError(path, f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    header: list[str] | None = None
     rows = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        lines = (line for line in fh if line.strip() and not line.startswith("#"))
-        reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
-        missing = [c for c in columns if c not in (reader.fieldnames or ())]
-        if missing:
-            raise CorpusFileError(path, f"missing column(s) {', '.join(missing)} in the header", row=1)
-        for rownum, row in enumerate(reader, start=2):
-            values = {c: (row.get(c) or "").strip() for c in columns}
-            empty = [c for c in columns if not values[c]]
-            if empty:
-                raise CorpusFileError(path, "empty value", row=rownum, column=empty[0])
-            rows.append(values)
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = [c.strip() for c in line.split("\t")]
+        if header is None:
+            header = cells
+            missing = [c for c in columns if c not in header]
+            if missing:
+                raise CorpusFileError(path, f"missing column(s) {', '.join(missing)} in the header", row=lineno)
+            continue
+        values = {c: (cells[header.index(c)] if header.index(c) < len(cells) else "") for c in columns}
+        empty = [c for c in columns if not values[c]]
+        if empty:
+            raise CorpusFileError(path, "empty value", row=lineno, column=empty[0])
+        rows.append(values)
     return rows
 
 

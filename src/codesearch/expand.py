@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 from whoosh.analysis import STOP_WORDS
 
 from codesearch.enrich import plain_index
@@ -132,7 +132,8 @@ class Expander:
             return []
         pool = [w for n in range(len(word) - k, len(word) + k + 1) for w in self._by_length.get(n, ())]
         found = process.extract(
-            word, pool, scorer=Levenshtein.distance, score_cutoff=k, limit=None
+            # Optimal string alignment: a swapped pair of letters ("elyea") is one edit.
+            word, pool, scorer=OSA.distance, score_cutoff=k, limit=None
         )
         ranked = sorted(
             ((w, int(d)) for w, d, _ in found),
@@ -177,13 +178,21 @@ class Expander:
         tokens = TOKEN_RE.findall(text)
         only = len(tokens) == 1
         wordlist: list[str] = []
+        code_prefix: list[str] = []
         last_is_word = False
         for token in tokens:
             last_is_word = False
             if CODE_RE.match(token):
                 exp.codes.append(token.upper())
-            elif CODE_PREFIX_RE.match(token):
+            elif CODE_PREFIX_RE.match(token) and all(
+                CODE_RE.match(t) or CODE_PREFIX_RE.match(t) for t in tokens
+            ):
                 exp.code_prefixes.append(token.upper())
+            elif CODE_PREFIX_RE.match(token):
+                # Beside words, "b12" or "J15" is a word or a code family: either may match.
+                code_prefix.append(token.upper())
+                wordlist.append(token.lower())
+                last_is_word = True
             elif only and len(token) == 2 and token.isupper() and self.index.get(token):
                 exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
             elif ndc_candidates(token):
@@ -219,6 +228,9 @@ class Expander:
                 if word in STOP_WORDS and word not in self.abbreviations and not (is_last and ends_open):
                     continue
                 alts = self.word_alternatives(word) if len(word) > 1 or word.isdigit() else []
+                if word.upper() in code_prefix:
+                    alts.append(Alternative(word.upper(), ("code",), 1.0, "code_prefix",
+                                            f"code starts with {word.upper()}"))
                 if not word.isdigit():
                     for fixed, dist in self.corrections(word):
                         weight = 0.9 if dist == 1 else 0.75

@@ -31,13 +31,13 @@ def current_build(index_dir: str | Path) -> Path:
 class CodeIndex:
     """A read-only view of one build, reloaded when a newer build becomes current."""
 
-    def __init__(self, index_dir: str | Path):
+    def __init__(self, index_dir: str | Path, build: str | Path | None = None):
         self.index_dir = Path(index_dir)
         self._lock = threading.RLock()
         self._build: Path | None = None
         self._ix = None
         self._searcher = None
-        self._load(current_build(self.index_dir))
+        self._load(Path(build) if build is not None else current_build(self.index_dir))
 
     # -- loading -----------------------------------------------------------------
     def _load(self, build: Path) -> None:
@@ -149,9 +149,14 @@ class CodeIndex:
         return out
 
 
+def verify_build(build: str | Path) -> None:
+    """Open a finished build once, raising IndexCorruptError if its parts disagree."""
+    CodeIndex(Path(build).parent, build=build).close()
+
+
 def open_index(index_dir: str | Path) -> CodeIndex:
     """Open the current build in ``index_dir``."""
     return CodeIndex(index_dir)
 
 
-__all__ = ["CodeIndex", "current_build", "open_index"]
+__all__ = ["CodeIndex", "current_build", "open_index", "verify_build"]

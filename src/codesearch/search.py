@@ -73,6 +73,8 @@ def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
 
 
 def _alt_query(alt: Alternative, termmap: dict, part_no: int) -> Q.Query | None:
+    if alt.kind == "code_prefix":
+        return Q.Prefix("code", alt.text, boost=alt.weight)
     subs = []
     for fieldname in alt.fields:
         terms = _field_terms(fieldname, alt.text)

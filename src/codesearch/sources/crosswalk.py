@@ -48,7 +48,7 @@ def read_crosswalk(path: str | Path) -> dict[str, list[DrugProduct]]:
     header_row = 0
     for rownum, row in enumerate(rows, start=1):
         cells = [c.strip().upper() for c in row]
-        if cells and CODE_COLUMN_RE.match(cells[0]) and "NDC2" in cells:
+        if cells and CODE_COLUMN_RE.match(cells[0]):
             header, header_row = cells, rownum
             break
         if rownum >= HEADER_SEARCH_ROWS:
@@ -56,7 +56,7 @@ def read_crosswalk(path: str | Path) -> dict[str, list[DrugProduct]]:
     if header is None:
         raise CorpusFileError(
             path,
-            f"no header row (a first column like '_2026_CODE' and an 'NDC2' column) "
+            f"no header row (a first column like '_2026_CODE' followed by columns such as 'NDC2') "
             f"in the first {HEADER_SEARCH_ROWS} rows",
         )
     index = {name: i for i, name in enumerate(header) if name}

@@ -119,8 +119,10 @@ def read_hcpcs(path: str | Path) -> Iterator[CodeRecord]:
         groups = {g: [index[c] for c in cols if c in index] for g, cols in OPTIONAL_GROUPS.items()}
 
         pending: dict | None = None
+        skipped: str | None = None  # a Level I code whose continuation lines are skipped too
+        seen: dict[str, int] = {}
+        rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
         try:
-            rows = ws.iter_rows(min_row=header_row + 1, values_only=True)
             for rownum, row in enumerate(rows, start=header_row + 1):
                 def get(col: str, row=row) -> str:
                     i = index[col]
@@ -130,6 +132,8 @@ def read_hcpcs(path: str | Path) -> Iterator[CodeRecord]:
                 if not raw_code and not any(_cell(c) for c in row):
                     continue  # blank line
                 recid = get("RECID")
+                if recid in CONTINUATION and skipped is not None and raw_code == skipped:
+                    continue
                 if recid in CONTINUATION:
                     if pending is None or pending["raw"] != raw_code:
                         raise CorpusFileError(
@@ -147,13 +151,14 @@ def read_hcpcs(path: str | Path) -> Iterator[CodeRecord]:
                     yield _record(pending)
                 kind = FIRST_LINE[recid]
                 code = raw_code.upper()
+                skipped = None
                 if kind == "modifier":
                     if not MODIFIER_RE.match(code):
                         raise CorpusFileError(
                             label, f"invalid modifier {raw_code!r}", row=rownum, column="HCPC"
                         )
                 elif CPT_RE.match(code):
-                    pending = None
+                    pending, skipped = None, raw_code
                     continue
                 elif not CODE_RE.match(code):
                     raise CorpusFileError(
@@ -166,6 +171,12 @@ def read_hcpcs(path: str | Path) -> Iterator[CodeRecord]:
                     raise CorpusFileError(
                         label, f"code {code} has no description", row=rownum, column="LONG DESCRIPTION"
                     )
+                if code in seen:
+                    raise CorpusFileError(
+                        label, f"code {code} appears again (first at row {seen[code]})",
+                        row=rownum, column="HCPC",
+                    )
+                seen[code] = rownum
                 term = _date(get("TERM DT"), label, rownum, "TERM DT")
                 pending = {
                     "raw": raw_code,
@@ -188,6 +199,8 @@ def read_hcpcs(path: str | Path) -> Iterator[CodeRecord]:
             raise
         except (zipfile.BadZipFile, OSError, KeyError, ValueError, EOFError) as exc:
             raise CorpusFileError(label, f"workbook is damaged (truncated?): {exc}") from None
+        finally:
+            rows.close()  # releases the worksheet's open stream even when a row was bad
         if pending is not None:
             yield _record(pending)
     finally:
