@@ -119,13 +119,14 @@ def test_built_index_answers(tiny_settings, index_reader):
 
 
 def test_progress_reports_each_stage(tiny_settings):
-    """The progress callback hears the read, enrich and index stages, ending complete."""
+    """The progress callback hears the read, enrich, index and score-table stages, ending complete."""
     calls = []
     build_index(tiny_settings, progress=lambda stage, done, total: calls.append((stage, done, total)))
     assert calls[0] == ("read HCPCS release", 0, 1)
     assert ("read HCPCS release", 1, 1) in calls
     assert ("enrich", TINY_RECORDS, TINY_RECORDS) in calls
-    assert calls[-1] == ("index", TINY_RECORDS, TINY_RECORDS)
+    assert ("index", TINY_RECORDS, TINY_RECORDS) in calls
+    assert calls[-1] == ("score table", 1, 1)
 
 
 def test_second_build_replaces_current(tiny_settings):

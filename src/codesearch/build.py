@@ -34,6 +34,7 @@ from codesearch.enrich import Enricher, Lexicon
 from codesearch.errors import BuildLockedError
 from codesearch.index import verify_build
 from codesearch.records import CodeRecord
+from codesearch.scores import write_score_table
 from codesearch.schema import SCHEMA_VERSION, abbreviation_key, build_schema, words
 from codesearch.sources import read_crosswalk, read_hcpcs
 
@@ -79,8 +80,9 @@ def document(record: CodeRecord) -> dict[str, str]:
         "long": record.long,
         "brand": " | ".join(record.brands),
         "abbrev": ",".join(abbreviation_key(a) for a in record.abbreviations),
-        "plain": record.plain,
-        "category": f"{record.section}. {record.betos_description}",
+        # Only the lexicon's everyday words: the category sentence is too general to match on.
+        "plain": " | ".join(record.plain_terms),
+        "category": f"{record.section}. {record.betos_description}. {record.plain}",
         "ndc": ",".join(sorted(ndcs)),
     }
 
@@ -120,7 +122,7 @@ def _vocabulary(records: list[CodeRecord]) -> dict[str, int]:
     """Unstemmed word → number of records containing it, for typo and prefix expansion."""
     df: Counter[str] = Counter()
     for r in records:
-        text = " ".join((r.short, r.long, " ".join(r.brands), r.plain))
+        text = " ".join((r.short, r.long, " ".join(r.brands), " ".join(r.plain_terms)))
         df.update({w for w in words(text) if not w.isdigit()})
     return dict(df)
 
@@ -181,9 +183,16 @@ def _write(folder: Path, records: list[CodeRecord], lexicon: Lexicon, progress: 
         writer.commit(optimize=True)
     except BaseException:
         writer.cancel()
+        ix.close()
         raise
+    if progress:
+        progress("score table", 0, 1)
+    try:
+        write_score_table(ix, folder)
     finally:
         ix.close()
+    if progress:
+        progress("score table", 1, 1)
     with (folder / "records.jsonl").open("w", encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record.to_dict(), separators=(",", ":")) + "\n")

@@ -192,14 +192,19 @@ class Enricher:
             brands=tuple(brands),
             abbreviations=tuple(abbreviations),
             plain=self.plain_text(record, phrases),
+            plain_terms=tuple(phrases),
+        )
+
+    def category_sentence(self, record: CodeRecord) -> str:
+        """The authored plain sentence for the code's BETOS category, else its section."""
+        return self.lexicon.sections.get(f"betos:{record.betos}") or self.lexicon.sections.get(
+            f"section:{record.section_letter}", ""
         )
 
     def plain_text(self, record: CodeRecord, phrases: Sequence[str]) -> str:
-        """A plain-language sentence for a code: its category in everyday words, then synonyms."""
+        """A plain-language text for a code: its category in everyday words, then synonyms."""
         parts = []
-        sentence = self.lexicon.sections.get(f"betos:{record.betos}") or self.lexicon.sections.get(
-            f"section:{record.section_letter}"
-        )
+        sentence = self.category_sentence(record)
         if sentence:
             parts.append(sentence.rstrip(".") + ".")
         if phrases:

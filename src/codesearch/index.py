@@ -8,12 +8,14 @@ from bisect import bisect_left
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 
 from codesearch.enrich import Lexicon
 from codesearch.errors import IndexCorruptError, IndexMissingError
 from codesearch.records import CodeRecord
 from codesearch.schema import SCHEMA_VERSION
+from codesearch.scores import ScoreTable
 
 
 def current_build(index_dir: str | Path) -> Path:
@@ -58,10 +60,12 @@ class CodeIndex:
                     records[record.code] = record
             vocab: dict[str, int] = json.loads((build / "vocab.json").read_text(encoding="utf-8"))
             lexicon = Lexicon.from_dict(json.loads((build / "lexicon.json").read_text(encoding="utf-8")))
+            table = ScoreTable.load(build)
             ix = whoosh_index.open_dir(str(build))
         except Exception as exc:  # any damage to the build's files
             raise IndexCorruptError(f"index build {build} is damaged: {exc}") from None
-        if len(records) != manifest.get("records") or ix.doc_count() != len(records):
+        if (len(records) != manifest.get("records") or ix.doc_count() != len(records)
+                or table.size != len(records) or any(c not in records for c in table.codes)):
             ix.close()
             raise IndexCorruptError(
                 f"index build {build} is inconsistent: manifest says {manifest.get('records')} records, "
@@ -81,6 +85,13 @@ class CodeIndex:
         self.vocab = vocab
         self.vocab_sorted = sorted(vocab)
         self.lexicon = lexicon
+        self.table = table
+        # Per-document arrays, in Whoosh document-number order, for vectorised filtering.
+        self.doc_codes = np.array(table.codes)
+        self.doc_of = {code: n for n, code in enumerate(table.codes)}
+        self.doc_active = np.array([records[c].active for c in table.codes], dtype=bool)
+        self.doc_section = np.array([records[c].section_letter or "MOD" for c in table.codes])
+        self.cache: dict = {}  # per-build memo of expensive lookups, dropped on reload
         self._ix = ix
         self._searcher = ix.searcher()
         self._build = build

@@ -217,7 +217,8 @@ class CodeRecord:
     products: tuple[DrugProduct, ...] = ()
     brands: tuple[str, ...] = ()
     abbreviations: tuple[str, ...] = ()
-    plain: str = ""
+    plain: str = ""  # shown: the category in plain words, then the everyday words below
+    plain_terms: tuple[str, ...] = ()  # everyday words from the lexicon, indexed as `plain`
 
     @property
     def section_letter(self) -> str:
@@ -258,7 +259,7 @@ class CodeRecord:
         """Rebuild a record from :meth:`to_dict` output."""
         data = dict(data)
         data["products"] = tuple(DrugProduct(**p) for p in data.get("products", ()))
-        for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations"):
+        for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "plain_terms"):
             data[name] = tuple(data.get(name, ()))
         return cls(**data)
 

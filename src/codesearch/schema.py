@@ -8,7 +8,7 @@ from whoosh import fields
 from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
 
 #: Bumped whenever fields or analysis change; an index of another version is rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Tokens are runs of letters and digits; hyphens and punctuation split words.
 TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"

@@ -1,8 +1,9 @@
 """Search and rank: an expanded query → ranked results with highlighted snippets and reasons.
 
-Ranking tiers, in order: exact code or NDC; codes matching every part of the query; codes
-matching some (more parts first). Within a tier, active codes come before terminated
-ones, then BM25F score (field weights in :mod:`codesearch.schema`).
+Ranking, in order: an exact code or NDC; then active before terminated; then codes matching
+more parts of the query (all parts first); then the BM25F score summed over the matching
+alternatives (field weights in :mod:`codesearch.schema`, per-term scores precomputed from the
+Whoosh index by :mod:`codesearch.scores`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import html
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from whoosh import query as Q
+import numpy as np
 
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
 from codesearch.errors import QueryError
@@ -21,7 +22,8 @@ from codesearch.records import CodeRecord
 from codesearch.schema import EXACT, build_schema, stems
 
 MAX_OFFSET = 10_000
-CANDIDATES = 200  # hits fetched per Whoosh query before tiers are merged
+CODE_PREFIX_SCORE = 5.0  # a code family named beside words counts like a strong word match
+POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
 _SCHEMA = build_schema()
 
 
@@ -70,25 +72,6 @@ class SearchResults:
 @lru_cache(maxsize=65536)
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
     return tuple(_SCHEMA[fieldname].process_text(text, mode="query"))
-
-
-def _alt_query(alt: Alternative, termmap: dict, part_no: int) -> Q.Query | None:
-    if alt.kind == "code_prefix":
-        return Q.Prefix("code", alt.text, boost=alt.weight)
-    subs = []
-    for fieldname in alt.fields:
-        terms = _field_terms(fieldname, alt.text)
-        if not terms:
-            continue
-        for t in terms:
-            termmap.setdefault((fieldname, t), []).append((part_no, alt))
-        if len(terms) == 1:
-            subs.append(Q.Term(fieldname, terms[0], boost=alt.weight))
-        else:
-            subs.append(Q.And([Q.Term(fieldname, t) for t in terms], boost=alt.weight))
-    if not subs:
-        return None
-    return subs[0] if len(subs) == 1 else Q.Or(subs)
 
 
 def validate(query: str, limit: int, offset: int) -> None:
@@ -143,99 +126,147 @@ class Searcher:
         index.refresh()
         with index.lock:
             exp = expand(index, query, prefix)
-            ranked = self._rank(exp, include_terminated, section)
-            page = ranked[offset : offset + limit]
-            results = [self._result(index.records[code], exp, whys, score) for code, whys, score in page]
+            head, tail = self._rank(exp, include_terminated, section)
+            total = len(head) + len(tail)
+            results = []
+            for i in range(offset, min(offset + limit, total)):
+                if i < len(head):
+                    code, whys, score = head[i]
+                    results.append(self._result(index.records[code], exp, whys, [], score))
+                else:
+                    doc, matched_exp, score = tail[i - len(head)]
+                    code = index.table.codes[doc]
+                    whys, alts = self._why(doc, matched_exp) if matched_exp else ([f"code starts with {'/'.join(exp.code_prefixes)}"], [])
+                    results.append(self._result(index.records[code], exp, whys, alts, score))
         suggestion = None
-        if not ranked and exp.query:
+        if not total and exp.query:
             suggestion = expander_for(index).suggest(exp.query)
-        return SearchResults(exp.query, len(ranked), results, suggestion, dict(exp.corrections))
+        return SearchResults(exp.query, total, results, suggestion, dict(exp.corrections))
+
+    def _why(self, doc: int, exp: Expansion) -> tuple[list[str], list[Alternative]]:
+        """The reasons a document matched, strongest first, and the alternatives behind them."""
+        whys: list[str] = []
+        alts: list[Alternative] = []
+        for part in exp.parts:
+            hits = []
+            for alt in part.alternatives:
+                for fieldname, docs, _ in self._postings(alt):
+                    if fieldname == "category":
+                        continue
+                    i = np.searchsorted(docs, doc)
+                    if i < len(docs) and docs[i] == doc:
+                        hits.append(alt)
+                        break
+            hits.sort(key=lambda a: -a.weight)
+            alts.extend(hits)
+            for alt in hits[:2]:
+                if alt.why not in whys:
+                    whys.append(alt.why)
+        return whys, alts
 
     # -- ranking --------------------------------------------------------------------
-    def _allowed(self, record: CodeRecord, include_terminated: bool, section: str | None) -> bool:
-        if not include_terminated and not record.active:
-            return False
-        if section and record.section_letter != section.upper() and not (
-            section.upper() in ("MOD", "MODIFIER", "MODIFIERS") and record.kind == "modifier"
-        ):
-            return False
-        return True
-
-    def _rank(self, exp: Expansion, include_terminated: bool, section: str | None):
+    def _mask(self, include_terminated: bool, section: str | None, code_prefixes: list[str]) -> np.ndarray:
+        """Documents the filters allow."""
         index = self.index
-        # (tier, inactive, -coverage, -score, code) → sorted; whys kept per code
-        entries: dict[str, tuple] = {}
-
-        def add(code, tier, coverage, score, whys):
-            record = index.records.get(code)
-            if record is None or not self._allowed(record, include_terminated, section):
-                return
-            # Exact codes first even if terminated; otherwise active before terminated.
-            key = (tier > 0, not record.active, tier, -coverage, -score, code)
-            if code not in entries or key < entries[code][0]:
-                entries[code] = (key, whys, score)
-
-        for code in exp.codes:
-            add(code, 0, 0, 0.0, [f"code {code}"])
-        for typed, ndc in exp.ndcs:
-            for code in index.ndc_map.get(ndc, ()):
-                add(code, 0, 0, 0.0, [f"NDC {typed}"])
-
-        if exp.parts:
-            self._rank_words(exp, add, include_terminated, section)
-        elif exp.code_prefixes:
-            for p in exp.code_prefixes:
-                for code in index.codes_with_prefix(p):
-                    add(code, 1, 0, 0.0, [f"code starts with {p}"])
-        ranked = sorted(entries.items(), key=lambda kv: kv[1][0])
-        return [(code, whys, score) for code, (key, whys, score) in ranked]
-
-    def _rank_words(self, exp: Expansion, add, include_terminated: bool, section: str | None) -> None:
-        searcher = self.index.searcher
-        termmap: dict = {}
-        part_queries = []
-        for n, part in enumerate(exp.parts):
-            subs = [q for q in (_alt_query(a, termmap, n) for a in part.alternatives) if q is not None]
-            if subs:
-                part_queries.append(subs[0] if len(subs) == 1 else Q.Or(subs))
-        if not part_queries:
-            return
-        filters = []
-        if not include_terminated:
-            filters.append(Q.Term("status", "active"))
+        mask = index.doc_active.copy() if not include_terminated else np.ones(index.table.size, dtype=bool)
         if section:
             s = section.upper()
-            filters.append(Q.Term("kind", "modifier") if s in ("MOD", "MODIFIER", "MODIFIERS") else Q.Term("section", s))
-        if exp.code_prefixes:
-            filters.append(Q.Or([Q.Prefix("code", p) for p in exp.code_prefixes]))
-        flt = Q.And(filters) if len(filters) > 1 else (filters[0] if filters else None)
+            mask &= index.doc_section == ("MOD" if s in ("MOD", "MODIFIER", "MODIFIERS") else s)
+        if code_prefixes:
+            allowed = np.zeros_like(mask)
+            for p in code_prefixes:
+                allowed |= np.char.startswith(index.doc_codes, p)
+            mask &= allowed
+        return mask
 
-        queries = [(1, Q.And(part_queries) if len(part_queries) > 1 else part_queries[0])]
-        if len(part_queries) > 1:
-            queries.append((2, Q.Or(part_queries)))
-        for tier, q in queries:
-            hits = searcher.search(q, limit=CANDIDATES, filter=flt, terms=True)
-            for hit in hits:
-                matched: dict[int, list[Alternative]] = {}
-                for fieldname, term in hit.matched_terms():
-                    text = term.decode("utf-8") if isinstance(term, bytes) else term
-                    for part_no, alt in termmap.get((fieldname, text), ()):
-                        matched.setdefault(part_no, [])
-                        if alt not in matched[part_no]:
-                            matched[part_no].append(alt)
-                whys = []
-                for alts in matched.values():
-                    for alt in sorted(alts, key=lambda a: -a.weight)[:2]:
-                        if alt.why not in whys:
-                            whys.append(alt.why)
-                alts_flat = [a for alts in matched.values() for a in alts]
-                add(hit["code"], tier, len(matched), hit.score, (whys, alts_flat))
+    def _postings(self, alt: Alternative) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(field, documents, weighted scores) of one alternative, per field; memoised per build."""
+        cache = self.index.cache.setdefault("postings", {})
+        got = cache.get(alt)
+        if got is not None:
+            return got
+        index, table = self.index, self.index.table
+        out = []
+        if alt.kind == "code_prefix":
+            docs = np.array(sorted(index.doc_of[c] for c in index.codes_with_prefix(alt.text)), dtype=np.int32)
+            out.append(("code", docs, np.full(len(docs), CODE_PREFIX_SCORE * alt.weight, dtype=np.float32)))
+        else:
+            for fieldname in alt.fields:
+                terms = _field_terms(fieldname, alt.text)
+                if not terms:
+                    continue
+                docs, scores = table.postings(fieldname, terms[0])
+                for term in terms[1:]:  # every word of a multi-word alternative, in this field
+                    d2, s2 = table.postings(fieldname, term)
+                    docs, i1, i2 = np.intersect1d(docs, d2, assume_unique=True, return_indices=True)
+                    scores = scores[i1] + s2[i2]
+                if len(docs):
+                    out.append((fieldname, docs, scores * np.float32(alt.weight)))
+        if len(cache) > POSTINGS_CACHE:
+            cache.clear()
+        cache[alt] = out
+        return out
 
+    def _rank(self, exp: Expansion, include_terminated: bool, section: str | None):
+        """Ordered (code, alternatives matched, score) for every matching code, and the total."""
+        index = self.index
+        head: list[tuple[str, list[str], float]] = []
+        seen: set[str] = set()
+
+        def allowed(code: str) -> bool:
+            record = index.records.get(code)
+            if record is None or code in seen:
+                return False
+            if section and not self._mask(True, section, [])[index.doc_of[code]]:
+                return False
+            # A code typed in full is shown even if terminated; an NDC's code only if allowed.
+            return True
+
+        for code in exp.codes:
+            if allowed(code):
+                head.append((code, [f"code {code}"], 0.0))
+                seen.add(code)
+        for typed, ndc in exp.ndcs:
+            for code in index.ndc_map.get(ndc, ()):
+                if allowed(code) and (include_terminated or index.records[code].active):
+                    head.append((code, [f"NDC {typed}"], 0.0))
+                    seen.add(code)
+
+        if exp.parts:
+            tail = self._rank_words(exp, include_terminated, section)
+        elif exp.code_prefixes:
+            mask = self._mask(include_terminated, section, exp.code_prefixes)
+            docs = np.nonzero(mask)[0]
+            docs = docs[np.argsort(index.doc_codes[docs], kind="stable")]
+            tail = [(int(d), None, 0.0) for d in docs]
+        else:
+            tail = []
+        return head, [t for t in tail if index.table.codes[t[0]] not in seen]
+
+    def _rank_words(self, exp: Expansion, include_terminated: bool, section: str | None):
+        """Documents matching the word parts: all parts first, then more parts, then score."""
+        n_docs = self.index.table.size
+        part_scores = np.zeros((len(exp.parts), n_docs), dtype=np.float32)
+        bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
+        for p, part in enumerate(exp.parts):
+            acc = part_scores[p]
+            for alt in part.alternatives:
+                for fieldname, docs, scores in self._postings(alt):
+                    if fieldname == "category":
+                        bonus[docs] += scores
+                    else:
+                        acc[docs] += scores
+        coverage = (part_scores > 0).sum(axis=0)
+        score = part_scores.sum(axis=0) + bonus
+        mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
+        docs = np.nonzero(mask)[0]
+        inactive = ~self.index.doc_active[docs]
+        # lexsort: the last key is the primary one.
+        order = np.lexsort((docs, -score[docs], -coverage[docs], inactive))
+        return [(int(d), exp, float(score[d])) for d in docs[order]]
     # -- presentation -------------------------------------------------------------------
-    def _result(self, record: CodeRecord, exp: Expansion, whys, score: float) -> Result:
-        alts: list[Alternative] = []
-        if isinstance(whys, tuple):
-            whys, alts = whys
+    def _result(self, record: CodeRecord, exp: Expansion, whys: list[str], alts: list[Alternative],
+                score: float) -> Result:
         marks: set[str] = set()
         for alt in alts:
             marks.update(alt.highlight)
