@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 from whoosh.analysis import STOP_WORDS
@@ -33,6 +34,7 @@ MIN_TYPO_LENGTH = 5
 MAX_COMPLETIONS = 12
 MAX_SHORT_COMPLETIONS = 6  # for one- and two-letter prefixes, which match the most words
 MAX_CORRECTIONS = 3
+CONTEXT_POOL = 60  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long")
 
@@ -141,12 +143,41 @@ class Expander:
         )
         return ranked[:MAX_CORRECTIONS]
 
-    def completions(self, prefix: str) -> list[str]:
-        """Words the unfinished ``prefix`` may become: brand names first, then by frequency."""
+    def completions(self, prefix: str, context: tuple[str, ...] = ()) -> list[str]:
+        """Words the unfinished ``prefix`` may become, best first.
+
+        Alone, brand names come first, then frequent words. After other words ("hospital be"),
+        words found in the same codes as those words come first ("bed", not "benefit").
+        """
         found = [w for w in self.index.words_with_prefix(prefix) if w != prefix]
         found.sort(key=lambda w: (w not in self.brand_words, -self.vocab[w], w))
         limit = MAX_SHORT_COMPLETIONS if len(prefix) <= 2 else MAX_COMPLETIONS
+        if context and len(found) > limit:
+            together = self._docs_mask(context)
+            if together.any():
+                pool = found[:CONTEXT_POOL]
+                overlap = {w: int(together[self._word_docs(w)].sum()) for w in pool}
+                pool.sort(key=lambda w: -overlap[w])  # stable: ties keep brand/frequency order
+                found = pool
         return found[:limit]
+
+    def _word_docs(self, word: str) -> np.ndarray:
+        """Documents with ``word`` in a descriptor, brand or plain field (may repeat)."""
+        table = self.index.table
+        stem = stems(word)
+        parts = [table.postings("brand", word)[0]]
+        if stem:
+            parts += [table.postings(f, stem[0])[0] for f in ("short", "long", "plain")]
+        return np.concatenate(parts)
+
+    def _docs_mask(self, words_: tuple[str, ...]) -> np.ndarray:
+        """A mask of the documents containing every one of ``words_``."""
+        mask = np.ones(self.index.table.size, dtype=bool)
+        for word in words_:
+            has = np.zeros_like(mask)
+            has[self._word_docs(word)] = True
+            mask &= has
+        return mask
 
     def word_alternatives(self, word: str, weight: float = 1.0, why: str = "") -> list[Alternative]:
         """Exact, abbreviation and plain-language alternatives for a complete word."""
@@ -240,7 +271,8 @@ class Expander:
                             for a in self.word_alternatives(fixed, 1.0, f'did you mean "{fixed}"')
                         ]
                     if is_last and ends_open and last_is_word and word not in self.abbreviations:
-                        for completion in self.completions(word):
+                        context = tuple(w for w in wordlist[:-1] if w not in STOP_WORDS)
+                        for completion in self.completions(word, context):
                             weight = 0.8 if completion in self.brand_words else 0.6
                             alts.append(
                                 Alternative(completion, WORD_FIELDS, weight, "prefix",
