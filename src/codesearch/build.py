@@ -14,6 +14,7 @@ a failed or killed build leaves the previous index serving.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -37,6 +38,7 @@ from codesearch.records import CodeRecord
 from codesearch.scores import write_score_table
 from codesearch.schema import SCHEMA_VERSION, abbreviation_key, build_schema, words
 from codesearch.sources import read_crosswalk, read_hcpcs
+from codesearch.sources.pfs import read_pfs
 
 Progress = Callable[[str, int, int], None]
 KEEP_BUILDS = 2  # the current build and the one before it, which a server may still be reading
@@ -98,15 +100,21 @@ def load_records(settings: Settings, progress: Progress | None = None):
         progress("read HCPCS release", 1, 1)
     crosswalk = read_crosswalk(crosswalk_path)
     lexicon = Lexicon.load(settings.lexicon_dir)
+    pfs_path = settings.pfs_path()  # optional: an older data directory has no PFS file
+    pfs = read_pfs(pfs_path) if pfs_path is not None else {}
     enricher = Enricher(lexicon, crosswalk)
     records = []
     for i, record in enumerate(raw, start=1):
-        records.append(enricher.enrich(record))
+        record = enricher.enrich(record)
+        if record.kind == "code" and record.code in pfs:
+            record = dataclasses.replace(record, rvus=tuple(pfs[record.code]))
+        records.append(record)
         if progress and (i % 500 == 0 or i == len(raw)):
             progress("enrich", i, len(raw))
     sources = [
         {"kind": kind, "path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": _sha256(path)}
         for kind, path in (("hcpcs", hcpcs_path), ("asp_crosswalk", crosswalk_path))
+        + ((("pfs_rvu", pfs_path),) if pfs_path is not None else ())
     ]
     for name in ("abbreviations.tsv", "plain_language.tsv", "sections.tsv"):
         path = settings.lexicon_dir / name

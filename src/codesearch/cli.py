@@ -194,6 +194,9 @@ def show(ctx, code, as_json):
     if record is None:
         raise click.ClickException(f"unknown code {code!r}")
     data = record.describe()
+    from codesearch.billing import billing_facts
+
+    data.update(billing_facts(record))
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -216,10 +219,80 @@ def show(ctx, code, as_json):
     for label, value in rows:
         if value:
             click.echo(f"{label + ':':<16} {value}")
+    for label, value in _billing_rows(record, data):
+        click.echo(f"{label + ':':<16} {value}")
     if record.products:
         click.echo(f"NDCs ({len(record.products)}):")
         for p in record.products:
             click.echo(f"  {p.ndc}  {p.drug_name:<24} {p.labeler:<36} {p.dosage}, {p.billing_units} units/NDC unit")
+
+
+def _billing_rows(record, facts: dict) -> list[tuple[str, str]]:
+    """`show` lines for the fee schedule RVUs, or why there are none, and the billing unit."""
+    rows = []
+    for r in facts["rvus"]:
+        name = f"modifier {r['modifier']}" if r["modifier"] else "global"
+        if r["modifier"]:
+            rows.append((f"RVUs {r['modifier']}",
+                         f"work {r['work_rvu']:.2f}, PE {r['nonfacility_pe_rvu']:.2f}/{r['facility_pe_rvu']:.2f}, "
+                         f"MP {r['mp_rvu']:.2f}, total {r['nonfacility_total']:.2f}/{r['facility_total']:.2f} "
+                         f"non-facility/facility (${r['nonfacility_estimate']:.2f}/${r['facility_estimate']:.2f}), "
+                         f"status {r['status']}"))
+            continue
+        rows.append(("PFS status", f"{r['status']} {r['status_meaning']}".strip() + f" ({name} row)"))
+        if not facts["has_rvus"]:
+            continue
+        rows += [
+            ("Work RVU", f"{r['work_rvu']:.2f}"),
+            ("PE RVU", f"{r['nonfacility_pe_rvu']:.2f} non-facility, {r['facility_pe_rvu']:.2f} facility"),
+            ("MP RVU", f"{r['mp_rvu']:.2f}"),
+            ("Total RVU", f"{r['nonfacility_total']:.2f} non-facility, {r['facility_total']:.2f} facility"),
+            ("Global days", r["global_days"]),
+        ]
+        rows.append(("Payment", f"${r['nonfacility_estimate']:.2f} non-facility, ${r['facility_estimate']:.2f} "
+                                f"facility ({r['estimate_label']}; conversion factor {r['conversion_factor']})"))
+    if facts["payment_note"]:
+        rows.append(("Payment", facts["payment_note"]))
+    unit = facts.get("billing_unit")
+    if unit:
+        rows.append(("Billing unit", f"{unit['label']} (from the {unit['source']}); "
+                                     f"codesearch units {record.code} DOSE gives units for a dose"))
+    return rows
+
+
+@cli.command()
+@click.argument("code")
+@click.argument("dose", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON object the web API returns.")
+@click.pass_context
+def units(ctx, code, dose, as_json):
+    """Billing units for DOSE of drug CODE, rounded up, with the arithmetic.
+
+    The billing unit is read from the code's descriptor (or the ASP crosswalk dosage);
+    the dose may be in g, mg, mcg, units/IU, ml/cc and so on.
+
+    \b
+    Example:
+        codesearch units J1568 "35 g"
+        codesearch units J9271 200 mg
+    """
+    from codesearch.billing import units_for_dose
+
+    settings = _settings(ctx)
+    try:
+        index = open_or_build(settings, quiet=as_json)
+        record = index.get(code)
+        if record is None:
+            raise click.ClickException(f"unknown code {code!r}")
+        answer = units_for_dose(record, " ".join(dose))
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2))
+        return
+    click.echo(f"{record.code} — {record.short}: billed per {answer.billing_unit} (from the {answer.unit_source})")
+    click.echo(answer.arithmetic)
+    click.echo(click.style(f"{answer.units} {'unit' if answer.units == 1 else 'units'}", bold=True))
 
 
 @cli.command()
@@ -248,6 +321,38 @@ def serve(ctx, host, port, workers, threads, access_log):
     click.echo(f"Serving codesearch on http://{host}:{port}/ ({workers} workers); Ctrl-C stops", err=True)
     run_server(str(settings.index_dir), host=host, port=port, workers=workers, threads=threads,
                access_log=access_log)
+
+
+@cli.command()
+@click.option("--quick", is_flag=True, help="1-second throughput runs (unless --duration is given).")
+@click.option("--duration", type=click.FloatRange(0.1, 600), default=None,
+              help="Seconds per throughput run [default: 10, or 1 with --quick].")
+@click.option("--output", default="docs/benchmarks.md", show_default=True,
+              type=click.Path(dir_okay=False, path_type=str), help="Markdown file to (re)write.")
+@click.pass_context
+def bench(ctx, quick, duration, output):
+    """Benchmark keystroke latency, HTTP throughput, the build and two peers on the real data.
+
+    \b
+    Example:
+        codesearch bench --quick
+        codesearch bench --duration 10 --output docs/benchmarks.md
+    """
+    from codesearch.bench import command_line, render_markdown, run_bench, write_report
+
+    settings = _settings(ctx)
+    seconds = duration if duration is not None else (1.0 if quick else 10.0)
+    try:
+        index = open_or_build(settings)
+        try:
+            report = run_bench(settings, index, duration=seconds, progress=lambda m: click.echo(m, err=True))
+        finally:
+            index.close()
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    text = render_markdown(report, command_line())
+    click.echo(text)
+    click.echo(f"wrote {write_report(output, text)}", err=True)
 
 
 @cli.command("eval")

@@ -37,6 +37,7 @@ class Settings:
     lexicon_dir: Path = PROJECT_ROOT / "corpus"
     hcpcs_file: Path | None = None
     crosswalk_file: Path | None = None
+    pfs_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:
@@ -49,6 +50,7 @@ class Settings:
             "lexicon_dir": "CODESEARCH_LEXICON_DIR",
             "hcpcs_file": "CODESEARCH_HCPCS_FILE",
             "crosswalk_file": "CODESEARCH_CROSSWALK_FILE",
+            "pfs_file": "CODESEARCH_PFS_FILE",
         }
         values = {k: Path(env[v]) for k, v in mapping.items() if env.get(v)}
         values.update({k: Path(v) for k, v in overrides.items() if v is not None})
@@ -78,4 +80,23 @@ class Settings:
             raise CorpusFileError(
                 folder, "no ASP NDC-HCPCS crosswalk (.csv) found; set --data-dir or --crosswalk"
             )
+        return max(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+    def pfs_path(self) -> Path | None:
+        """The PFS relative value file, or the newest CSV in ``data_dir/pfs_rvu``; None if none.
+
+        The file is optional: an older data directory builds without RVUs. When a release
+        comes as ``_nonQPP`` and ``_QPP`` files, the non-QPP file (the default rates) is used.
+        """
+        if self.pfs_file is not None:
+            return self.pfs_file
+        folder = self.data_dir / "pfs_rvu"
+        found = [p for p in folder.glob("*") if p.suffix.lower() == ".csv" and p.is_file()] if folder.is_dir() else []
+        names = {p.name.lower() for p in found}
+        found = [
+            p for p in found
+            if not (p.stem.lower().endswith("_qpp") and f"{p.stem[:-4]}_nonQPP{p.suffix}".lower() in names)
+        ]
+        if not found:
+            return None
         return max(found, key=lambda p: (p.stat().st_mtime, p.name))

@@ -194,6 +194,72 @@ class DrugProduct:
         return self.ndc.replace("-", "")
 
 
+#: Physician fee schedule status codes (PFS relative value file), in codesearch's own words.
+PFS_STATUS: dict[str, str] = {
+    "A": "Active: paid separately under the physician fee schedule when covered",
+    "B": "Bundled: never paid separately; payment is included in other services",
+    "C": "Carrier priced: the Medicare contractor sets the payment, so no national RVUs",
+    "D": "Deleted this year (claims accepted for a grace period)",
+    "E": "Excluded from the physician fee schedule by regulation; paid another way when covered",
+    "F": "Deleted or discontinued, with no grace period",
+    "G": "Not valid for Medicare: another code is used (with a grace period)",
+    "H": "Deleted modifier: this code-modifier combination is no longer valid",
+    "I": "Not valid for Medicare: another code is used (no grace period)",
+    "J": "Anesthesia service: paid on anesthesia base and time units, not RVUs",
+    "M": "Measurement code: reported for quality programs only, not paid",
+    "N": "Not covered by Medicare",
+    "P": "Bundled or excluded: no separate fee schedule payment",
+    "R": "Restricted coverage: paid only in the special cases the coverage rules allow",
+    "T": "Injection: paid only when no other fee schedule service is billed that day by the same provider",
+    "X": "Excluded by statute: not a physician service in the law's definition (e.g. ambulance, lab)",
+}
+#: Label for the national payment estimate (total RVUs x conversion factor).
+NATIONAL_ESTIMATE_LABEL = "national estimate before geographic adjustment"
+
+
+@dataclass(frozen=True, slots=True)
+class FeeScheduleRow:
+    """One row of the physician fee schedule relative value file for a code.
+
+    ``modifier`` is empty for the global (whole-service) row, else 26, TC, 53, ...
+    """
+
+    modifier: str
+    status: str
+    work_rvu: float
+    nonfacility_pe_rvu: float
+    facility_pe_rvu: float
+    mp_rvu: float
+    nonfacility_total: float
+    facility_total: float
+    global_days: str
+    conversion_factor: float
+    pricing_indicator: str = ""  # the PFS's own PRIC IND column (2026 files on)
+
+    @property
+    def status_meaning(self) -> str:
+        return PFS_STATUS.get(self.status, "")
+
+    @property
+    def has_rvus(self) -> bool:
+        return any((self.work_rvu, self.nonfacility_total, self.facility_total))
+
+    def estimate(self, total: float) -> float:
+        """A total RVU times the conversion factor, in dollars (no geographic adjustment)."""
+        return round(total * self.conversion_factor + 1e-9, 2)
+
+    def describe(self) -> dict[str, Any]:
+        """The row with its status meaning and national payment estimates."""
+        out = dataclasses.asdict(self)
+        out.update(
+            status_meaning=self.status_meaning,
+            nonfacility_estimate=self.estimate(self.nonfacility_total),
+            facility_estimate=self.estimate(self.facility_total),
+            estimate_label=NATIONAL_ESTIMATE_LABEL,
+        )
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class CodeRecord:
     """One HCPCS code or modifier, as loaded and then enriched."""
@@ -219,6 +285,8 @@ class CodeRecord:
     abbreviations: tuple[str, ...] = ()
     plain: str = ""  # shown: the category in plain words, then the everyday words below
     plain_terms: tuple[str, ...] = ()  # everyday words from the lexicon, indexed as `plain`
+    # Added from the physician fee schedule relative value file (global row first):
+    rvus: tuple[FeeScheduleRow, ...] = ()
 
     @property
     def section_letter(self) -> str:
@@ -259,6 +327,7 @@ class CodeRecord:
         """Rebuild a record from :meth:`to_dict` output."""
         data = dict(data)
         data["products"] = tuple(DrugProduct(**p) for p in data.get("products", ()))
+        data["rvus"] = tuple(FeeScheduleRow(**r) for r in data.get("rvus", ()))
         for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "plain_terms"):
             data[name] = tuple(data.get(name, ()))
         return cls(**data)
@@ -274,5 +343,6 @@ class CodeRecord:
             pricing=list(self.pricing),
             action=self.action,
             type_of_service_descriptions=[TYPE_OF_SERVICE.get(t, t) for t in self.type_of_service],
+            rvus=[r.describe() for r in self.rvus],
         )
         return out

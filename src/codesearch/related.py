@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from codesearch.billing import billing_facts
 from codesearch.enrich import is_drug
 from codesearch.records import CodeRecord
 
@@ -95,4 +96,6 @@ def code_details(index, record: CodeRecord) -> dict:
     data["is_drug"] = is_drug(record)
     data["related"] = related_codes(index, record)
     data["billing_notes"] = billing_notes(record)
+    # RVU rows with meanings and estimates, the why-no-RVUs sentence, the drug billing unit:
+    data.update(billing_facts(record))
     return data

@@ -147,9 +147,17 @@ class Searcher:
         """The reasons a document matched, strongest first, and the alternatives behind them."""
         whys: list[str] = []
         alts: list[Alternative] = []
+        record = self.index.records[self.index.table.codes[doc]]
+        record_stems = set(stems(record.long)) | set(stems(record.short))
         for part in exp.parts:
             hits = []
+            senses_shown: set[tuple[str, str]] = set()
             for alt in part.alternatives:
+                if alt.kind in ("abbreviation", "prefix", "typo") and alt.fields == ("abbrev",):
+                    # Of an abbreviation's senses, name only one the descriptor spells out.
+                    if not set(alt.highlight) <= record_stems or (alt.kind, alt.text) in senses_shown:
+                        continue
+                    senses_shown.add((alt.kind, alt.text))
                 for fieldname, docs, _ in self._postings(alt):
                     if fieldname == "category":
                         continue

@@ -38,7 +38,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         CODESEARCH_INDEX_DIR=str(settings.index_dir),
         # Origins allowed to call the API from a browser; empty means CORS is off.
-        CODESEARCH_CORS_ORIGINS=[o for o in os.environ.get("CODESEARCH_CORS_ORIGINS", "").split(",") if o],
+        CODESEARCH_CORS_ORIGINS=[
+            o.strip() for o in os.environ.get("CODESEARCH_CORS_ORIGINS", "").split(",") if o.strip()
+        ],
         CACHE_SECONDS=300,
         MAX_CONTENT_LENGTH=16 * 1024,
         JSON_SORT_KEYS=False,
@@ -64,17 +66,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Frame-Options", "DENY")
         origins = app.config["CODESEARCH_CORS_ORIGINS"]
         origin = request.headers.get("Origin")
+        if origins and request.path.startswith(("/api/", "/healthz")):
+            # The answer differs by Origin, so shared caches must key on it.
+            response.vary.add("Origin")
         if origins and request.path.startswith(("/api/", "/healthz")) and origin:
             if "*" in origins:
                 response.headers["Access-Control-Allow-Origin"] = "*"
             elif origin in origins:
                 response.headers["Access-Control-Allow-Origin"] = origin
-                response.headers.add("Vary", "Origin")
         return response
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return error_response(exc.code or 500, exc.description or exc.name)
+        response = error_response(exc.code or 500, exc.description or exc.name)
+        if isinstance(response, tuple):
+            response = app.make_response(response)
+        for name, value in exc.get_headers():
+            if name.lower() == "allow":  # a 405 must say which methods are allowed
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(CodeSearchError)
     def _codesearch_error(exc: CodeSearchError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from flask import Blueprint, current_app, jsonify, request
@@ -61,7 +62,9 @@ def text_arg(name: str) -> str:
 def cached(response):
     """Tag a response with the index version so clients and proxies can revalidate."""
     index = get_index()
-    response.set_etag(f"{index.version}-{hash(request.full_path) & 0xFFFFFFFF:x}")
+    # Stable across processes and restarts (unlike hash()): same build + same request, same tag.
+    digest = hashlib.sha256(request.full_path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    response.set_etag(f"{index.version}-{digest}")
     response.headers["Cache-Control"] = f"public, max-age={current_app.config['CACHE_SECONDS']}"
     return response.make_conditional(request)
 

@@ -65,6 +65,7 @@
       list.appendChild(li);
     });
     active = -1;
+    input.removeAttribute("aria-activedescendant");
     input.setAttribute("aria-expanded", String(data.results.length > 0));
     let msg = data.total + (data.total === 1 ? " code matches" : " codes match");
     if (!data.total && data.suggestion) msg = "No match. Did you mean " + data.suggestion + "?";
@@ -73,8 +74,14 @@
   }
 
   function clear() {
+    // Forget pending work too, so an answer already on its way cannot refill the list.
+    clearTimeout(timer);
+    timer = null;
+    seq++;
+    if (controller) controller.abort();
     list.replaceChildren();
     input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
     status.textContent = "";
     active = -1;
   }
@@ -94,7 +101,10 @@
 
   function go(code) { window.location.href = "/codes/" + encodeURIComponent(code); }
 
-  input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(query, DEBOUNCE_MS); });
+  input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => { timer = null; query(); }, DEBOUNCE_MS);
+  });
   input.addEventListener("keydown", (ev) => {
     const opts = options();
     if (ev.key === "ArrowDown") { ev.preventDefault(); if (opts.length) setActive(Math.min(active + 1, opts.length - 1)); }
@@ -105,7 +115,9 @@
       const pick = opts[active >= 0 ? active : 0];
       if (pick) go(pick.dataset.code);
     } else if (ev.key === "Escape") {
-      if (list.children.length) clear(); else input.value = "";
+      // First Escape closes the list, a second one empties the box.
+      ev.preventDefault();
+      if (list.children.length) clear(); else { input.value = ""; clear(); }
     }
   });
 })();
