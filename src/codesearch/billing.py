@@ -234,6 +234,8 @@ def parse_dose(dose: str) -> tuple[Decimal, str, str, Decimal]:
 
 def units_for_dose(record: CodeRecord, dose: str) -> UnitsAnswer:
     """Billing units for ``dose`` of the drug ``record``: the dose over the unit, rounded up."""
+    if record.kind != "code":
+        raise QueryError(f"{record.code} is a modifier, not a drug code; it has no billing unit", parameter="code")
     unit = billing_unit(record)
     if unit is None:
         raise QueryError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from bisect import bisect_left
 from collections import defaultdict
@@ -95,6 +96,10 @@ class CodeIndex:
         self._ix = ix
         self._searcher = ix.searcher()
         self._build = build
+        try:
+            self._link = os.readlink(self.index_dir / "current")
+        except OSError:
+            self._link = None
         self.expander = None  # built lazily by codesearch.expand
         if old_searcher is not None:
             old_searcher.close()
@@ -103,8 +108,11 @@ class CodeIndex:
     def refresh(self) -> bool:
         """Switch to a newer current build if one was made; returns whether it switched."""
         try:
+            # One readlink per request: cheap enough to check on every keystroke.
+            if os.readlink(self.index_dir / "current") == self._link:
+                return False
             target = current_build(self.index_dir)
-        except IndexMissingError:
+        except (OSError, IndexMissingError):
             return False  # keep serving what we have
         if target == self._build:
             return False

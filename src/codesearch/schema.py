@@ -55,9 +55,10 @@ def stems(text: str) -> tuple[str, ...]:
     return tuple(t.text for t in STEMMED(text))
 
 
-def words(text: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def words(text: str) -> tuple[str, ...]:
     """The lowercase, unstemmed tokens of ``text`` (stop words kept)."""
-    return [t.text for t in EXACT(text)]
+    return tuple(t.text for t in EXACT(text))
 
 
 def abbreviation_key(text: str) -> str:

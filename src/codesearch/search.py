@@ -9,7 +9,8 @@ Whoosh index by :mod:`codesearch.scores`).
 from __future__ import annotations
 
 import html
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -19,12 +20,13 @@ from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for
 from codesearch.index import CodeIndex
 from codesearch.records import CodeRecord
-from codesearch.schema import EXACT, build_schema, stems
+from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
 
 MAX_OFFSET = 10_000
 CODE_PREFIX_SCORE = 5.0  # a code family named beside words counts like a strong word match
 POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
 _SCHEMA = build_schema()
+_WORD_RE = re.compile(TOKEN_PATTERN)
 
 
 @dataclass
@@ -46,7 +48,12 @@ class Result:
     products: list[dict] = field(default_factory=list)  # the NDC products a query named
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # Shallow copies: asdict() deep-copies, which showed up in the request profile.
+        data = dict(self.__dict__)
+        data["brands"] = list(self.brands)
+        data["matched"] = list(self.matched)
+        data["products"] = [dict(p) for p in self.products]
+        return data
 
 
 @dataclass
@@ -93,13 +100,13 @@ def highlight(text: str, marks: set[str]) -> str:
     if not marks:
         return html.escape(text)
     out, pos = [], 0
-    for token in EXACT(text, chars=True):
-        word = text[token.startchar : token.endchar]
+    for m in _WORD_RE.finditer(text):
+        word = m.group()
         key = stems(word)
         if (key and key[0] in marks) or word.lower() in marks:
-            out.append(html.escape(text[pos : token.startchar]))
+            out.append(html.escape(text[pos : m.start()]))
             out.append(f"<mark>{html.escape(word)}</mark>")
-            pos = token.endchar
+            pos = m.end()
     out.append(html.escape(text[pos:]))
     return "".join(out)
 
@@ -287,8 +294,7 @@ class Searcher:
                 products.append({"ndc": p.ndc, "drug_name": p.drug_name, "labeler": p.labeler,
                                  "dosage": p.dosage, "billing_units": p.billing_units})
         whys = list(whys)
-        brand_marks = {b for b in record.brands if marks & set(stems(b)) or any(
-            w in marks for w in (t.text for t in EXACT(b)))}
+        brand_marks = [b for b in record.brands if marks & set(stems(b)) or marks & set(words(b))]
         for b in brand_marks:
             label = f"brand name {b}"
             if label not in whys:

@@ -100,6 +100,21 @@ def api_code(code: str):
     return cached(jsonify(code_details(index, record)))
 
 
+@bp.get("/api/codes/<code>/units")
+def api_units(code: str):
+    """Billing units for ?dose= of a drug code, rounded up, with the arithmetic as text."""
+    from codesearch.billing import units_for_dose
+
+    if not CODE_PARAM_RE.match(code):
+        raise QueryError(f"{code[:20]!r} is not an HCPCS code or modifier", parameter="code")
+    dose = text_arg("dose")
+    index = get_index()
+    record = index.get(code)
+    if record is None:
+        raise UnknownCodeError(f"unknown code {code.upper()!r}")
+    return cached(jsonify(units_for_dose(record, dose).to_dict()))
+
+
 @bp.get("/healthz")
 def healthz():
     """Liveness and the index in use."""

@@ -31,4 +31,16 @@ def code_page(code: str):
     record = index.get(code)
     if record is None:
         abort(404, f"There is no code {code.upper()} in this HCPCS release.")
-    return render_template("code.html", r=record, d=code_details(index, record))
+    # The units calculator: a GET form back to this page with ?dose=, answered here.
+    dose = request.args.get("dose", "")[:MAX_QUERY_LENGTH]
+    calc, calc_error = None, None
+    if dose.strip():
+        from codesearch.billing import units_for_dose
+        from codesearch.errors import QueryError
+
+        try:
+            calc = units_for_dose(record, dose)
+        except QueryError as exc:
+            calc_error = str(exc)
+    return render_template("code.html", r=record, d=code_details(index, record),
+                           dose=dose, calc=calc, calc_error=calc_error)
