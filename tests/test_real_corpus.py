@@ -35,9 +35,12 @@ def test_octagam_queries_put_j1568_first(real_index, q):
 
 
 def test_code_prefix_lists_family_in_order(real_index):
-    """J156 lists the J156x codes in code order."""
-    got = codes(search(real_index, "J156"))
+    """J156 lists the HCPCS J156x codes in code order (ICD-10-CM J15.6x interleaved by key)."""
+    got = codes(search(real_index, "J156", system="hcpcs"))
     assert got == sorted(got) and got[0] == "J1560" and "J1568" in got
+    mixed = codes(search(real_index, "J156", limit=20))
+    assert [c.replace(".", "") for c in mixed] == sorted(c.replace(".", "") for c in mixed)
+    assert "J15.61" in mixed and "J1568" in mixed
 
 
 def test_immune_globulin_returns_ivig_family(real_index):

@@ -336,7 +336,7 @@ def test_code_unknown_is_404(client):
 )
 def test_code_invalid_is_400(client, code):
     """A code that cannot be an HCPCS code (markup, too long, too short, punctuation) is a 400 JSON error."""
-    assert_json_error(client.get(f"/api/codes/{code}"), 400, "not an HCPCS code")
+    assert_json_error(client.get(f"/api/codes/{code}"), 400, "is not a code")
 
 
 # -- /healthz ----------------------------------------------------------------------------------
@@ -718,7 +718,7 @@ def test_code_page_invalid_is_escaped_404(client):
     assert r.mimetype == "text/html"
     body = r.get_data(as_text=True)
     assert "<script>" not in body
-    assert "&lt;script&gt; is not an HCPCS code" in body
+    assert "&lt;script&gt; is not a code" in body
 
 
 def test_unknown_page_is_html_404(client):

@@ -583,7 +583,7 @@ def compare_engines(index: CodeIndex, settings: Settings, keys: Sequence[str], j
             result = EngineResult(name, peer.description, documents=len(docs), build_s=peer.build_s)
             peer.search(WARMUP_QUERY)
             result.latency = replay(peer.search, keys)
-            result.metrics = evaluate(judgements, peer.search)["overall"]
+            result.metrics = evaluate(judgements, lambda j: peer.search(j.query))["overall"]
             out.append(result)
         except Exception as exc:
             out.append(EngineResult(name, peer.description, available=False, reason=f"{type(exc).__name__}: {exc}"))
@@ -627,7 +627,10 @@ def run_bench(settings: Settings, index: CodeIndex, *, duration: float = 10.0,
     build = measure_build(settings)
     say(f"in-process replay: {len(keys)} keystrokes")
     inprocess = replay_inprocess(index, keys)
-    engines = compare_engines(index, settings, keys, judgements, inprocess, progress=say)
+    # The peers index the HCPCS files only, so they are compared on the HCPCS suite.
+    peer_judgements = [j for j in judgements if j.system in (None, "HCPCS")] or judgements
+    peer_keys = keystrokes(j.query for j in peer_judgements)
+    engines = compare_engines(index, settings, peer_keys, peer_judgements, None, progress=say)
     say(f"server: codesearch serve --workers {workers}")
     with running_server(settings, workers) as server:
         say(f"HTTP replay: {len(keys)} keystrokes")

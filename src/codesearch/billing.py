@@ -119,11 +119,6 @@ class BillingUnit:
     def __str__(self) -> str:
         return f"{'up to ' if self.up_to else ''}{_label(self.amount, self.unit)}"
 
-    @property
-    def size(self) -> Decimal:
-        """The unit's size in its measure's base unit (mg, units, ml, ...)."""
-        return self.amount * _UNITS[_unit_key(self.unit)][2]
-
     def to_dict(self) -> dict:
         return {"amount": float(self.amount), "unit": self.unit, "measure": self.measure,
                 "up_to": self.up_to, "source": self.source, "text": self.text, "label": str(self)}
@@ -148,7 +143,8 @@ def _unit_from_match(m: re.Match, source: str, text: str) -> BillingUnit:
 
 def parse_unit(text: str, source: str = "descriptor") -> BillingUnit | None:
     """The billing unit a descriptor or crosswalk dosage names, or None when there is no
-    single clear one (combination products, "per dose", "per vial", no amount at all).
+    single clear one (combination products, dose brackets, no amount at all). Count units
+    ("per vial", "per therapeutic dose") are units of one vial or dose.
 
     The last part of the text that names an amount is used: in ``Injection, X 8 mg,
     oral, ..., not to exceed a 48 hour dosage regimen`` that is ``8 mg``. Amounts in

@@ -32,12 +32,14 @@ from whoosh import index as whoosh_index
 from codesearch import __version__
 from codesearch.config import Settings
 from codesearch.enrich import Enricher, Lexicon
-from codesearch.errors import BuildLockedError
+from codesearch.errors import BuildLockedError, CorpusFileError
 from codesearch.index import verify_build
-from codesearch.records import CodeRecord
+from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
 from codesearch.scores import write_score_table
 from codesearch.schema import SCHEMA_VERSION, abbreviation_key, build_schema, words
 from codesearch.sources import read_crosswalk, read_hcpcs
+from codesearch.sources.cpt import read_cpt
+from codesearch.sources.icd10cm import read_icd10cm
 from codesearch.sources.pfs import read_pfs
 
 Progress = Callable[[str, int, int], None]
@@ -77,28 +79,52 @@ def document(record: CodeRecord) -> dict[str, str]:
         "system": record.system,
         "kind": record.kind,
         "status": record.status,
-        "section": record.section_letter or "MOD",
+        "section": record.section_letter or ("MOD" if record.kind == "modifier" else ""),
         "short": record.short,
         "long": record.long,
         "brand": " | ".join(record.brands),
         "abbrev": ",".join(abbreviation_key(a) for a in record.abbreviations),
         # Only the lexicon's everyday words: the category sentence is too general to match on.
         "plain": " | ".join(record.plain_terms),
-        "category": f"{record.section}. {record.betos_description}. {record.plain}",
+        "synonyms": " | ".join(record.synonyms),
+        "category": f"{record.section}. {record.block}. {record.betos_description}. {record.plain}",
         "ndc": ",".join(sorted(ndcs)),
     }
 
 
 def load_records(settings: Settings, progress: Progress | None = None):
     """Read and enrich every record; returns (records, source file descriptions, lexicon)."""
-    hcpcs_path = settings.hcpcs_path()
-    crosswalk_path = settings.crosswalk_path()
-    if progress:
-        progress("read HCPCS release", 0, 1)
-    raw = list(read_hcpcs(hcpcs_path))
-    if progress:
-        progress("read HCPCS release", 1, 1)
-    crosswalk = read_crosswalk(crosswalk_path)
+    files: list[tuple[str, Path]] = []
+    raw: list[CodeRecord] = []
+    crosswalk: dict = {}
+    if settings.wants(SYSTEM_HCPCS):
+        hcpcs_path = settings.hcpcs_path()
+        crosswalk_path = settings.crosswalk_path()
+        files += [("hcpcs", hcpcs_path), ("asp_crosswalk", crosswalk_path)]
+        if progress:
+            progress("read HCPCS release", 0, 1)
+        raw += read_hcpcs(hcpcs_path)
+        if progress:
+            progress("read HCPCS release", 1, 1)
+        crosswalk = read_crosswalk(crosswalk_path)
+    if settings.wants(SYSTEM_ICD10CM):
+        icd_path = settings.icd10cm_path()
+        if icd_path is None and settings.systems is not None:
+            raise CorpusFileError(settings.data_dir / "icd10cm", "no ICD-10-CM tabular XML found")
+        if icd_path is not None:
+            if progress:
+                progress("read ICD-10-CM", 0, 1)
+            raw += read_icd10cm(icd_path)
+            files.append(("icd10cm", icd_path))
+            if progress:
+                progress("read ICD-10-CM", 1, 1)
+    if settings.wants(SYSTEM_CPT):
+        cpt_path = settings.cpt_path()
+        if cpt_path is not None:
+            raw += read_cpt(cpt_path)
+            files.append(("cpt", cpt_path))
+    if not raw:
+        raise CorpusFileError(settings.data_dir, f"no records for systems {', '.join(settings.systems or ())}")
     lexicon = Lexicon.load(settings.lexicon_dir)
     pfs_path = settings.pfs_path()  # optional: an older data directory has no PFS file
     pfs = read_pfs(pfs_path) if pfs_path is not None else {}
@@ -111,10 +137,11 @@ def load_records(settings: Settings, progress: Progress | None = None):
         records.append(record)
         if progress and (i % 500 == 0 or i == len(raw)):
             progress("enrich", i, len(raw))
+    if pfs_path is not None:
+        files.append(("pfs_rvu", pfs_path))
     sources = [
         {"kind": kind, "path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": _sha256(path)}
-        for kind, path in (("hcpcs", hcpcs_path), ("asp_crosswalk", crosswalk_path))
-        + ((("pfs_rvu", pfs_path),) if pfs_path is not None else ())
+        for kind, path in files
     ]
     for name in ("abbreviations.tsv", "plain_language.tsv", "sections.tsv"):
         path = settings.lexicon_dir / name
@@ -130,7 +157,7 @@ def _vocabulary(records: list[CodeRecord]) -> dict[str, int]:
     """Unstemmed word → number of records containing it, for typo and prefix expansion."""
     df: Counter[str] = Counter()
     for r in records:
-        text = " ".join((r.short, r.long, " ".join(r.brands), " ".join(r.plain_terms)))
+        text = " ".join((r.short, r.long, " ".join(r.brands), " ".join(r.plain_terms), " ".join(r.synonyms)))
         df.update({w for w in words(text) if not w.isdigit()})
     return dict(df)
 
@@ -151,9 +178,11 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
         try:
             _write(tmp, records, lexicon, progress)
             counts = Counter()
+            plural = {"code": "codes", "modifier": "modifiers", "diagnosis": "diagnoses", "procedure": "procedures"}
             for r in records:
-                counts[f"{r.kind}s"] += 1
-                counts[f"{r.kind}s_{r.status}"] += 1
+                counts[plural[r.kind]] += 1
+                counts[f"{plural[r.kind]}_{r.status}"] += 1
+                counts[f"system_{r.system}"] += 1
                 counts["codes_with_products"] += bool(r.products)
                 counts["codes_with_brands"] += bool(r.brands)
                 counts["codes_with_abbreviations"] += bool(r.abbreviations)
@@ -182,7 +211,7 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
 
 def _write(folder: Path, records: list[CodeRecord], lexicon: Lexicon, progress: Progress | None) -> None:
     ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ix.writer(limitmb=256)
+    writer = ix.writer(limitmb=1024)
     try:
         for i, record in enumerate(records, start=1):
             writer.add_document(**document(record))

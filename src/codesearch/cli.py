@@ -11,6 +11,7 @@ import click
 from codesearch import __version__
 from codesearch.config import MAX_LIMIT, Settings
 from codesearch.errors import CodeSearchError, IndexMissingError
+from codesearch.records import normalize_system
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>")
 
@@ -85,8 +86,16 @@ def _do_build(settings: Settings, show_progress: bool = True) -> dict:
               help="HCPCS release (.xlsx or CMS .zip) instead of the newest in DATA_DIR/hcpcs.")
 @click.option("--crosswalk", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="ASP NDC-HCPCS crosswalk CSV instead of the newest in DATA_DIR/asp_crosswalk.")
+@click.option("--icd10cm", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="ICD-10-CM tabular XML (.xml or .xml.gz) instead of the newest in DATA_DIR/icd10cm.")
+@click.option("--cpt", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Your licensed CPT file (CSV: code, descriptor, optional short descriptor).")
+@click.option("--system", "systems", multiple=True,
+              type=click.Choice(["hcpcs", "icd10cm", "cpt"], case_sensitive=False),
+              help="Build only these systems (repeatable) [default: every system with a source file].")
 @click.pass_context
-def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None) -> None:
+def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None, icd10cm: str | None,
+          cpt: str | None, systems: tuple[str, ...]) -> None:
     """Build the search index from the CMS files, replacing the old one only when complete.
 
     \b
@@ -102,15 +111,26 @@ def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None) -> None:
         settings = replace(settings, hcpcs_file=Path(hcpcs))
     if crosswalk:
         settings = replace(settings, crosswalk_file=Path(crosswalk))
+    if icd10cm:
+        settings = replace(settings, icd10cm_file=Path(icd10cm))
+    if cpt:
+        settings = replace(settings, cpt_file=Path(cpt))
+    if systems:
+        settings = replace(settings, systems=tuple(normalize_system(s) for s in systems))
     try:
         manifest = _do_build(settings)
     except CodeSearchError as exc:
         raise _fail(exc) from None
     counts = manifest["counts"]
+    parts = [f"{counts.get('codes', 0)} HCPCS codes ({counts.get('codes_active', 0)} active)",
+             f"{counts.get('modifiers', 0)} modifiers"]
+    if counts.get("diagnoses"):
+        parts.append(f"{counts['diagnoses']} ICD-10-CM codes")
+    if counts.get("procedures"):
+        parts.append(f"{counts['procedures']} CPT codes")
     click.echo(
         f"Built index {manifest['build_id']} in {manifest['build_seconds']} s: "
-        f"{counts.get('codes', 0)} codes ({counts.get('codes_active', 0)} active), "
-        f"{counts.get('modifiers', 0)} modifiers, {manifest['ndcs']} NDCs -> {settings.index_dir}"
+        f"{', '.join(parts)}, {manifest['ndcs']} NDCs -> {settings.index_dir}"
     )
 
 
@@ -133,10 +153,12 @@ def open_or_build(settings: Settings, quiet: bool = False):
 @click.option("--offset", type=click.IntRange(0), default=0)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON object the web API returns.")
 @click.option("--include-terminated", is_flag=True, help="Include codes with a termination date.")
-@click.option("--section", default=None, help="Only codes of one section letter (A, E, J, …) or MOD.")
+@click.option("--section", default=None, help="Only HCPCS codes of one section letter (A, E, J, …) or MOD.")
+@click.option("--system", type=click.Choice(["hcpcs", "icd10cm", "cpt"], case_sensitive=False), default=None,
+              help="Only codes of one code system [default: all].")
 @click.option("--no-prefix", is_flag=True, help="Treat the last word as complete, not as a prefix.")
 @click.pass_context
-def query(ctx, text, limit, offset, as_json, include_terminated, section, no_prefix):
+def query(ctx, text, limit, offset, as_json, include_terminated, section, system, no_prefix):
     """Search for TEXT: a code, code prefix, NDC, brand, abbreviation or words.
 
     \b
@@ -150,7 +172,8 @@ def query(ctx, text, limit, offset, as_json, include_terminated, section, no_pre
     try:
         index = open_or_build(settings, quiet=as_json)
         res = search(index, " ".join(text), limit=limit, offset=offset,
-                     include_terminated=include_terminated, section=section, prefix=not no_prefix)
+                     include_terminated=include_terminated, section=section, system=system,
+                     prefix=not no_prefix)
     except CodeSearchError as exc:
         raise _fail(exc) from None
     if as_json:
@@ -166,7 +189,7 @@ def query(ctx, text, limit, offset, as_json, include_terminated, section, no_pre
     click.echo(f"{res.total} codes match {res.query!r}; showing {offset + 1}-{shown_to}")
     for r in res.results:
         status = "" if r.status == "active" else click.style(f" [{r.status}]", fg="red")
-        click.echo(f"{click.style(r.code, bold=True):<6}  {r.title}{status}")
+        click.echo(f"{click.style(f'{r.code:<8}', bold=True)} {r.system:<7}  {r.title}{status}")
         click.echo(f"        {_terminal(r.snippet)}")
         if r.matched:
             click.echo(click.style(f"        matched: {'; '.join(r.matched[:3])}", dim=True))

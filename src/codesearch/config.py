@@ -38,6 +38,10 @@ class Settings:
     hcpcs_file: Path | None = None
     crosswalk_file: Path | None = None
     pfs_file: Path | None = None
+    icd10cm_file: Path | None = None
+    cpt_file: Path | None = None
+    #: Code systems to build; None builds every system whose source file is present.
+    systems: tuple[str, ...] | None = None
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:
@@ -51,10 +55,34 @@ class Settings:
             "hcpcs_file": "CODESEARCH_HCPCS_FILE",
             "crosswalk_file": "CODESEARCH_CROSSWALK_FILE",
             "pfs_file": "CODESEARCH_PFS_FILE",
+            "icd10cm_file": "CODESEARCH_ICD10CM_FILE",
+            "cpt_file": "CODESEARCH_CPT_FILE",
         }
         values = {k: Path(env[v]) for k, v in mapping.items() if env.get(v)}
         values.update({k: Path(v) for k, v in overrides.items() if v is not None})
         return replace(settings, **values)
+
+    def wants(self, system: str) -> bool:
+        """Whether ``system`` is to be built."""
+        return self.systems is None or system in self.systems
+
+    def icd10cm_path(self) -> Path | None:
+        """The ICD-10-CM tabular XML (.xml or .xml.gz): explicit, or the newest in ``data_dir/icd10cm``."""
+        if self.icd10cm_file is not None:
+            return self.icd10cm_file
+        folder = self.data_dir / "icd10cm"
+        found = sorted(
+            p for p in folder.glob("*") if p.is_file() and (p.name.endswith(".xml") or p.name.endswith(".xml.gz"))
+        ) if folder.is_dir() else []
+        return max(found, key=lambda p: (p.stat().st_mtime, p.name)) if found else None
+
+    def cpt_path(self) -> Path | None:
+        """A licensed CPT CSV the user supplies: explicit, or the newest in ``data_dir/cpt``; else None."""
+        if self.cpt_file is not None:
+            return self.cpt_file
+        folder = self.data_dir / "cpt"
+        found = sorted(p for p in folder.glob("*.csv") if p.is_file()) if folder.is_dir() else []
+        return max(found, key=lambda p: (p.stat().st_mtime, p.name)) if found else None
 
     def hcpcs_path(self) -> Path:
         """The HCPCS release to load: the explicit file, or the newest in ``data_dir/hcpcs``."""

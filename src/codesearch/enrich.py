@@ -154,7 +154,13 @@ class Enricher:
         self.crosswalk = crosswalk
         self.labelers = sorted({p.labeler for ps in crosswalk.values() for p in ps if p.labeler})
         self.abbreviation_keys = {a.key for a in lexicon.abbreviations}
-        self._abbr = [(a, stems(a.expansion)) for a in lexicon.abbreviations]
+        # Abbreviations by the first stem of their expansion: a record is only checked
+        # against the senses whose first word it contains.
+        self._abbr: dict[str, list[tuple[Abbreviation, tuple[str, ...]]]] = {}
+        for a in lexicon.abbreviations:
+            needed = stems(a.expansion)
+            if needed:
+                self._abbr.setdefault(needed[0], []).append((a, needed))
         # Lexicon terms by their first stem, so a descriptor is scanned once per token.
         self._plain: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for term, phrase in lexicon.plain:
@@ -177,9 +183,16 @@ class Enricher:
             if name.lower() not in {b.lower() for b in brands}:
                 brands.append(name)
         token_list = list(stems(record.long)) + ["|"] + list(stems(record.short))
+        for synonym in record.synonyms:
+            token_list += ["|", *stems(synonym)]
         token_set = set(token_list)
         abbreviations = sorted(
-            {a.abbreviation for a, needed in self._abbr if _contains_all(token_set, needed)}
+            {
+                a.abbreviation
+                for token in token_set
+                for a, needed in self._abbr.get(token, ())
+                if _contains_all(token_set, needed)
+            }
         )
         phrases: list[str] = []
         for i, token in enumerate(token_list):

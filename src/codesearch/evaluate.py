@@ -17,6 +17,7 @@ from whoosh import qparser
 
 from codesearch.errors import CorpusFileError
 from codesearch.index import CodeIndex
+from codesearch.records import normalize_system
 from codesearch.search import search
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "tests" / "relevance"
@@ -29,6 +30,7 @@ class Judgement:
     category: str
     query: str
     relevant: frozenset[str]
+    system: str | None = None  # a suite file named after a system (icd10cm.tsv) searches only it
 
 
 @dataclass
@@ -57,6 +59,10 @@ def load_judgements(paths: Iterable[str | Path] | None = None) -> list[Judgement
     files = [Path(p) for p in paths] if paths else sorted(DEFAULT_SUITE.glob("*.tsv"))
     out = []
     for path in files:
+        try:
+            system = normalize_system(path.name.split(".")[0])
+        except ValueError:
+            system = None
         with path.open(encoding="utf-8", newline="") as fh:
             lines = (line for line in fh if line.strip() and not line.startswith("#"))
             reader = csv.DictReader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -64,7 +70,7 @@ def load_judgements(paths: Iterable[str | Path] | None = None) -> list[Judgement
                 relevant = frozenset((row.get("relevant") or "").split())
                 if not row.get("query") or not relevant:
                     raise CorpusFileError(path, "a judged query needs a query and relevant codes", row=rownum)
-                out.append(Judgement(row["category"].strip(), row["query"].strip(), relevant))
+                out.append(Judgement(row["category"].strip(), row["query"].strip(), relevant, system))
     return out
 
 
@@ -76,41 +82,44 @@ def first_relevant_rank(codes: list[str], relevant: frozenset[str]) -> int | Non
     return None
 
 
-def codesearch_ranker(index: CodeIndex) -> Callable[[str], list[str]]:
+def codesearch_ranker(index: CodeIndex) -> Callable[[Judgement], list[str]]:
     """The full engine: expansion, prefixes, synonyms, tiers."""
-    return lambda q: [r.code for r in search(index, q, limit=10).results]
+    return lambda j: [r.code for r in search(index, j.query, limit=10, system=j.system).results]
 
 
-def bm25_ranker(index: CodeIndex) -> Callable[[str], list[str]]:
+def bm25_ranker(index: CodeIndex) -> Callable[[Judgement], list[str]]:
     """Baseline: Whoosh BM25F over the short and long descriptors, words ORed, no expansion."""
     parser = qparser.MultifieldParser(["short", "long"], index.searcher.schema, group=qparser.OrGroup)
     parser.remove_plugin_class(qparser.WildcardPlugin)
 
-    def rank(q: str) -> list[str]:
-        from whoosh.query import Term
+    def rank(j: Judgement) -> list[str]:
+        from whoosh.query import And, Term
 
+        flt = Term("status", "active")
+        if j.system:
+            flt = And([flt, Term("system", j.system)])
         with index.lock:
-            hits = index.searcher.search(parser.parse(q), limit=10, filter=Term("status", "active"))
+            hits = index.searcher.search(parser.parse(j.query), limit=10, filter=flt)
             return [h["code"] for h in hits]
 
     return rank
 
 
-def evaluate(judgements: list[Judgement], ranker: Callable[[str], list[str]]) -> dict[str, Metrics]:
+def evaluate(judgements: list[Judgement], ranker: Callable[[Judgement], list[str]]) -> dict[str, Metrics]:
     """Metrics per category and ``"overall"``."""
     sums: dict[str, Metrics] = defaultdict(Metrics)
     for j in judgements:
-        rank = first_relevant_rank(ranker(j.query), j.relevant)
+        rank = first_relevant_rank(ranker(j), j.relevant)
         sums[j.category].add(rank)
         sums["overall"].add(rank)
     return {k: v.averaged() for k, v in sorted(sums.items(), key=lambda kv: (kv[0] == "overall", kv[0]))}
 
 
-def failures(judgements: list[Judgement], ranker: Callable[[str], list[str]], k: int = 5):
+def failures(judgements: list[Judgement], ranker: Callable[[Judgement], list[str]], k: int = 5):
     """Judged queries whose first relevant code is not in the top ``k``, with what came back."""
     out = []
     for j in judgements:
-        codes = ranker(j.query)
+        codes = ranker(j)
         rank = first_relevant_rank(codes, j.relevant)
         if rank is None or rank > k:
             out.append((j, rank, codes[:k]))

@@ -20,10 +20,12 @@ from rapidfuzz.distance import OSA, Levenshtein
 from whoosh.analysis import STOP_WORDS
 
 from codesearch.enrich import plain_index
+from codesearch.records import code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
 
 CODE_RE = re.compile(r"^[A-Za-z][0-9]{4}$")
-CODE_PREFIX_RE = re.compile(r"^[A-Za-z][0-9]{1,3}$")
+# A code family: J15, J156, E11, E11.6, S72.00 (HCPCS letter + digits, ICD-10-CM category).
+CODE_PREFIX_RE = re.compile(r"^[A-Za-z][0-9]{1,3}$|^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,3})?$")
 NDC_DASHED_RE = re.compile(r"^([0-9]{4,5})-([0-9]{3,4})-([0-9]{1,2})$")
 NDC_PLAIN_RE = re.compile(r"^[0-9]{10,11}$")
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*")
@@ -36,7 +38,7 @@ MAX_SHORT_COMPLETIONS = 6  # for one- and two-letter prefixes, which match the m
 MAX_CORRECTIONS = 3
 CONTEXT_POOL = 60  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
-DESCRIPTOR_FIELDS = ("short", "long")
+DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
 
 
 def max_edits(word: str) -> int:
@@ -211,17 +213,27 @@ class Expander:
         wordlist: list[str] = []
         code_prefix: list[str] = []
         last_is_word = False
+        def is_code(t: str) -> bool:
+            # Any system's code, typed with or without its dot: J1568, e119, I10, 99213.
+            return bool(CODE_RE.match(t)) or (
+                any(ch.isdigit() for ch in t) and not ndc_candidates(t) and self.index.get(t) is not None
+            )
+
+        def is_family(t: str) -> bool:
+            return bool(CODE_PREFIX_RE.match(t)) and bool(self.index.codes_with_prefix(t)[:1])
+
         for token in tokens:
             last_is_word = False
-            if CODE_RE.match(token):
-                exp.codes.append(token.upper())
-            elif CODE_PREFIX_RE.match(token) and all(
-                CODE_RE.match(t) or CODE_PREFIX_RE.match(t) for t in tokens
-            ):
-                exp.code_prefixes.append(token.upper())
+            if is_code(token):
+                exp.codes.extend(self.index.codes_for(token) or [token.upper()])
+                # "E060" is ICD-10-CM E06.0 and the start of HCPCS E0600-E0609: offer both.
+                if "." not in token and len(tokens) == 1 and is_family(token):
+                    exp.code_prefixes.append(code_key(token))
+            elif is_family(token) and all(is_code(t) or is_family(t) for t in tokens):
+                exp.code_prefixes.append(code_key(token))
             elif CODE_PREFIX_RE.match(token):
                 # Beside words, "b12" or "J15" is a word or a code family: either may match.
-                code_prefix.append(token.upper())
+                code_prefix.append(code_key(token))
                 wordlist.append(token.lower())
                 last_is_word = True
             elif only and len(token) == 2 and token.isupper() and self.index.get(token):
@@ -259,8 +271,8 @@ class Expander:
                 if word in STOP_WORDS and word not in self.abbreviations and not (is_last and ends_open):
                     continue
                 alts = self.word_alternatives(word) if len(word) > 1 or word.isdigit() else []
-                if word.upper() in code_prefix:
-                    alts.append(Alternative(word.upper(), ("code",), 1.0, "code_prefix",
+                if code_key(word) in code_prefix:
+                    alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
                                             f"code starts with {word.upper()}"))
                 if not word.isdigit():
                     for fixed, dist in self.corrections(word):

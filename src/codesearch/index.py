@@ -14,7 +14,7 @@ from whoosh import index as whoosh_index
 
 from codesearch.enrich import Lexicon
 from codesearch.errors import IndexCorruptError, IndexMissingError
-from codesearch.records import CodeRecord
+from codesearch.records import CodeRecord, code_key
 from codesearch.schema import SCHEMA_VERSION
 from codesearch.scores import ScoreTable
 
@@ -82,6 +82,12 @@ class CodeIndex:
         self.manifest = manifest
         self.records = records
         self.codes = sorted(records)
+        # Typed codes are looked up without dots: "e119" and "E11.9" both find E11.9. Keys
+        # can collide across systems (HCPCS J1561, ICD-10-CM J15.61), so each maps to a list.
+        self.by_key: dict[str, list[str]] = {}
+        for code in sorted(records, key=lambda c: (records[c].system != "HCPCS", c)):
+            self.by_key.setdefault(records[code].key, []).append(code)
+        self.keys = sorted(self.by_key)
         self.ndc_map = dict(ndc_map)
         self.vocab = vocab
         self.vocab_sorted = sorted(vocab)
@@ -91,7 +97,11 @@ class CodeIndex:
         self.doc_codes = np.array(table.codes)
         self.doc_of = {code: n for n, code in enumerate(table.codes)}
         self.doc_active = np.array([records[c].active for c in table.codes], dtype=bool)
-        self.doc_section = np.array([records[c].section_letter or "MOD" for c in table.codes])
+        self.doc_section = np.array([
+            records[c].section_letter or ("MOD" if records[c].kind == "modifier" else "") for c in table.codes
+        ])
+        self.doc_system = np.array([records[c].system for c in table.codes])
+        self.doc_prior = np.array([ranking_prior(records[c]) for c in table.codes], dtype=np.float32)
         self.cache: dict = {}  # per-build memo of expensive lookups, dropped on reload
         self._ix = ix
         self._searcher = ix.searcher()
@@ -143,18 +153,29 @@ class CodeIndex:
         return self.manifest["build_id"]
 
     def get(self, code: str) -> CodeRecord | None:
-        """The record of ``code`` (any case, modifiers with or without padding), or None."""
-        return self.records.get(code.strip().upper())
+        """The record of ``code`` (any case, with or without its dot, modifiers unpadded), or None."""
+        record = self.records.get(code.strip().upper())
+        if record is None:
+            found = self.by_key.get(code_key(code))
+            record = self.records.get(found[0]) if found else None
+        return record
+
+    def codes_for(self, typed: str) -> list[str]:
+        """Every code a typed code may mean: ``J1561`` is HCPCS J1561 and ICD-10-CM J15.61."""
+        exact = self.records.get(typed.strip().upper())
+        if exact is not None and "." in typed:
+            return [exact.code]
+        return list(self.by_key.get(code_key(typed), ()))
 
     def codes_with_prefix(self, prefix: str) -> list[str]:
-        """Codes starting with ``prefix``, in code order."""
-        prefix = prefix.upper()
-        start = bisect_left(self.codes, prefix)
+        """Codes whose dot-less form starts with ``prefix``, in code order."""
+        prefix = code_key(prefix)
+        start = bisect_left(self.keys, prefix)
         out = []
-        for code in self.codes[start:]:
-            if not code.startswith(prefix):
+        for key in self.keys[start:]:
+            if not key.startswith(prefix):
                 break
-            out.append(code)
+            out.extend(self.by_key[key])
         return out
 
     def words_with_prefix(self, prefix: str) -> list[str]:
@@ -166,6 +187,20 @@ class CodeIndex:
                 break
             out.append(word)
         return out
+
+
+def ranking_prior(record: CodeRecord) -> float:
+    """A multiplier on a code's text score expressing what users usually want among equals.
+
+    ICD-10-CM: a general code before its more specific subcodes (I10 before I27.20 for
+    "hypertension"), and an initial encounter before a subsequent one or a sequela.
+    """
+    if record.system != "ICD10CM":
+        return 1.0
+    prior = 1.0 + 0.1 * (7 - len(record.key))
+    if len(record.key) == 7 and record.code[-1] not in "AB":  # 7th character: later encounters
+        prior *= 0.85
+    return prior
 
 
 def verify_build(build: str | Path) -> None:

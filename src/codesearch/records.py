@@ -11,6 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SYSTEM_HCPCS = "HCPCS"
+SYSTEM_ICD10CM = "ICD10CM"
+SYSTEM_CPT = "CPT"
+#: Every code system, with the name shown to users.
+SYSTEMS: dict[str, str] = {
+    SYSTEM_HCPCS: "HCPCS Level II",
+    SYSTEM_ICD10CM: "ICD-10-CM",
+    SYSTEM_CPT: "CPT (your licensed file)",
+}
 
 #: Section names of HCPCS Level II, keyed by the code's first letter.
 SECTIONS: dict[str, str] = {
@@ -175,6 +183,24 @@ TYPE_OF_SERVICE: dict[str, str] = {
 }
 
 
+def normalize_system(name: str) -> str:
+    """The canonical system name for what a user typed (``icd10cm``, ``ICD-10-CM`` → ``ICD10CM``).
+
+    Raises ValueError for an unknown system.
+    """
+    key = "".join(ch for ch in name.upper() if ch.isalnum())
+    aliases = {"HCPCS": SYSTEM_HCPCS, "HCPCSLEVELII": SYSTEM_HCPCS, "ICD10CM": SYSTEM_ICD10CM,
+               "ICD10": SYSTEM_ICD10CM, "ICD": SYSTEM_ICD10CM, "CPT": SYSTEM_CPT}
+    if key not in aliases:
+        raise ValueError(f"unknown code system {name!r}; known: hcpcs, icd10cm, cpt")
+    return aliases[key]
+
+
+def code_key(text: str) -> str:
+    """Normalise a typed code for lookup: uppercase, no dots or spaces (``e11.9`` → ``E119``)."""
+    return text.strip().upper().replace(".", "")
+
+
 @dataclass(frozen=True, slots=True)
 class DrugProduct:
     """One NDC row of the ASP NDC-HCPCS crosswalk."""
@@ -279,6 +305,11 @@ class CodeRecord:
     pricing_codes: tuple[str, ...] = ()
     type_of_service: tuple[str, ...] = ()
     xrefs: tuple[str, ...] = ()
+    # ICD-10-CM: inclusion terms (searched as synonyms) and where the code sits.
+    synonyms: tuple[str, ...] = ()
+    chapter: str = ""
+    block: str = ""
+    parent: str = ""
     # Added by enrichment:
     products: tuple[DrugProduct, ...] = ()
     brands: tuple[str, ...] = ()
@@ -289,13 +320,23 @@ class CodeRecord:
     rvus: tuple[FeeScheduleRow, ...] = ()
 
     @property
+    def key(self) -> str:
+        """The code as typed without punctuation: ``E11.9`` → ``E119``."""
+        return code_key(self.code)
+
+    @property
     def section_letter(self) -> str:
-        return "" if self.kind == "modifier" else self.code[:1]
+        """The HCPCS section letter ("" for modifiers and other systems)."""
+        return self.code[:1] if self.kind == "code" and self.system == SYSTEM_HCPCS else ""
 
     @property
     def section(self) -> str:
         if self.kind == "modifier":
             return MODIFIER_SECTION
+        if self.system == SYSTEM_ICD10CM:
+            return self.chapter
+        if self.system == SYSTEM_CPT:
+            return SYSTEMS[SYSTEM_CPT]
         return SECTIONS.get(self.section_letter, "")
 
     @property
@@ -328,7 +369,8 @@ class CodeRecord:
         data = dict(data)
         data["products"] = tuple(DrugProduct(**p) for p in data.get("products", ()))
         data["rvus"] = tuple(FeeScheduleRow(**r) for r in data.get("rvus", ()))
-        for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "plain_terms"):
+        for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "plain_terms",
+                     "synonyms"):
             data[name] = tuple(data.get(name, ()))
         return cls(**data)
 
@@ -336,6 +378,7 @@ class CodeRecord:
         """The whole record with the code tables' meanings, for pages and `show`."""
         out = self.to_dict()
         out.update(
+            system_name=SYSTEMS.get(self.system, self.system),
             section_letter=self.section_letter,
             section=self.section,
             betos_description=self.betos_description,

@@ -19,7 +19,7 @@ from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
 from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for
 from codesearch.index import CodeIndex
-from codesearch.records import CodeRecord
+from codesearch.records import CodeRecord, normalize_system
 from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
 
 MAX_OFFSET = 10_000
@@ -116,6 +116,7 @@ class Searcher:
 
     def __init__(self, index: CodeIndex):
         self.index = index
+        self._system: str | None = None
 
     def search(
         self,
@@ -125,10 +126,20 @@ class Searcher:
         offset: int = 0,
         include_terminated: bool = False,
         section: str | None = None,
+        system: str | None = None,
         prefix: bool = True,
     ) -> SearchResults:
-        """Ranked results for ``query``; the last word is a prefix unless ``prefix`` is false."""
+        """Ranked results for ``query``; the last word is a prefix unless ``prefix`` is false.
+
+        ``system`` (hcpcs, icd10cm, cpt) limits results to one code system; all by default.
+        """
         validate(query, limit, offset)
+        if system is not None:
+            try:
+                system = normalize_system(system)
+            except ValueError as exc:
+                raise QueryError(str(exc), parameter="system") from None
+        self._system = system
         index = self.index
         index.refresh()
         with index.lock:
@@ -184,13 +195,15 @@ class Searcher:
         """Documents the filters allow."""
         index = self.index
         mask = index.doc_active.copy() if not include_terminated else np.ones(index.table.size, dtype=bool)
+        if self._system:
+            mask &= index.doc_system == self._system
         if section:
             s = section.upper()
             mask &= index.doc_section == ("MOD" if s in ("MOD", "MODIFIER", "MODIFIERS") else s)
         if code_prefixes:
             allowed = np.zeros_like(mask)
             for p in code_prefixes:
-                allowed |= np.char.startswith(index.doc_codes, p)
+                allowed[[index.doc_of[c] for c in index.codes_with_prefix(p)]] = True
             mask &= allowed
         return mask
 
@@ -232,7 +245,7 @@ class Searcher:
             record = index.records.get(code)
             if record is None or code in seen:
                 return False
-            if section and not self._mask(True, section, [])[index.doc_of[code]]:
+            if (section or self._system) and not self._mask(True, section, [])[index.doc_of[code]]:
                 return False
             # A code typed in full is shown even if terminated; an NDC's code only if allowed.
             return True
@@ -251,9 +264,10 @@ class Searcher:
             tail = self._rank_words(exp, include_terminated, section)
         elif exp.code_prefixes:
             mask = self._mask(include_terminated, section, exp.code_prefixes)
-            docs = np.nonzero(mask)[0]
-            docs = docs[np.argsort(index.doc_codes[docs], kind="stable")]
-            tail = [(int(d), None, 0.0) for d in docs]
+            tail = [
+                (index.doc_of[c], None, 0.0)
+                for p in exp.code_prefixes for c in index.codes_with_prefix(p) if mask[index.doc_of[c]]
+            ]
         else:
             tail = []
         return head, [t for t in tail if index.table.codes[t[0]] not in seen]
@@ -272,7 +286,7 @@ class Searcher:
                     else:
                         acc[docs] += scores
         coverage = (part_scores > 0).sum(axis=0)
-        score = part_scores.sum(axis=0) + bonus
+        score = (part_scores.sum(axis=0) + bonus) * self.index.doc_prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         docs = np.nonzero(mask)[0]
         inactive = ~self.index.doc_active[docs]

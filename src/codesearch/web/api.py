@@ -15,7 +15,8 @@ from codesearch.web import get_index
 
 bp = Blueprint("api", __name__)
 
-CODE_PARAM_RE = re.compile(r"^[A-Za-z0-9]{2,5}$")
+# HCPCS and CPT codes and modifiers (J1568, 99213, GA) and ICD-10-CM codes (E11.9, S72.001A).
+CODE_PARAM_RE = re.compile(r"^[A-Za-z0-9]{2,5}$|^[A-Za-z][0-9A-Za-z]{2}(\.[0-9A-Za-z]{1,4})?$")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
 NLM_MAX_LIST = 500
@@ -83,6 +84,7 @@ def api_search():
         offset=int_arg("offset", 0, low=0, high=MAX_OFFSET),
         include_terminated=bool_arg("include_terminated"),
         section=section,
+        system=request.args.get("system") or None,
         prefix=bool_arg("prefix", True),
     )
     return cached(jsonify(res.to_dict()))
@@ -92,7 +94,7 @@ def api_search():
 def api_code(code: str):
     """The whole record of one code, with its NDCs and related codes."""
     if not CODE_PARAM_RE.match(code):
-        raise QueryError(f"{code[:20]!r} is not an HCPCS code or modifier", parameter="code")
+        raise QueryError(f"{code[:20]!r} is not a code (HCPCS, ICD-10-CM or CPT)", parameter="code")
     index = get_index()
     record = index.get(code)
     if record is None:
@@ -106,7 +108,7 @@ def api_units(code: str):
     from codesearch.billing import units_for_dose
 
     if not CODE_PARAM_RE.match(code):
-        raise QueryError(f"{code[:20]!r} is not an HCPCS code or modifier", parameter="code")
+        raise QueryError(f"{code[:20]!r} is not a code (HCPCS, ICD-10-CM or CPT)", parameter="code")
     dose = text_arg("dose")
     index = get_index()
     record = index.get(code)

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
 from codesearch.config import MAX_QUERY_LENGTH
+from codesearch.records import normalize_system
 from codesearch.related import code_details
 from codesearch.search import search
 from codesearch.web import get_index
@@ -13,20 +14,28 @@ from codesearch.web.api import CODE_PARAM_RE
 
 bp = Blueprint("pages", __name__)
 
+SYSTEM_CHOICES = {"": "All codes", "hcpcs": "HCPCS", "icd10cm": "ICD-10-CM", "cpt": "CPT"}
+
 
 @bp.get("/")
 def home():
     """The search page; with ?q= it also renders results without JavaScript."""
     q = request.args.get("q", "")[:MAX_QUERY_LENGTH]
-    res = search(get_index(), q, limit=20, prefix=False) if q.strip() else None
-    return render_template("index.html", q=q, res=res, Markup=Markup)
+    system = request.args.get("system", "").lower()
+    if system not in SYSTEM_CHOICES:
+        system = ""
+    index = get_index()
+    res = search(index, q, limit=20, prefix=False, system=system or None) if q.strip() else None
+    present = {r for r in index.manifest.get("counts", {}) if r.startswith("system_")}
+    choices = [(k, label) for k, label in SYSTEM_CHOICES.items() if not k or f"system_{normalize_system(k)}" in present]
+    return render_template("index.html", q=q, res=res, Markup=Markup, system=system, choices=choices)
 
 
 @bp.get("/codes/<code>")
 def code_page(code: str):
     """A code reference page: also known as, plain language, status, NDCs, notes."""
     if not CODE_PARAM_RE.match(code):
-        abort(404, f"{code[:20]} is not an HCPCS code")
+        abort(404, f"{code[:20]} is not a code")
     index = get_index()
     record = index.get(code)
     if record is None:

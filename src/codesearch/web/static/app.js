@@ -4,6 +4,7 @@
   const input = document.getElementById("q");
   const list = document.getElementById("results");
   const status = document.getElementById("status");
+  const systemSelect = document.getElementById("system");
   if (!input || !list) return;
   const DEBOUNCE_MS = 90;
   let timer = null;
@@ -57,6 +58,7 @@
       a.href = "/codes/" + encodeURIComponent(r.code);
       a.appendChild(el("span", "code", r.code));
       a.appendChild(el("span", "title", r.title));
+      a.appendChild(el("span", "system", " " + r.system));
       if (r.status !== "active") a.appendChild(el("span", "term", " " + r.status));
       li.appendChild(a);
       li.appendChild(snippetNode(r.snippet));
@@ -92,7 +94,9 @@
     if (controller) controller.abort();
     if (!q.trim()) { clear(); return; }
     controller = new AbortController();
-    fetch("/api/search?limit=10&q=" + encodeURIComponent(q), { signal: controller.signal })
+    const system = systemSelect ? systemSelect.value : "";
+    fetch("/api/search?limit=10&q=" + encodeURIComponent(q) + (system ? "&system=" + encodeURIComponent(system) : ""),
+          { signal: controller.signal })
       .then((r) => r.json())
       .then((data) => { if (mine === seq && !data.error) render(data); })
       .catch(() => {});
@@ -105,6 +109,7 @@
     clearTimeout(timer);
     timer = setTimeout(() => { timer = null; query(); }, DEBOUNCE_MS);
   });
+  if (systemSelect) systemSelect.addEventListener("change", () => { query(); input.focus(); });
   input.addEventListener("keydown", (ev) => {
     const opts = options();
     if (ev.key === "ArrowDown") { ev.preventDefault(); if (opts.length) setActive(Math.min(active + 1, opts.length - 1)); }
