@@ -36,7 +36,7 @@ MIN_TYPO_LENGTH = 5
 MAX_COMPLETIONS = 12
 MAX_SHORT_COMPLETIONS = 6  # for one- and two-letter prefixes, which match the most words
 MAX_CORRECTIONS = 3
-CONTEXT_POOL = 60  # completions considered when earlier words can rank them
+CONTEXT_POOL = 30  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
 
@@ -123,6 +123,7 @@ class Expander:
         for w in set(self.vocab) | set(self.abbreviations) | self.plain_words:
             if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha():
                 self._by_length[len(w)].append(w)
+        self._word_docs_cache: dict[str, np.ndarray] = {}
         self.expand = lru_cache(maxsize=4096)(self._expand)
 
     def known(self, word: str) -> bool:
@@ -164,12 +165,21 @@ class Expander:
         return found[:limit]
 
     def _word_docs(self, word: str) -> np.ndarray:
-        """Documents with ``word`` in a descriptor, brand or plain field (may repeat)."""
+        """Documents with ``word`` in a descriptor, brand or plain field (may repeat); memoised."""
+        cached = self._word_docs_cache.get(word)
+        if cached is not None:
+            return cached
+        if len(self._word_docs_cache) > 4096:
+            self._word_docs_cache.clear()
+        self._word_docs_cache[word] = found = self._find_word_docs(word)
+        return found
+
+    def _find_word_docs(self, word: str) -> np.ndarray:
         table = self.index.table
         stem = stems(word)
         parts = [table.postings("brand", word)[0]]
         if stem:
-            parts += [table.postings(f, stem[0])[0] for f in ("short", "long", "plain")]
+            parts += [table.postings(f, stem[0])[0] for f in ("short", "long", "synonyms", "plain")]
         return np.concatenate(parts)
 
     def _docs_mask(self, words_: tuple[str, ...]) -> np.ndarray:

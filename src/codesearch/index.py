@@ -88,6 +88,10 @@ class CodeIndex:
         for code in sorted(records, key=lambda c: (records[c].system != "HCPCS", c)):
             self.by_key.setdefault(records[code].key, []).append(code)
         self.keys = sorted(self.by_key)
+        # The same, flat and aligned with document numbers, to slice a code family at once.
+        ordered = [(k, c) for k in self.keys for c in self.by_key[k]]
+        self.sorted_keys = [k for k, _ in ordered]
+        self._ordered_codes = [c for _, c in ordered]
         self.ndc_map = dict(ndc_map)
         self.vocab = vocab
         self.vocab_sorted = sorted(vocab)
@@ -96,6 +100,7 @@ class CodeIndex:
         # Per-document arrays, in Whoosh document-number order, for vectorised filtering.
         self.doc_codes = np.array(table.codes)
         self.doc_of = {code: n for n, code in enumerate(table.codes)}
+        self.sorted_docs = np.array([self.doc_of[c] for c in self._ordered_codes], dtype=np.int64)
         self.doc_active = np.array([records[c].active for c in table.codes], dtype=bool)
         self.doc_section = np.array([
             records[c].section_letter or ("MOD" if records[c].kind == "modifier" else "") for c in table.codes
@@ -166,6 +171,13 @@ class CodeIndex:
         if exact is not None and "." in typed:
             return [exact.code]
         return list(self.by_key.get(code_key(typed), ()))
+
+    def docs_with_prefix(self, prefix: str) -> np.ndarray:
+        """Document numbers of the codes whose dot-less form starts with ``prefix``, in code order."""
+        prefix = code_key(prefix)
+        start = bisect_left(self.sorted_keys, prefix)
+        end = bisect_left(self.sorted_keys, prefix + "\U0010ffff", lo=start)
+        return self.sorted_docs[start:end]
 
     def codes_with_prefix(self, prefix: str) -> list[str]:
         """Codes whose dot-less form starts with ``prefix``, in code order."""

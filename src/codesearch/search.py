@@ -111,6 +111,16 @@ def highlight(text: str, marks: set[str]) -> str:
     return "".join(out)
 
 
+@dataclass
+class Tail:
+    """The first matches after exact codes, in order, and how many there are in all."""
+
+    docs: np.ndarray
+    scores: np.ndarray | None
+    total: int
+    by_words: bool
+
+
 class Searcher:
     """Runs queries against a :class:`CodeIndex`."""
 
@@ -144,18 +154,22 @@ class Searcher:
         index.refresh()
         with index.lock:
             exp = expand(index, query, prefix)
-            head, tail = self._rank(exp, include_terminated, section)
-            total = len(head) + len(tail)
+            head, tail = self._rank(exp, include_terminated, section, need=offset + limit)
+            total = len(head) + tail.total
             results = []
             for i in range(offset, min(offset + limit, total)):
                 if i < len(head):
                     code, whys, score = head[i]
                     results.append(self._result(index.records[code], exp, whys, [], score))
+                    continue
+                j = i - len(head)
+                doc = int(tail.docs[j])
+                score = float(tail.scores[j]) if tail.scores is not None else 0.0
+                if tail.by_words:
+                    whys, alts = self._why(doc, exp)
                 else:
-                    doc, matched_exp, score = tail[i - len(head)]
-                    code = index.table.codes[doc]
-                    whys, alts = self._why(doc, matched_exp) if matched_exp else ([f"code starts with {'/'.join(exp.code_prefixes)}"], [])
-                    results.append(self._result(index.records[code], exp, whys, alts, score))
+                    whys, alts = [f"code starts with {'/'.join(exp.code_prefixes)}"], []
+                results.append(self._result(index.records[index.table.codes[doc]], exp, whys, alts, score))
         suggestion = None
         if not total and exp.query:
             suggestion = expander_for(index).suggest(exp.query)
@@ -203,7 +217,7 @@ class Searcher:
         if code_prefixes:
             allowed = np.zeros_like(mask)
             for p in code_prefixes:
-                allowed[[index.doc_of[c] for c in index.codes_with_prefix(p)]] = True
+                allowed[index.docs_with_prefix(p)] = True
             mask &= allowed
         return mask
 
@@ -216,7 +230,7 @@ class Searcher:
         index, table = self.index, self.index.table
         out = []
         if alt.kind == "code_prefix":
-            docs = np.array(sorted(index.doc_of[c] for c in index.codes_with_prefix(alt.text)), dtype=np.int32)
+            docs = np.sort(index.docs_with_prefix(alt.text)).astype(np.int32)
             out.append(("code", docs, np.full(len(docs), CODE_PREFIX_SCORE * alt.weight, dtype=np.float32)))
         else:
             for fieldname in alt.fields:
@@ -235,8 +249,8 @@ class Searcher:
         cache[alt] = out
         return out
 
-    def _rank(self, exp: Expansion, include_terminated: bool, section: str | None):
-        """Ordered (code, alternatives matched, score) for every matching code, and the total."""
+    def _rank(self, exp: Expansion, include_terminated: bool, section: str | None, need: int):
+        """Exact codes and NDCs (head), then the first ``need`` other matches in order (tail)."""
         index = self.index
         head: list[tuple[str, list[str], float]] = []
         seen: set[str] = set()
@@ -260,21 +274,24 @@ class Searcher:
                     head.append((code, [f"NDC {typed}"], 0.0))
                     seen.add(code)
 
+        taken = np.array([index.doc_of[c] for c in seen], dtype=np.int64)
         if exp.parts:
-            tail = self._rank_words(exp, include_terminated, section)
+            tail = self._rank_words(exp, include_terminated, section, need, taken)
         elif exp.code_prefixes:
             mask = self._mask(include_terminated, section, exp.code_prefixes)
-            tail = [
-                (index.doc_of[c], None, 0.0)
-                for p in exp.code_prefixes for c in index.codes_with_prefix(p) if mask[index.doc_of[c]]
-            ]
+            mask[taken] = False
+            docs = np.concatenate([index.docs_with_prefix(p) for p in exp.code_prefixes])
+            docs = docs[mask[docs]]  # already in code order
+            tail = Tail(docs[:need], None, len(docs), by_words=False)
         else:
-            tail = []
-        return head, [t for t in tail if index.table.codes[t[0]] not in seen]
+            tail = Tail(np.zeros(0, dtype=np.int64), None, 0, by_words=False)
+        return head, tail
 
-    def _rank_words(self, exp: Expansion, include_terminated: bool, section: str | None):
-        """Documents matching the word parts: all parts first, then more parts, then score."""
-        n_docs = self.index.table.size
+    def _rank_words(self, exp: Expansion, include_terminated: bool, section: str | None,
+                    need: int, taken: np.ndarray) -> Tail:
+        """Documents matching the word parts: active first, more parts first, then score."""
+        index = self.index
+        n_docs = index.table.size
         part_scores = np.zeros((len(exp.parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
         for p, part in enumerate(exp.parts):
@@ -286,13 +303,21 @@ class Searcher:
                     else:
                         acc[docs] += scores
         coverage = (part_scores > 0).sum(axis=0)
-        score = (part_scores.sum(axis=0) + bonus) * self.index.doc_prior
+        score = (part_scores.sum(axis=0) + bonus) * index.doc_prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
+        mask[taken] = False
         docs = np.nonzero(mask)[0]
-        inactive = ~self.index.doc_active[docs]
-        # lexsort: the last key is the primary one.
-        order = np.lexsort((docs, -score[docs], -coverage[docs], inactive))
-        return [(int(d), exp, float(score[d])) for d in docs[order]]
+        total = len(docs)
+        # One sort key, smaller first: inactive, then fewer parts matched, then lower score.
+        key = (~index.doc_active[docs]).astype(np.float64) * 1e12 \
+            + (len(exp.parts) - coverage[docs]).astype(np.float64) * 1e9 - score[docs]
+        if total > need:
+            top = np.argpartition(key, need - 1)[:need]
+            docs, key = docs[top], key[top]
+        order = np.lexsort((docs, key))  # ties in code-number order
+        docs = docs[order]
+        return Tail(docs, score[docs], total, by_words=True)
+
     # -- presentation -------------------------------------------------------------------
     def _result(self, record: CodeRecord, exp: Expansion, whys: list[str], alts: list[Alternative],
                 score: float) -> Result:
