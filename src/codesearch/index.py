@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from bisect import bisect_left
@@ -13,10 +14,12 @@ import numpy as np
 from whoosh import index as whoosh_index
 
 from codesearch.enrich import Lexicon
-from codesearch.errors import IndexCorruptError, IndexMissingError
+from codesearch.errors import CodeSearchError, IndexCorruptError, IndexMissingError
 from codesearch.records import CodeRecord, code_key
 from codesearch.schema import SCHEMA_VERSION
 from codesearch.scores import ScoreTable
+
+logger = logging.getLogger(__name__)
 
 
 def current_build(index_dir: str | Path) -> Path:
@@ -133,7 +136,14 @@ class CodeIndex:
             return False
         with self._lock:
             if target != self._build:
-                self._load(target)
+                try:
+                    self._load(target)
+                except CodeSearchError as exc:
+                    # Never serve a half-read build: keep the one we have, and don't retry
+                    # the bad one on every request.
+                    self._link = os.readlink(self.index_dir / "current")
+                    logger.error("not switching to %s: %s", target, exc)
+                    return False
                 return True
         return False
 
