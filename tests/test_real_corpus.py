@@ -101,3 +101,10 @@ def test_truncated_release_keeps_old_index(real_settings, real_index, tmp_path):
     assert codes(search(reopened, "octagam"))[0] == "J1568"
     reopened.close()
     assert not list((real_settings.index_dir / "builds").glob(".tmp-*"))
+
+
+def test_pages_cut_one_order(real_index):
+    """Pages of 10 at increasing offsets equal one page of 50: no code skipped or repeated."""
+    whole = codes(search(real_index, "injection", limit=50))
+    paged = [c for off in range(0, 50, 10) for c in codes(search(real_index, "injection", limit=10, offset=off))]
+    assert paged == whole and len(set(whole)) == 50

@@ -378,6 +378,38 @@ def bench(ctx, quick, duration, output):
     click.echo(f"wrote {write_report(output, text)}", err=True)
 
 
+@cli.command()
+@click.option("--duration", type=click.FloatRange(1, 3600), default=None,
+              help="Seconds of load, all levels together [default: 60, or 10 with --quick].")
+@click.option("--clients", default=None,
+              help="Client threads per level, comma-separated; levels run one after the other "
+                   "[default: 8,32, or 4 with --quick].")
+@click.option("--rebuild-at", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Start `codesearch build` into the served index at this fraction of the duration.")
+@click.option("--quick", is_flag=True, help="10 seconds, 4 clients (unless --duration/--clients are given).")
+@click.pass_context
+def soak(ctx, duration, clients, rebuild_at, quick):
+    """Load a served index while it is rebuilt; exit 1 on any failed request or no switch.
+
+    \b
+    Example:
+        codesearch soak --quick
+        codesearch soak --duration 60 --clients 8,32 --rebuild-at 0.5
+    """
+    from codesearch.bench import command_line
+    from codesearch.soak import options, render_markdown, run_soak
+
+    try:
+        seconds, levels = options(duration, clients, quick)
+        report = run_soak(_settings(ctx), duration=seconds, clients=levels, rebuild_at=rebuild_at,
+                          progress=lambda m: click.echo(m, err=True))
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    click.echo(render_markdown(report, command_line()))
+    if not report.passed:
+        ctx.exit(1)
+
+
 @cli.command("eval")
 @click.option("--suite", "suites", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Judged query TSV files [default: tests/relevance/*.tsv].")

@@ -312,10 +312,13 @@ class Searcher:
         key = (~index.doc_active[docs]).astype(np.float64) * 1e12 \
             + (len(exp.parts) - coverage[docs]).astype(np.float64) * 1e9 - score[docs]
         if total > need:
-            top = np.argpartition(key, need - 1)[:need]
-            docs, key = docs[top], key[top]
-        order = np.lexsort((docs, key))  # ties in code-number order
-        docs = docs[order]
+            # Keep every document tied with the need-th key, so that pages cut the one global
+            # (key, document) order the same way whatever the page size.
+            kth = np.partition(key, need - 1)[need - 1]
+            keep = key <= kth
+            docs, key = docs[keep], key[keep]
+        order = np.lexsort((docs, key))  # ties in document order
+        docs = docs[order][:need]
         return Tail(docs, score[docs], total, by_words=True)
 
     # -- presentation -------------------------------------------------------------------

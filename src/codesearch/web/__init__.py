@@ -50,9 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     from codesearch.web import api, pages
+    from codesearch.web import openapi
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(openapi.bp)
 
     @app.before_request
     def _index() -> None:

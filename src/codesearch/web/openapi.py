@@ -242,17 +242,20 @@ SCHEMAS: dict[str, Any] = {
     },
     "NlmResponse": {
         "type": "array",
-        "description": "`[total, codes, extra fields (ef) or null, display rows (df)]`, as NLM Clinical Tables.",
+        "description": "`[total, codes, extra fields (ef) or null, display rows (df)]`, as NLM Clinical Tables: "
+                       "0: the number of matching codes in all pages (integer); 1: the codes of this page; "
+                       "2: one list per `ef` field, in code order, or null without `ef`; 3: one row per code, "
+                       "the `df` fields as text.",
         "minItems": 4,
         "maxItems": 4,
-        "prefixItems": [
-            {"type": "integer", "minimum": 0, "description": "Matching codes in all pages."},
-            {**_string_list(), "maxItems": NLM_MAX_LIST, "description": "The codes of this page."},
-            {"type": ["object", "null"], "additionalProperties": {"type": "array"},
-             "description": "One list per `ef` field, in code order; null without `ef`."},
-            {"type": "array", "maxItems": NLM_MAX_LIST, "items": _string_list(),
-             "description": "One row per code: the `df` fields as text."},
-        ],
+        # Not `prefixItems`: schemathesis 4.32 rewrites it to Draft 4's `items: [...]` for response
+        # validation and then refuses that under 2020-12; tests/test_api_fuzz.py checks each position.
+        "items": {"anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "array", "maxItems": NLM_MAX_LIST,
+             "items": {"anyOf": [{"type": "string"}, _string_list()]}},
+            {"type": ["object", "null"], "additionalProperties": {"type": "array"}},
+        ]},
     },
 }
 
@@ -265,6 +268,7 @@ CACHE_HEADERS = {
     "ETag": {"required": True, "schema": {"type": "string"}, "description": "Keyed on the index build."},
     "Cache-Control": {"required": True, "schema": {"type": "string"}},
 }
+ALLOW_HEADER = {"Allow": {"required": True, "schema": {"type": "string"}, "description": "e.g. `GET, HEAD, OPTIONS`."}}
 ERROR_TEXT = {
     400: "An invalid parameter; the message names it.",
     404: "An unknown code, or a URL that is not an endpoint.",
@@ -407,8 +411,12 @@ def build_spec() -> dict[str, Any]:
             "responses": {
                 f"Error{status}": {
                     "description": text,
-                    "headers": SECURITY_HEADERS,
-                    "content": {"application/json": {"schema": _ref("Error")}},
+                    "headers": {**SECURITY_HEADERS, **(ALLOW_HEADER if status == 405 else {})},
+                    "content": {"application/json": {"schema": {"allOf": [
+                        _ref("Error"),
+                        # The status in the body is the HTTP status of the answer.
+                        {"properties": {"error": {"properties": {"status": {"const": status}}}}},
+                    ]}}},
                 }
                 for status, text in ERROR_TEXT.items()
             },
