@@ -137,3 +137,23 @@ def test_api_conforms_to_openapi(app, path, mode):
         case.call_and_validate(checks=CHECKS)
 
     check()
+
+
+@pytest.mark.parametrize("path", list(SPEC["paths"]))
+def test_api_without_an_index_conforms_to_openapi(tmp_path, path):
+    """With no index built, every operation answers its documented 503 (or 400 for a bad parameter); no other 5xx."""
+    app = create_app({"CODESEARCH_INDEX_DIR": str(tmp_path / "no-index"), "TESTING": True})
+    operation = schemathesis.openapi.from_wsgi("/openapi.json", app)[path]["GET"]
+    statuses = set()
+
+    @settings(max_examples=20, deadline=None, database=None)
+    @given(case=operation.as_strategy(GenerationMode.POSITIVE))
+    def check(case):
+        # not_a_server_error counts the documented 503 as a failure; the statuses are checked below instead.
+        checks = [c for c in CHECKS if c is not not_a_server_error]
+        statuses.add(case.call_and_validate(checks=checks).status_code)
+
+    check()
+    assert statuses <= {200, 400, 404, 503}
+    if path not in ("/openapi.json", "/api/codes/{code}", "/api/codes/{code}/units"):
+        assert statuses == {503}, statuses

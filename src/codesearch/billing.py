@@ -87,7 +87,10 @@ def _unit_key(text: str) -> str:
 def _number(text: str) -> Decimal:
     m = _SCIENTIFIC_RE.match(text.strip())
     if m:  # 5x10^15
-        return Decimal(m.group(1)) * Decimal(10) ** int(m.group(2))
+        exponent = m.group(2)
+        if len(exponent.lstrip("+-0")) > 3:  # 10^1000 and beyond: no dose, and costly to expand
+            raise ValueError("exponent too large")
+        return Decimal(m.group(1)) * Decimal(10) ** int(exponent)
     return Decimal(text.replace(",", ""))
 
 
@@ -206,6 +209,10 @@ class UnitsAnswer:
         return asdict(self)
 
 
+#: Largest dose amount accepted: far above any real dose, small enough for exact arithmetic.
+MAX_DOSE = Decimal(10) ** 9
+
+
 def parse_dose(dose: str) -> tuple[Decimal, str, str, Decimal]:
     """A typed dose as (amount, canonical unit, measure, size of the unit); QueryError if unreadable."""
     text = (dose or "").strip()
@@ -220,8 +227,10 @@ def parse_dose(dose: str) -> tuple[Decimal, str, str, Decimal]:
         )
     try:
         amount = _number(m.group("num"))
-    except InvalidOperation:  # pragma: no cover - the pattern only lets numbers through
+    except (ArithmeticError, ValueError):
         raise QueryError(f"cannot read the number in {text[:40]!r}", parameter="dose") from None
+    if not amount.is_finite() or amount > MAX_DOSE:
+        raise QueryError(f"the dose {text[:40]!r} is too large (at most {MAX_DOSE:,} of a unit)", parameter="dose")
     if amount <= 0:
         raise QueryError(f"the dose must be more than zero, got {text[:40]!r}", parameter="dose")
     canonical, measure, size = _UNITS[_unit_key(m.group("unit"))]

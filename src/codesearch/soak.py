@@ -15,7 +15,8 @@ new build always happens under load and is checked under load.
 
 The run passes when no request failed (a non-200 answer other than a 400 to a search, or a
 connection error) and the server switched to the new build without a restart: every
-``/healthz`` answer to a request sent after the build finished names the new build. The
+``/healthz`` answer to a request sent after ``current`` was swapped names the new build, and
+the last level runs until :data:`HEALTH_AFTER` such answers have come back. The
 resident memory of each gunicorn worker is sampled every few seconds. Everything is bounded:
 loopback only, at most :data:`MAX_CLIENTS` threads per level, :data:`MAX_REQUESTS` requests
 and ``duration + build_timeout`` seconds per run. :func:`render_markdown` prints the report;
@@ -25,6 +26,7 @@ and ``duration + build_timeout`` seconds per run. :func:`render_markdown` prints
 from __future__ import annotations
 
 import http.client
+from array import array
 import json
 import os
 import re
@@ -66,10 +68,13 @@ QUICK_CLIENTS = (4,)
 MAX_CLIENTS = 256  # per level
 MAX_LEVELS = 8
 MAX_DURATION = 3600.0
-MAX_REQUESTS = 2_000_000  # per run, all clients together
+MAX_REQUESTS = 1_000_000  # per run, all clients together
 CODE_EVERY = 10  # every tenth request of a client asks for a code page
 HEALTH_EVERY = 20  # every twentieth asks /healthz
 TAIL_S = 2.0  # load kept on the server after the build finishes, at least
+HEALTH_AFTER = 4  # /healthz answers to requests sent after the swap needed before the load stops
+SWITCH_WAIT_S = 120.0  # at most this long after the build for them
+SWITCH_WINDOW_S = 10.0  # requests sent this long after the swap are reported apart
 MAX_EXAMPLES = 10  # failed requests described in the report
 
 Progress = Callable[[str], None]
@@ -125,6 +130,8 @@ class WorkerMemory:
     samples: int
     first_s: float  # into the run
     last_s: float
+    before_rebuild_mb: float | None = None  # the last sample before the rebuild started
+    series: list[tuple[float, float]] = field(default_factory=list, repr=False)  # (s into the run, MB)
 
 
 @dataclass
@@ -149,9 +156,11 @@ class SoakReport:
     build_before: str
     build_after: list[str]  # build ids /healthz named after the clients stopped (one per probe)
     rebuild: RebuildResult | None
-    health_after_build: int  # /healthz answers to requests sent after the build finished
+    health_after_build: int  # /healthz answers to requests sent after `current` was swapped
     stale_after_build: int  # of those, answers naming another build than the new one
     first_new_s: float | None  # into the run: the first answer naming the new build
+    swap_s: float | None = None  # into the run: when `current` was seen pointing at the new build
+    switch_window: Latency | None = None  # requests sent in the SWITCH_WINDOW_S seconds after the swap
     memory: list[WorkerMemory] = field(default_factory=list)
     sample_every_s: float = 0.0
 
@@ -165,7 +174,7 @@ class SoakReport:
 
     @property
     def switched(self) -> bool:
-        """The server answered from the new build, and only from it, once the build finished."""
+        """The server answered from the new build, and only from it, once `current` pointed at it."""
         r = self.rebuild
         return bool(
             r is not None and r.ok and r.build_id != self.build_before and self.health_after_build
@@ -226,7 +235,8 @@ class _Budget:
 
 @dataclass
 class _ClientTally:
-    latencies: list[float] = field(default_factory=list)
+    latencies: array = field(default_factory=lambda: array("d"))  # ms of each answered request
+    sent: array = field(default_factory=lambda: array("d"))  # time.monotonic() it was sent
     requests: int = 0
     expected_400: int = 0
     failures: Counter = field(default_factory=Counter)
@@ -254,6 +264,7 @@ class ClientLoad:
         self._t0 = self._t1 = 0.0
         self.health: list[tuple[float, str]] = []
         self.samples: list[float] = []
+        self.timed: list[tuple[float, float]] = []  # (time sent, ms) of each answered request
         self.failure_kinds: Counter = Counter()
         self.failure_examples: list[str] = []
 
@@ -273,6 +284,7 @@ class ClientLoad:
     def result(self) -> LevelResult:
         tallies = self._tallies
         self.samples = samples = [s for t in tallies for s in t.latencies]
+        self.timed = [(at, ms) for t in tallies for at, ms in zip(t.sent, t.latencies)]
         requests = sum(t.requests for t in tallies)
         failures = sum(sum(t.failures.values()) for t in tallies)
         self.failure_kinds = sum((t.failures for t in tallies), Counter())
@@ -282,6 +294,10 @@ class ClientLoad:
         return LevelResult(self.clients, round(elapsed, 2), requests, failures,
                            sum(t.expected_400 for t in tallies), requests / elapsed if elapsed > 0 else 0.0,
                            Latency.of(samples))
+
+    def health_since(self, at: float) -> list[str]:
+        """Build ids named by /healthz answers to requests sent at or after ``at`` (while running too)."""
+        return [b for t in self._tallies for sent, b in list(t.health) if sent >= at]
 
     def __enter__(self) -> ClientLoad:
         return self.start()
@@ -313,6 +329,7 @@ class ClientLoad:
                 ms = (clock() - t0) / 1e6
                 if resp.status == 200:
                     tally.latencies.append(ms)
+                    tally.sent.append(sent)
                     if kind == "health":
                         try:
                             tally.health.append((sent, str(json.loads(body)["build_id"])))
@@ -320,6 +337,7 @@ class ClientLoad:
                             self._fail(tally, "health: unreadable body", f"{path}: {body[:200]!r}")
                 elif resp.status == 400 and kind == "search":
                     tally.latencies.append(ms)
+                    tally.sent.append(sent)
                     tally.expected_400 += 1
                 else:
                     self._fail(tally, f"HTTP {resp.status} on {kind}", f"{path}: HTTP {resp.status} {body[:200]!r}")
@@ -368,11 +386,11 @@ class _MemorySampler:
         for m in worker_memory(self.server):
             t = self.tracks.get(m.pid)
             if t is None:
-                self.tracks[m.pid] = WorkerMemory(m.pid, m.rss_mb, m.rss_mb, m.rss_mb, 1, at, at)
-            else:
-                t.max_mb = max(t.max_mb, m.rss_mb)
-                t.last_mb, t.last_s = m.rss_mb, at
-                t.samples += 1
+                t = self.tracks[m.pid] = WorkerMemory(m.pid, m.rss_mb, m.rss_mb, m.rss_mb, 0, at, at)
+            t.max_mb = max(t.max_mb, m.rss_mb)
+            t.last_mb, t.last_s = m.rss_mb, at
+            t.samples += 1
+            t.series.append((round(at, 2), round(m.rss_mb, 1)))
 
     def _run(self) -> None:
         while True:
@@ -386,10 +404,14 @@ class _MemorySampler:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> list[WorkerMemory]:
+    def stop(self, rebuild_s: float | None) -> list[WorkerMemory]:
+        """Stop sampling; ``rebuild_s``: when the rebuild started, into the run."""
         self._stop.set()
         self._thread.join(10)
         self.sample()
+        for t in self.tracks.values():
+            before = [mb for at, mb in t.series if rebuild_s is not None and at <= rebuild_s]
+            t.before_rebuild_mb = before[-1] if before else None
         return sorted(self.tracks.values(), key=lambda t: (t.first_s, t.pid))
 
 
@@ -552,13 +574,16 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
     levels: list[LevelResult] = []
     loads: list[ClientLoad] = []
     say(f"server: codesearch serve --workers {workers} on {settings.index_dir}")
+    link = Path(settings.index_dir) / "current"
     with tempfile.TemporaryDirectory(prefix="codesearch-soak-") as tmp, running_server(settings, workers) as server:
         t0 = time.monotonic()
+        first_link = _readlink(link)
         sampler = _MemorySampler(server, every, t0)
         sampler.start()
         rebuild = _Rebuild(settings, build_timeout, Path(tmp))
         rebuild_time = t0 + rebuild_at * duration
-        hard_end = t0 + duration + build_timeout + 2 * TAIL_S
+        hard_end = t0 + duration + build_timeout + SWITCH_WAIT_S
+        swapped_at: float | None = None
         try:
             for k, n in enumerate(clients):
                 last = k == len(clients) - 1
@@ -571,17 +596,24 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
                 try:
                     while True:
                         now = time.monotonic()
+                        if (not last and now >= level_end) or now >= hard_end:
+                            break
                         if not rebuild.started and now >= rebuild_time:
                             say(f"rebuild: codesearch build into {settings.index_dir} at {now - t0:.1f} s")
                             rebuild.start()
                         if rebuild.started and not rebuild.finished:
                             building = True
+                            if swapped_at is None and _readlink(link) != first_link:
+                                swapped_at = now
+                                say(f"rebuild: `current` swapped at {now - t0:.1f} s")
                             if rebuild.poll():
                                 say(f"rebuild: exited with {rebuild.exit_code} at {rebuild.finished_at - t0:.1f} s")
-                        if now >= level_end and (not last or (rebuild.finished and now >= rebuild.finished_at + TAIL_S)):
-                            break
-                        if now >= hard_end:
-                            break
+                        if last and now >= level_end and rebuild.finished and now >= rebuild.finished_at + TAIL_S:
+                            # Stop once answers to requests sent after the swap have come back (or give up).
+                            since = swapped_at if swapped_at is not None else rebuild.finished_at
+                            if (not rebuild.exit_code == 0 or len(load.health_since(since)) >= HEALTH_AFTER
+                                    or now >= rebuild.finished_at + SWITCH_WAIT_S):
+                                break
                         time.sleep(0.05)
                 finally:
                     result = load.stop()
@@ -590,7 +622,7 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
             after = probe_health(server, 4 * workers)
         finally:
             rebuild.kill()
-            memory = sampler.stop()
+            memory = sampler.stop(rebuild.started_at - t0 if rebuild.started else None)
         rebuild_result = rebuild.result(t0) if rebuild.started else None
         elapsed = time.monotonic() - t0
 
@@ -598,8 +630,14 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
     kinds: Counter = sum((load.failure_kinds for load in loads), Counter())
     examples = [e for load in loads for e in load.failure_examples][:MAX_EXAMPLES]
     new_id = rebuild_result.build_id if rebuild_result else ""
-    after_build = [b for at, b in health if rebuild.finished and at >= rebuild.finished_at]
+    if swapped_at is None and rebuild.finished and new_id:
+        swapped_at = rebuild.finished_at  # a build faster than one poll: its exit bounds the swap
+    after_build = [b for at, b in health if swapped_at is not None and at >= swapped_at]
     first_new = next((at - t0 for at, b in health if new_id and b == new_id), None)
+    window = None
+    if swapped_at is not None:
+        window = Latency.of([ms for load in loads for at, ms in load.timed
+                             if swapped_at <= at < swapped_at + SWITCH_WINDOW_S])
     return SoakReport(
         started=started, elapsed_s=elapsed, index_dir=str(settings.index_dir), workers=workers,
         duration_s=duration, rebuild_at=rebuild_at, machine=machine(), load_before=load_before,
@@ -607,8 +645,16 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
         total=_total(levels, loads), failure_kinds=dict(kinds), failure_examples=examples,
         build_before=server.build_id, build_after=after, rebuild=rebuild_result,
         health_after_build=len(after_build), stale_after_build=sum(b != new_id for b in after_build),
-        first_new_s=first_new, memory=memory, sample_every_s=every,
+        first_new_s=first_new, swap_s=None if swapped_at is None else swapped_at - t0, switch_window=window,
+        memory=memory, sample_every_s=every,
     )
+
+
+def _readlink(link: Path) -> str | None:
+    try:
+        return os.readlink(link)
+    except OSError:
+        return None
 
 
 def _total(levels: list[LevelResult], loads: list[ClientLoad]) -> LevelResult:
@@ -671,23 +717,34 @@ def render_markdown(report: SoakReport, command: str = "codesearch soak") -> str
                      f"({took}), exit code {r.exit_code}{' (killed: timed out)' if r.timed_out else ''}")
         if r.log_tail:
             lines.append(f"- Build output: {r.log_tail}")
-    after = ", ".join(f"{b or 'no answer'} ×{n}" for b, n in Counter(report.build_after).items()) or "–"
+    after = ", ".join(f"`{b}` ×{n}" if b else f"no answer ×{n}"
+                      for b, n in Counter(report.build_after).items()) or "–"
+    swap = f"{report.swap_s:.1f} s" if report.swap_s is not None else "never"
     lines += [
         f"- Build served before: `{report.build_before}`; after (fresh `/healthz` probes): {after}",
-        f"- `/healthz` answers to requests sent after the build finished: {report.health_after_build}, "
-        f"naming an older build: {report.stale_after_build}"
-        + (f"; first answer from the new build at {report.first_new_s:.1f} s" if report.first_new_s is not None
+        f"- `current` swapped to the new build at {swap}"
+        + (f"; first `/healthz` answer from it at {report.first_new_s:.1f} s" if report.first_new_s is not None
            else ""),
+        f"- `/healthz` answers to requests sent after the swap: {report.health_after_build}, "
+        f"naming an older build: {report.stale_after_build}",
+    ]
+    w = report.switch_window
+    if w is not None and w.n:
+        lines.append(f"- Requests sent in the {SWITCH_WINDOW_S:g} s after the swap (each worker loads the new "
+                     f"build inside a request): {w.n}, p50 {_ms(w.p50)} ms, p99 {_ms(w.p99)} ms, "
+                     f"max {_ms(w.max)} ms")
+    lines += [
         f"- Switched to the new build without a restart: **{'yes' if report.switched else 'no'}**",
         "",
         f"## Worker memory (VmRSS, sampled every {report.sample_every_s:g} s)",
         "",
-        "| worker pid | samples | seen (s) | first MB | max MB | last MB | last − first MB |",
-        "|---:|---:|---|---:|---:|---:|---:|",
+        "| worker pid | samples | seen (s) | first MB | before rebuild MB | max MB | last MB | last − first MB |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|",
     ]
     for w in report.memory:
-        lines.append(f"| {w.pid} | {w.samples} | {w.first_s:.0f}–{w.last_s:.0f} | {w.first_mb:.0f} | {w.max_mb:.0f} "
-                     f"| {w.last_mb:.0f} | {w.last_mb - w.first_mb:+.0f} |")
+        before = "–" if w.before_rebuild_mb is None else f"{w.before_rebuild_mb:.0f}"
+        lines.append(f"| {w.pid} | {w.samples} | {w.first_s:.0f}–{w.last_s:.0f} | {w.first_mb:.0f} | {before} "
+                     f"| {w.max_mb:.0f} | {w.last_mb:.0f} | {w.last_mb - w.first_mb:+.0f} |")
     if report.worker_restarts:
         lines += ["", f"**{report.worker_restarts} worker(s) were replaced during the run** (a crash or a timeout)."]
     lines += ["", "## Failures", ""]

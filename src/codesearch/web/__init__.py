@@ -68,10 +68,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         response.headers.setdefault("X-Frame-Options", "DENY")
         origins = app.config["CODESEARCH_CORS_ORIGINS"]
         origin = request.headers.get("Origin")
-        if origins and request.path.startswith(("/api/", "/healthz")):
+        if origins and is_api_path(request.path):
             # The answer differs by Origin, so shared caches must key on it.
             response.vary.add("Origin")
-        if origins and request.path.startswith(("/api/", "/healthz")) and origin:
+        if origins and is_api_path(request.path) and origin:
             if "*" in origins:
                 response.headers["Access-Control-Allow-Origin"] = "*"
             elif origin in origins:
@@ -101,9 +101,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def is_api_path(path: str) -> bool:
+    """Whether a path belongs to the JSON API (``//api/x`` too), whose errors are JSON."""
+    return path.lstrip("/").startswith(("api/", "healthz", "openapi.json"))
+
+
 def error_response(status: int, message: str):
     """The JSON error body every failing endpoint answers with."""
-    if not request.path.startswith(("/api/", "/healthz")):
+    if not is_api_path(request.path):
         from flask import render_template
 
         return render_template("error.html", status=status, message=message), status

@@ -70,7 +70,9 @@ def cached(response):
     return response.make_conditional(request)
 
 
-@bp.get("/api/search")
+# Every API route has merge_slashes=False: `/api/codes/%2F0` (`//` once decoded) is then a JSON 404,
+# not Werkzeug's HTML 308 redirect to another code.
+@bp.get("/api/search", merge_slashes=False)
 def api_search():
     """Ranked results: the same JSON object as `codesearch query --json`."""
     q = text_arg("q")
@@ -90,7 +92,7 @@ def api_search():
     return cached(jsonify(res.to_dict()))
 
 
-@bp.get("/api/codes/<code>")
+@bp.get("/api/codes/<code>", merge_slashes=False)
 def api_code(code: str):
     """The whole record of one code, with its NDCs and related codes."""
     if not CODE_PARAM_RE.match(code):
@@ -102,7 +104,7 @@ def api_code(code: str):
     return cached(jsonify(code_details(index, record)))
 
 
-@bp.get("/api/codes/<code>/units")
+@bp.get("/api/codes/<code>/units", merge_slashes=False)
 def api_units(code: str):
     """Billing units for ?dose= of a drug code, rounded up, with the arithmetic as text."""
     from codesearch.billing import units_for_dose
@@ -117,7 +119,7 @@ def api_units(code: str):
     return cached(jsonify(units_for_dose(record, dose).to_dict()))
 
 
-@bp.get("/healthz")
+@bp.get("/healthz", merge_slashes=False)
 def healthz():
     """Liveness and the index in use."""
     index = get_index()
@@ -156,7 +158,7 @@ def _fields(name: str, default: str) -> list[str]:
     return fields
 
 
-@bp.get("/api/hcpcs/v3/search")
+@bp.get("/api/hcpcs/v3/search", merge_slashes=False)
 def nlm_search():
     """NLM Clinical Tables HCPCS shape: [total, codes, extra fields or null, display rows]."""
     terms = text_arg("terms")
@@ -175,7 +177,8 @@ def nlm_search():
             total = page.total
             records.extend(index.records[r.code] for r in page.results)
             got += len(page.results)
-            if len(page.results) == 0 or offset + got >= total:
+            # The library pages no deeper than MAX_OFFSET: stop there rather than answer a 400.
+            if len(page.results) == 0 or offset + got >= total or offset + got > MAX_OFFSET:
                 break
     extra = {f: [NLM_FIELDS[f](r) for r in records] for f in ef} if ef else None
     body = [total, [r.code for r in records], extra, [[str(NLM_FIELDS[f](r)) for f in df] for r in records]]
