@@ -105,7 +105,8 @@ class ScoreTable:
 
     @classmethod
     def load(cls, folder: Path) -> ScoreTable:
-        with np.load(folder / TABLE_FILE) as data:
+        # Open the file ourselves: np.load leaves its own handle open when the zip is damaged.
+        with (folder / TABLE_FILE).open("rb") as fh, np.load(fh) as data:
             docs, scores, offsets = data["docs"], data["scores"], data["offsets"]
         meta = json.loads((folder / TERMS_FILE).read_text(encoding="utf-8"))
         index = {tuple(k.split("\t", 1)): i for i, k in enumerate(meta["keys"])}
