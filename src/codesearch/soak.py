@@ -9,24 +9,23 @@ The client levels (``clients=(8, 32)``) run **one after the other** against the 
 each for an equal share of ``duration``. At ``rebuild_at × duration`` into the run,
 `codesearch build` is started as a child process into the *same* index directory, whichever
 level is then running, while the clients go on. If the build has not finished when the last
-level's time is up, the last level keeps running until the build has finished and
-:data:`TAIL_S` more seconds have passed (bounded by ``build_timeout``), so the switch to the
-new build always happens under load and is checked under load.
+level's time is up, the last level keeps running until the build has finished, :data:`TAIL_S`
+more seconds have passed and :data:`HEALTH_AFTER` ``/healthz`` answers to requests sent after
+the swap of ``current`` have come back (bounded by ``build_timeout`` and :data:`SWITCH_WAIT_S`),
+so the switch to the new build always happens under load and is checked under load.
 
 The run passes when no request failed (a non-200 answer other than a 400 to a search, or a
 connection error) and the server switched to the new build without a restart: every
 ``/healthz`` answer to a request sent after ``current`` was swapped names the new build, and
-the last level runs until :data:`HEALTH_AFTER` such answers have come back. The
-resident memory of each gunicorn worker is sampled every few seconds. Everything is bounded:
+so do fresh probes after the clients stop. The resident memory of each gunicorn worker is sampled every few seconds. Everything is bounded:
 loopback only, at most :data:`MAX_CLIENTS` threads per level, :data:`MAX_REQUESTS` requests
-and ``duration + build_timeout`` seconds per run. :func:`render_markdown` prints the report;
+and ``duration + build_timeout + SWITCH_WAIT_S`` seconds per run. :func:`render_markdown` prints the report;
 `codesearch soak` is a thin shell over the two.
 """
 
 from __future__ import annotations
 
 import http.client
-from array import array
 import json
 import os
 import re
@@ -35,6 +34,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,7 +74,7 @@ HEALTH_EVERY = 20  # every twentieth asks /healthz
 TAIL_S = 2.0  # load kept on the server after the build finishes, at least
 HEALTH_AFTER = 4  # /healthz answers to requests sent after the swap needed before the load stops
 SWITCH_WAIT_S = 120.0  # at most this long after the build for them
-SWITCH_WINDOW_S = 10.0  # requests sent this long after the swap are reported apart
+SWITCH_WINDOW_S = 10.0  # requests answered this long after the swap are reported apart
 MAX_EXAMPLES = 10  # failed requests described in the report
 
 Progress = Callable[[str], None]
@@ -160,7 +160,7 @@ class SoakReport:
     stale_after_build: int  # of those, answers naming another build than the new one
     first_new_s: float | None  # into the run: the first answer naming the new build
     swap_s: float | None = None  # into the run: when `current` was seen pointing at the new build
-    switch_window: Latency | None = None  # requests sent in the SWITCH_WINDOW_S seconds after the swap
+    switch_window: Latency | None = None  # requests answered in the SWITCH_WINDOW_S seconds after the swap
     memory: list[WorkerMemory] = field(default_factory=list)
     sample_every_s: float = 0.0
 
@@ -637,7 +637,7 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
     window = None
     if swapped_at is not None:
         window = Latency.of([ms for load in loads for at, ms in load.timed
-                             if swapped_at <= at < swapped_at + SWITCH_WINDOW_S])
+                             if swapped_at <= at + ms / 1000 < swapped_at + SWITCH_WINDOW_S])
     return SoakReport(
         started=started, elapsed_s=elapsed, index_dir=str(settings.index_dir), workers=workers,
         duration_s=duration, rebuild_at=rebuild_at, machine=machine(), load_before=load_before,
@@ -730,9 +730,9 @@ def render_markdown(report: SoakReport, command: str = "codesearch soak") -> str
     ]
     w = report.switch_window
     if w is not None and w.n:
-        lines.append(f"- Requests sent in the {SWITCH_WINDOW_S:g} s after the swap (each worker loads the new "
-                     f"build inside a request): {w.n}, p50 {_ms(w.p50)} ms, p99 {_ms(w.p99)} ms, "
-                     f"max {_ms(w.max)} ms")
+        lines.append(f"- Requests answered in the {SWITCH_WINDOW_S:g} s after the swap (each worker loads the "
+                     f"new build inside the first request it takes after it): {w.n}, p50 {_ms(w.p50)} ms, "
+                     f"p99 {_ms(w.p99)} ms, max {_ms(w.max)} ms")
     lines += [
         f"- Switched to the new build without a restart: **{'yes' if report.switched else 'no'}**",
         "",
