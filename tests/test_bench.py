@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import math
 import sys
 
@@ -54,6 +56,8 @@ def test_run_bench_on_tiny_index(tiny_settings, tiny_index, monkeypatch):
         assert lat.n == report.keystrokes and lat.errors == 0
         _percentiles_present(lat)
     assert [r.clients for r in report.throughput] == [1, 8, 32]
+    # wrk when installed (as .ci/run does), else the Python-thread client.
+    assert {r.tool for r in report.throughput} == {"wrk" if shutil.which("wrk") else "python threads"}
     for run in report.throughput:
         assert run.errors == 0 and run.requests > 0 and run.rps > 0
         assert 0 <= run.p50 <= run.p99

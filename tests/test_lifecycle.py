@@ -144,7 +144,11 @@ def truncate(path: Path) -> None:
 
 # -- rebuild under a live server ---------------------------------------------------------------------
 def test_rebuild_while_server_answers(tiny_settings):
-    """A build finishing while four threads hammer `codesearch serve` costs no request; /healthz then names it."""
+    """A build finishing while four threads hammer `codesearch serve` costs no request; /healthz then names it.
+
+    Workers read the new build in the background, so answers right after the swap may still
+    come from the old one; within the wait every worker has switched.
+    """
     before = build_index(tiny_settings)["build_id"]
     with running_server(tiny_settings) as server:
         assert server.build_id == before
@@ -159,7 +163,7 @@ def test_rebuild_while_server_answers(tiny_settings):
         assert after != before
         assert any(b == before for _, b in hammer.health)
         late = [b for at, b in hammer.health if at > built_at]
-        assert late and set(late) == {after}
+        assert late and set(late) <= {before, after} and late[-1] == after
         assert {healthz(server.port)[1]["build_id"] for _ in range(8)} == {after}
 
 

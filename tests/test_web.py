@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import re
 from html.parser import HTMLParser
 
@@ -29,8 +31,9 @@ def _no_cors_from_environment(monkeypatch):
 
 @pytest.fixture
 def app(tiny_settings, tiny_index):
-    """The app serving the tiny index."""
-    return create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True})
+    """The app serving the tiny index (rebuilds adopted synchronously, for deterministic tests)."""
+    return create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True,
+                       "CODESEARCH_BACKGROUND_RELOAD": False})
 
 
 @pytest.fixture
@@ -353,11 +356,31 @@ def test_healthz(client, tiny_index):
     assert d["schema_version"] == tiny_index.manifest["schema_version"]
 
 
-def test_healthz_follows_rebuild(client, tiny_settings, tiny_index):
-    """After a rebuild, /healthz reports the new build id without restarting the app."""
+def test_healthz_follows_rebuild(tiny_settings, tiny_index):
+    """After a rebuild the app keeps answering from the old build while it reads the new one
+    in the background, then reports the new build id, without a restart."""
+    client = create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True}).test_client()
     old = client.get("/healthz").get_json()["build_id"]
     new = build_index(tiny_settings)["build_id"]
     assert new != old
+    seen = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        seen.append(client.get("/healthz").get_json()["build_id"])
+        if seen[-1] == new:
+            break
+        time.sleep(0.02)
+    assert seen[-1] == new
+    assert set(seen) <= {old, new}
+
+
+def test_synchronous_reload_when_configured(tiny_settings, tiny_index):
+    """With background reload off, the first request after a rebuild already answers from it."""
+    app = create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True,
+                      "CODESEARCH_BACKGROUND_RELOAD": False})
+    client = app.test_client()
+    client.get("/healthz")
+    new = build_index(tiny_settings)["build_id"]
     assert client.get("/healthz").get_json()["build_id"] == new
 
 

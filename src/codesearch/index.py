@@ -40,6 +40,8 @@ class CodeIndex:
     def __init__(self, index_dir: str | Path, build: str | Path | None = None):
         self.index_dir = Path(index_dir)
         self._lock = threading.RLock()
+        self._pending = None  # (build, link, result) of a background read in progress
+        self.background_reload = False
         self._build: Path | None = None
         self._ix = None
         self._searcher = None
@@ -123,29 +125,75 @@ class CodeIndex:
             old_searcher.close()
             old_ix.close()
 
-    def refresh(self) -> bool:
-        """Switch to a newer current build if one was made; returns whether it switched."""
+    def refresh(self, wait: bool | None = None) -> bool:
+        """Switch to a newer current build if one was made; returns whether it switched.
+
+        With ``wait`` false (a server: ``background_reload``), the new build is read and its
+        expander warmed in a background thread while this one keeps answering; a later call
+        adopts it. A build that fails to load is never adopted.
+        """
+        if wait is None:
+            wait = not self.background_reload
         try:
             # One readlink per request: cheap enough to check on every keystroke.
-            if os.readlink(self.index_dir / "current") == self._link:
+            link = os.readlink(self.index_dir / "current")
+            if link == self._link:
                 return False
             target = current_build(self.index_dir)
         except (OSError, IndexMissingError):
             return False  # keep serving what we have
-        if target == self._build:
-            return False
         with self._lock:
-            if target != self._build:
+            if target == self._build:
+                self._link = link
+                return False
+            if wait:
                 try:
-                    self._load(target)
+                    self._adopt(CodeIndex(self.index_dir, build=target))
                 except CodeSearchError as exc:
-                    # Never serve a half-read build: keep the one we have, and don't retry
-                    # the bad one on every request.
-                    self._link = os.readlink(self.index_dir / "current")
-                    logger.error("not switching to %s: %s", target, exc)
+                    self._refuse(target, link, exc)
                     return False
                 return True
-        return False
+            pending = self._pending
+            if pending is None or pending[0] != target:
+                self._pending = (target, link, {})
+                threading.Thread(target=self._read_in_background, args=(self._pending,), daemon=True).start()
+                return False
+            result = pending[2]
+            if "index" in result:
+                self._pending = None
+                self._adopt(result["index"])
+                return True
+            if "error" in result:
+                self._pending = None
+                self._refuse(target, link, result["error"])
+            return False
+
+    def _read_in_background(self, pending) -> None:
+        target, _, result = pending
+        try:
+            fresh = CodeIndex(self.index_dir, build=target)
+            from codesearch.expand import expander_for  # late: expand imports this module
+
+            expander_for(fresh)  # the first keystroke after the switch should not pay for it
+            result["index"] = fresh
+        except CodeSearchError as exc:
+            result["error"] = exc
+        except Exception as exc:  # never let a reader thread die silently
+            result["error"] = IndexCorruptError(f"index build {target} could not be read: {exc}")
+
+    def _adopt(self, fresh: CodeIndex) -> None:
+        """Take over a freshly opened build's state, then close the old Whoosh searcher."""
+        old_ix, old_searcher = self._ix, self._searcher
+        keep = {"_lock", "_pending", "background_reload", "index_dir"}
+        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in keep})
+        if old_searcher is not None and old_searcher is not self._searcher:
+            old_searcher.close()
+            old_ix.close()
+
+    def _refuse(self, target: Path, link: str, exc: Exception) -> None:
+        # Never serve a half-read build: keep the one we have, and don't retry it per request.
+        self._link = link
+        logger.error("not switching to %s: %s", target, exc)
 
     def close(self) -> None:
         with self._lock:

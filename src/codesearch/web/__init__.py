@@ -126,6 +126,8 @@ def get_index() -> CodeIndex:
     index = ext.get(index_dir)
     if index is None:
         index = open_index(index_dir)
+        # Read new builds beside the serving one, so a rebuild never stalls a request.
+        index.background_reload = current_app.config.get("CODESEARCH_BACKGROUND_RELOAD", True)
         ext[index_dir] = index
     else:
         index.refresh()
