@@ -57,7 +57,10 @@ TARGET_INPROCESS_P99_MS = 10.0
 TARGET_HTTP_P99_MS = 25.0
 TARGET_HTTP_CLIENTS = 8
 TARGET_HTTP_RPS = 300.0
-TARGET_BUILD_S = 30.0
+TARGET_BUILD_S = 30.0  # the HCPCS release
+TARGET_COMBINED_BUILD_S = 180.0  # HCPCS and ICD-10-CM together (issue 7)
+TARGET_COMBINED_RSS_MB = 2048.0
+TARGET_COMBINED_P99_MS = 25.0
 
 Progress = Callable[[str], None]
 WORD_RE = re.compile(r"[^\W_]+")  # letters and digits: how FTS5's unicode61 and tantivy split text
@@ -165,6 +168,7 @@ class BenchReport:
     workers: list[ProcessMemory]
     arbiter: ProcessMemory | None
     engines: list[EngineResult] = field(default_factory=list)
+    hcpcs_build: BuildStats | None = None  # HCPCS alone, when the full build has other systems too
 
 
 # -- workload ----------------------------------------------------------------------------------
@@ -437,14 +441,14 @@ def worker_memory(server: Server) -> list[ProcessMemory]:
 
 
 # -- the build ---------------------------------------------------------------------------------
-def measure_build(settings: Settings) -> BuildStats:
+def measure_build(settings: Settings, *build_args: str) -> BuildStats:
     """Run `codesearch build` as a child into a temporary index: wall time, peak RSS, size on disk."""
     import json
 
     with tempfile.TemporaryDirectory(prefix="codesearch-bench-build-") as tmp:
         index_dir = Path(tmp) / "index"
         log = Path(tmp) / "build.log"
-        cmd = cli_command(settings, index_dir, "build")
+        cmd = cli_command(settings, index_dir, "build", *build_args)
         with log.open("wb") as out:
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -669,6 +673,10 @@ def run_bench(settings: Settings, index: CodeIndex, *, duration: float = 10.0,
 
     say("build: `codesearch build` into a temporary index")
     build = measure_build(settings)
+    hcpcs_build = None
+    if build.records > 10_000:  # other systems too: time the HCPCS release alone as well
+        say("build: `codesearch build --system hcpcs` into a temporary index")
+        hcpcs_build = measure_build(settings, "--system", "hcpcs")
     say(f"in-process replay: {len(keys)} keystrokes")
     inprocess = replay_inprocess(index, keys)
     # The peers index the HCPCS files only, so they are compared on the HCPCS suite.
@@ -698,7 +706,7 @@ def run_bench(settings: Settings, index: CodeIndex, *, duration: float = 10.0,
         started=started, elapsed_s=time.perf_counter() - t0, machine=machine(), load_before=load_before,
         load_after=os.getloadavg(), data=data, queries=len(judgements), keystrokes=len(keys),
         duration_s=duration, inprocess=inprocess, http=http_replay, throughput=runs, build=build,
-        workers=mem, arbiter=arbiter, engines=engines,
+        workers=mem, arbiter=arbiter, engines=engines, hcpcs_build=hcpcs_build,
     )
 
 
@@ -773,13 +781,23 @@ def render_markdown(report: BenchReport, command: str) -> str:
                      f"| {r.errors} |")
     b = report.build
     workers = ", ".join(f"{w.rss_mb:.0f} MB" for w in report.workers) or "–"
+    hb = report.hcpcs_build
     lines += [
         "",
         "## 3. Build and memory",
         "",
         "| measure | value |",
         "|---|---:|",
-        f"| `codesearch build` wall time (child process, incl. interpreter start) | {b.wall_s:.1f} s |",
+    ]
+    if hb is not None:
+        lines += [
+            f"| HCPCS alone (`codesearch build --system hcpcs`): wall time | {hb.wall_s:.1f} s |",
+            f"| HCPCS alone: peak RSS, size on disk ({hb.records} records) | {hb.peak_rss_mb:.0f} MB, "
+            f"{hb.index_mb:.1f} MB |",
+        ]
+    lines += [
+        f"| `codesearch build` wall time (child process, incl. interpreter start; every system: "
+        f"{b.records} records) | {b.wall_s:.1f} s |",
         f"| build time recorded in the manifest | {'–' if b.build_s is None else f'{b.build_s:.1f} s'} |",
         f"| peak RSS of the build process | {b.peak_rss_mb:.0f} MB |",
         f"| index size on disk (the build folder: {b.files} files, {b.records} records) | {b.index_mb:.1f} MB |",
@@ -839,10 +857,17 @@ def render_markdown(report: BenchReport, command: str) -> str:
             f"| HTTP ≥ {TARGET_HTTP_RPS:g} requests/s at {TARGET_HTTP_CLIENTS} concurrent clients | {at.rps:.0f}/s "
             f"| {_met(at.rps >= TARGET_HTTP_RPS)} |",
         ]
-    lines += [
-        f"| build ≤ {TARGET_BUILD_S:g} s | {b.wall_s:.1f} s | {_met(b.wall_s <= TARGET_BUILD_S)} |",
-        "",
-    ]
+    hcpcs = hb or b
+    lines.append(f"| HCPCS build ≤ {TARGET_BUILD_S:g} s | {hcpcs.wall_s:.1f} s | {_met(hcpcs.wall_s <= TARGET_BUILD_S)} |")
+    if hb is not None:
+        lines.append(
+            f"| build of every system ({b.records} codes) ≤ {TARGET_COMBINED_BUILD_S:g} s and < "
+            f"{TARGET_COMBINED_RSS_MB:g} MB | {b.wall_s:.1f} s, {b.peak_rss_mb:.0f} MB "
+            f"| {_met(b.wall_s <= TARGET_COMBINED_BUILD_S and b.peak_rss_mb < TARGET_COMBINED_RSS_MB)} |")
+        lines.append(
+            f"| in-process p99 ≤ {TARGET_COMBINED_P99_MS:g} ms per keystroke on the combined index "
+            f"| {_ms(report.inprocess.p99)} ms | {_met(report.inprocess.p99 <= TARGET_COMBINED_P99_MS)} |")
+    lines.append("")
     return "\n".join(lines)
 
 
