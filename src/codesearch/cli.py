@@ -186,7 +186,8 @@ def query(ctx, text, limit, offset, as_json, include_terminated, section, system
     for fixed_from, fixed_to in res.corrections.items():
         click.echo(click.style(f'(did you mean "{fixed_to}" for "{fixed_from}")', dim=True))
     shown_to = offset + len(res.results)
-    click.echo(f"{res.total} codes match {res.query!r}; showing {offset + 1}-{shown_to}")
+    matches = "1 code matches" if res.total == 1 else f"{res.total} codes match"
+    click.echo(f"{matches} {res.query!r}; showing {offset + 1}-{shown_to}")
     for r in res.results:
         status = "" if r.status == "active" else click.style(f" [{r.status}]", fg="red")
         click.echo(f"{click.style(f'{r.code:<8}', bold=True)} {r.system:<7}  {r.title}{status}")
