@@ -7,7 +7,7 @@ ships beside the release as ``HCPCS_record_layout.txt``.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SYSTEM_HCPCS = "HCPCS"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from codesearch.errors import CorpusFileError
 from codesearch.records import SYSTEM_CPT, CodeRecord
+from codesearch.sources.text import read_csv_text
 
 CPT_RE = re.compile(r"^[0-9]{4}[0-9FTU]$")
 CODE_NAMES = ("code", "cpt", "cpt code", "cpt_code", "hcpcs", "hcpcs code")
@@ -37,17 +38,7 @@ def _column(header: list[str], names: tuple[str, ...]) -> int | None:
 def read_cpt(path: str | Path) -> Iterator[CodeRecord]:
     """Yield a CodeRecord (system CPT) for each row of a user-supplied CPT CSV."""
     path = Path(path)
-    if not path.exists():
-        raise CorpusFileError(path, "file not found")
-    if path.is_dir():
-        raise CorpusFileError(path, "is a directory, expected a CPT CSV file")
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise CorpusFileError(path, "binary data, expected a CSV text file")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = read_csv_text(path, "a CPT CSV file")
     rows = csv.reader(io.StringIO(text))
     header = next(rows, None)
     if not header:

@@ -8,6 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from codesearch.errors import CorpusFileError
+from codesearch.sources.text import read_csv_text
 from codesearch.records import DrugProduct
 from codesearch.sources.hcpcs import CODE_RE, CPT_RE
 
@@ -20,17 +21,6 @@ NDC_RE = re.compile(r"^(\d{5}-\d{4}-\d{2}|\d{10,12})$")
 HEADER_SEARCH_ROWS = 40
 
 
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise CorpusFileError(path, "binary data, expected a CSV text file (is this the XLSX?)")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # CMS publishes the crosswalk in latin-1 (Windows-1252 in practice).
-        return data.decode("cp1252", errors="replace")
-
-
 def read_crosswalk(path: str | Path) -> dict[str, list[DrugProduct]]:
     """Map each HCPCS code to its NDC products (drug name, labeler, units).
 
@@ -38,11 +28,7 @@ def read_crosswalk(path: str | Path) -> dict[str, list[DrugProduct]]:
     and padded names are all handled. Rows for Level I (CPT) codes are skipped.
     """
     path = Path(path)
-    if not path.exists():
-        raise CorpusFileError(path, "file not found")
-    if path.is_dir():
-        raise CorpusFileError(path, "is a directory, expected the crosswalk CSV")
-    text = _decode(path)
+    text = read_csv_text(path, "the crosswalk CSV")
     rows = csv.reader(text.splitlines())
     header = None
     header_row = 0

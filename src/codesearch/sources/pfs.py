@@ -16,6 +16,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from codesearch.errors import CorpusFileError
+from codesearch.sources.text import read_csv_text
 from codesearch.records import FeeScheduleRow
 from codesearch.sources.hcpcs import CODE_RE, CPT_RE
 
@@ -72,17 +73,7 @@ def read_pfs(path: str | Path) -> dict[str, list[FeeScheduleRow]]:
     Rows for Level I (CPT) codes are skipped; their descriptors belong to the AMA.
     """
     path = Path(path)
-    if not path.exists():
-        raise CorpusFileError(path, "file not found")
-    if path.is_dir():
-        raise CorpusFileError(path, "is a directory, expected the PFS relative value CSV")
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise CorpusFileError(path, "binary data, expected a CSV text file (is this the XLSX?)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = read_csv_text(path, "the PFS relative value CSV")
     rows = list(csv.reader(text.splitlines()))
     header_at = next(
         (i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if row and row[0].strip().upper() == "HCPCS"),
