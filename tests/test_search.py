@@ -96,3 +96,21 @@ def test_odd_queries_give_results_not_errors(tiny_index, q):
     """Query syntax, symbols and control characters are plain text, never errors."""
     res = search(tiny_index, q)
     assert res.total >= 0
+
+
+def test_suggestion_is_the_same_in_every_process(real_settings, real_index):
+    """Two equally near respellings ("remicade", "medicaid") resolve the same way whatever the hash seed."""
+    import os
+    import subprocess
+    import sys
+
+    outputs = set()
+    for seed in ("1", "2", "3"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        out = subprocess.run(
+            [sys.executable, "-m", "codesearch.cli", "--index", str(real_settings.index_dir),
+             "query", "remicaid", "--system", "hcpcs"],
+            capture_output=True, text=True, env=env, timeout=120,
+        )
+        outputs.add(out.stdout.strip())
+    assert outputs == {'No codes match \'remicaid\'. Did you mean "remicade"?'}

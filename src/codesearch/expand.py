@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import OSA, Levenshtein
+from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 
 from codesearch.enrich import plain_index
@@ -120,7 +120,7 @@ class Expander:
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
-        for w in set(self.vocab) | set(self.abbreviations) | self.plain_words:
+        for w in sorted(set(self.vocab) | set(self.abbreviations) | self.plain_words):
             if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha():
                 self._by_length[len(w)].append(w)
         self._word_docs_cache: dict[str, np.ndarray] = {}
@@ -142,7 +142,7 @@ class Expander:
         )
         ranked = sorted(
             ((w, int(d)) for w, d, _ in found),
-            key=lambda wd: (wd[1], -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words))),
+            key=lambda wd: (wd[1], -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words)), wd[0]),
         )
         return ranked[:MAX_CORRECTIONS]
 
@@ -323,8 +323,11 @@ class Expander:
                 continue
             span = max(3, len(word) // 3)
             pool = [w for n in range(len(word) - span, len(word) + span + 1) for w in self._by_length.get(n, ())]
-            best = process.extractOne(word, pool, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6)
-            if best:
+            found = process.extract(word, pool, scorer=OSA.normalized_similarity, score_cutoff=0.6, limit=10)
+            if found:
+                # Nearest first; among equals, brand names, then the most common word.
+                best = min(found, key=lambda f: (-round(f[1], 6), f[0] not in self.brand_words,
+                                                 -self.vocab.get(f[0], 0), f[0]))
                 out.append(best[0])
                 changed = True
             else:
