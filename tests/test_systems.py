@@ -109,7 +109,7 @@ def test_synonyms_chapter_block_parent(tabular):
     assert "diabetes NOS" in codes["E11.9"].synonyms
     assert codes["E11.9"].parent == "E11"
     assert codes["E11.9"].chapter.startswith("Endocrine")
-    assert codes["E11.9"].block == "Diabetes mellitus (E08-E13) (E08-E13)"
+    assert codes["E11.9"].block == "Diabetes mellitus (E08-E13)"
     assert codes["E11.9"].system == "ICD10CM"
 
 

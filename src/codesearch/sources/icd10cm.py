@@ -73,8 +73,9 @@ def read_icd10cm(path: str | Path) -> Iterator[CodeRecord]:
             block = " ".join((section.findtext("desc") or "").split())
             block_id = section.get("id", "")
             for diag in section.findall("diag"):
-                yield from _walk(path, diag, chapter_title, f"{block} ({block_id})" if block_id else block,
-                                 parent="", seven=[], inherited=[])
+                # The block's description usually ends with its range already: "... (I10-I1A)".
+                label = block if not block_id or block.endswith(f"({block_id})") else f"{block} ({block_id})"
+                yield from _walk(path, diag, chapter_title, label, parent="", seven=[], inherited=[])
 
 
 def _walk(path, diag, chapter, block, parent, seven, inherited) -> Iterator[CodeRecord]:
