@@ -192,8 +192,11 @@ class Expander:
         return mask
 
     def word_alternatives(self, word: str, weight: float = 1.0, why: str = "") -> list[Alternative]:
-        """Exact, abbreviation and plain-language alternatives for a complete word."""
-        prefix = f"{why}; " if why else ""
+        """Exact, abbreviation and plain-language alternatives for a complete word.
+
+        ``why`` replaces the reason of the exact alternative ("did you mean …"); the others
+        keep their own, since the correction is also reported on its own.
+        """
         alts = [
             Alternative(word, WORD_FIELDS, weight, "word", why or f'word "{word}"', stems(word))
         ]
@@ -202,14 +205,14 @@ class Expander:
             alts.append(
                 Alternative(
                     key, ("abbrev",), 1.2 * weight, "abbreviation",
-                    f"{prefix}abbreviation {abbreviation} ({expansion})", stems(expansion),
+                    f"abbreviation {abbreviation} ({expansion})", stems(expansion),
                 )
             )
         for term in self.plain.get(stems(word), ()) if len(stems(word)) == 1 else ():
             alts.append(
                 Alternative(
                     term, DESCRIPTOR_FIELDS, 0.7 * weight, "synonym",
-                    f'{prefix}"{word}" means {term}', stems(term),
+                    f'"{word}" means {term}', stems(term),
                 )
             )
         return alts
