@@ -233,7 +233,7 @@ class Expander:
             )
 
         def is_family(t: str) -> bool:
-            return bool(CODE_PREFIX_RE.match(t)) and bool(self.index.codes_with_prefix(t)[:1])
+            return bool(CODE_PREFIX_RE.match(t)) and len(self.index.docs_with_prefix(t)) > 0
 
         for token in tokens:
             last_is_word = False

@@ -103,7 +103,6 @@ class CodeIndex:
         self.lexicon = lexicon
         self.table = table
         # Per-document arrays, in Whoosh document-number order, for vectorised filtering.
-        self.doc_codes = np.array(table.codes)
         self.doc_of = {code: n for n, code in enumerate(table.codes)}
         self.sorted_docs = np.array([self.doc_of[c] for c in self._ordered_codes], dtype=np.int64)
         self.doc_active = np.array([records[c].active for c in table.codes], dtype=bool)

@@ -255,14 +255,13 @@ class Searcher:
         head: list[tuple[str, list[str], float]] = []
         seen: set[str] = set()
 
+        # Section and system filters apply to typed codes too; terminated ones are still shown.
+        filtered = self._mask(True, section, []) if (section or self._system) else None
+
         def allowed(code: str) -> bool:
-            record = index.records.get(code)
-            if record is None or code in seen:
+            if code not in index.records or code in seen:
                 return False
-            if (section or self._system) and not self._mask(True, section, [])[index.doc_of[code]]:
-                return False
-            # A code typed in full is shown even if terminated; an NDC's code only if allowed.
-            return True
+            return filtered is None or bool(filtered[index.doc_of[code]])
 
         for code in exp.codes:
             if allowed(code):

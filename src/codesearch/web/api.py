@@ -60,9 +60,8 @@ def text_arg(name: str) -> str:
     return raw
 
 
-def cached(response):
-    """Tag a response with the index version so clients and proxies can revalidate."""
-    index = get_index()
+def cached(response, index):
+    """Tag a response with the version of the index that answered, for revalidation."""
     # Stable across processes and restarts (unlike hash()): same build + same request, same tag.
     digest = hashlib.sha256(request.full_path.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     response.set_etag(f"{index.version}-{digest}")
@@ -79,8 +78,9 @@ def api_search():
     section = request.args.get("section") or None
     if section is not None and not re.fullmatch(r"[A-Za-z]|MOD|mod", section):
         raise QueryError(f"section must be a section letter or MOD, got {section[:20]!r}", parameter="section")
+    index = get_index()
     res = search(
-        get_index(),
+        index,
         q,
         limit=int_arg("limit", 10, low=1, high=MAX_LIMIT, cap=True),
         offset=int_arg("offset", 0, low=0, high=MAX_OFFSET),
@@ -89,7 +89,7 @@ def api_search():
         system=request.args.get("system") or None,
         prefix=bool_arg("prefix", True),
     )
-    return cached(jsonify(res.to_dict()))
+    return cached(jsonify(res.to_dict()), index)
 
 
 @bp.get("/api/codes/<code>", merge_slashes=False)
@@ -101,7 +101,7 @@ def api_code(code: str):
     record = index.get(code)
     if record is None:
         raise UnknownCodeError(f"unknown code {code.upper()!r}")
-    return cached(jsonify(code_details(index, record)))
+    return cached(jsonify(code_details(index, record)), index)
 
 
 @bp.get("/api/codes/<code>/units", merge_slashes=False)
@@ -116,7 +116,7 @@ def api_units(code: str):
     record = index.get(code)
     if record is None:
         raise UnknownCodeError(f"unknown code {code.upper()!r}")
-    return cached(jsonify(units_for_dose(record, dose).to_dict()))
+    return cached(jsonify(units_for_dose(record, dose).to_dict()), index)
 
 
 @bp.get("/healthz", merge_slashes=False)
@@ -182,4 +182,4 @@ def nlm_search():
                 break
     extra = {f: [NLM_FIELDS[f](r) for r in records] for f in ef} if ef else None
     body = [total, [r.code for r in records], extra, [[str(NLM_FIELDS[f](r)) for f in df] for r in records]]
-    return cached(jsonify(body))
+    return cached(jsonify(body), index)

@@ -105,7 +105,7 @@ SCHEMAS: dict[str, Any] = {
             "score": {"type": "number"},
             "snippet": {"type": "string",
                         "description": "The long descriptor, HTML-escaped, matched words in `<mark>`."},
-            "kind": {"type": "string", "enum": ["code", "modifier"]},
+            "kind": {"type": "string", "enum": ["code", "modifier", "diagnosis", "procedure"]},
             "section": {"type": "string"},
             "brands": _string_list(),
             "plain": {"type": "string", "description": "Everyday words, HTML-escaped, matches in `<mark>`."},
@@ -167,7 +167,7 @@ SCHEMAS: dict[str, Any] = {
                      "related", "billing_notes", "is_drug"],
         "properties": {
             "code": {"type": "string"},
-            "kind": {"type": "string", "enum": ["code", "modifier"]},
+            "kind": {"type": "string", "enum": ["code", "modifier", "diagnosis", "procedure"]},
             "short": {"type": "string"},
             "long": {"type": "string"},
             "status": {"type": "string", "enum": ["active", "terminated"]},
