@@ -177,6 +177,11 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
         tmp.mkdir()
         try:
             _write(tmp, records, lexicon, progress)
+            if settings.previous_files:
+                from codesearch.changes import compare_with_files
+
+                compared = compare_with_files(records, settings.previous_files)
+                _write_json(tmp / "changes.json", {s: r.to_dict() for s, r in compared.items()})
             counts = Counter()
             plural = {"code": "codes", "modifier": "modifiers", "diagnosis": "diagnoses", "procedure": "procedures"}
             for r in records:
@@ -196,6 +201,10 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
                 "ndcs": sum(len(r.products) for r in records),
                 "sources": sources,
             }
+            if settings.previous_files:
+                manifest["compared_with"] = [
+                    {"path": str(Path(p).resolve()), "sha256": _sha256(Path(p))} for p in settings.previous_files
+                ]
             manifest["build_seconds"] = round(time.monotonic() - started, 2)
             _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
             verify_build(tmp)  # never make current a build that would not open

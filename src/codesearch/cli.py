@@ -10,7 +10,8 @@ import click
 
 from codesearch import __version__
 from codesearch.config import MAX_LIMIT, Settings
-from codesearch.errors import CodeSearchError, IndexMissingError
+from codesearch.errors import ChangesUnavailableError, CodeSearchError, IndexMissingError
+from codesearch.changes import GROUPS as CHANGE_GROUPS
 from codesearch.records import normalize_system
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>")
@@ -93,15 +94,17 @@ def _do_build(settings: Settings, show_progress: bool = True) -> dict:
 @click.option("--system", "systems", multiple=True,
               type=click.Choice(["hcpcs", "icd10cm", "cpt"], case_sensitive=False),
               help="Build only these systems (repeatable) [default: every system with a source file].")
+@click.option("--previous", "previous", multiple=True, type=click.Path(dir_okay=False, path_type=str),
+              help="An earlier HCPCS or ICD-10-CM release to compare with (repeatable): `codesearch changes --compared`.")
 @click.pass_context
 def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None, icd10cm: str | None,
-          cpt: str | None, systems: tuple[str, ...]) -> None:
+          cpt: str | None, systems: tuple[str, ...], previous: tuple[str, ...]) -> None:
     """Build the search index from the CMS files, replacing the old one only when complete.
 
     \b
     Example:
         codesearch --data-dir ../shared/corpus build
-        codesearch build --hcpcs HCPC2026_JAN_ANWEB.xlsx
+        codesearch build --hcpcs HCPC2026_JAN_ANWEB.xlsx --previous HCPC2025_OCT_ANWEB.xlsx
     """
     from dataclasses import replace
     from pathlib import Path
@@ -117,6 +120,8 @@ def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None, icd10cm:
         settings = replace(settings, cpt_file=Path(cpt))
     if systems:
         settings = replace(settings, systems=tuple(normalize_system(s) for s in systems))
+    if previous:
+        settings = replace(settings, previous_files=tuple(Path(p) for p in previous))
     try:
         manifest = _do_build(settings)
     except CodeSearchError as exc:
@@ -190,12 +195,88 @@ def query(ctx, text, limit, offset, as_json, include_terminated, section, system
     click.echo(f"{matches} {res.query!r}; showing {offset + 1}-{shown_to}")
     for r in res.results:
         status = "" if r.status == "active" else click.style(f" [{r.status}]", fg="red")
+        if r.new_in:
+            status += click.style(f" [new {r.new_in}]", fg="green")
         click.echo(f"{click.style(f'{r.code:<8}', bold=True)} {r.system:<7}  {r.title}{status}")
         click.echo(f"        {_terminal(r.snippet)}")
         if r.matched:
             click.echo(click.style(f"        matched: {'; '.join(r.matched[:3])}", dim=True))
         for p in r.products:
             click.echo(f"        NDC {p['ndc']}: {p['drug_name']} ({p['labeler']}), {p['dosage']}")
+
+
+@cli.command()
+@click.option("--system", type=click.Choice(["hcpcs", "icd10cm"], case_sensitive=False), default=None,
+              help="Which system's release [default: hcpcs, or the system of --from].")
+@click.option("--from", "old_file", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="An earlier release file: list what changed from it to the indexed release.")
+@click.option("--compared", is_flag=True, help="Show the comparison saved by `build --previous` instead of action codes.")
+@click.option("--group", type=click.Choice([g[0] for g in CHANGE_GROUPS]), default=None,
+              help="Only one group of changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON object /api/changes returns.")
+@click.pass_context
+def changes(ctx, system, old_file, compared, group, as_json):
+    """What changed in this release: codes added, discontinued and changed.
+
+    Without --from, the release's own action codes (HCPCS ACTION CD with its effective
+    date); with --from OLD_FILE, the difference between that release and the indexed one,
+    computed from the files (HCPCS .xlsx/.zip or ICD-10-CM tabular .xml/.xml.gz), with a
+    word diff of changed descriptors.
+
+    \b
+    Example:
+        codesearch changes
+        codesearch changes --group added --json
+        codesearch changes --from HCPC2025_JUL_ANWEB.xlsx
+    """
+    from pathlib import Path
+
+    from codesearch.changes import compare_releases, index_changes, read_release, system_of
+
+    settings = _settings(ctx)
+    try:
+        index = open_or_build(settings, quiet=as_json)
+        if old_file:
+            old = read_release(old_file)
+            old_system = system_of(old)
+            if system and normalize_system(system) != old_system:
+                raise ChangesUnavailableError(f"{old_file} is a {old_system} release, not {system}")
+            new = [r for r in index.records.values() if r.system == old_system]
+            report = compare_releases(old, new, basis=f"compared with {Path(old_file).name}")
+        else:
+            report = index_changes(index, normalize_system(system or "hcpcs"), compared=compared)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    data = report.to_dict()
+    if group:
+        data["groups"] = [g for g in data["groups"] if g["group"] == group]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    release = f" {data['release']}" if data["release"] else ""
+    counts = ", ".join(f"{n} {key}" for key, n in data["counts"].items()) or "no changes"
+    click.echo(f"{data['system_name']}{release} ({data['basis']}): {counts}")
+    for g in data["groups"]:
+        click.echo(click.style(f"\n{g['title']} ({len(g['changes'])})", bold=True))
+        for c in g["changes"]:
+            when = (f"  ended {c['termination_date']}" if c["termination_date"]
+                    else f"  effective {c['effective_date']}" if c["effective_date"] else "")
+            if c["action_code"] in ("B", "C", "S", "P", "F", "T"):
+                when += f"  ({c['action']})"
+            code = click.style(f"{c['code']:<9}", bold=True)
+            click.echo(f"{code}{c['short'] or c['long']}{click.style(when, dim=True)}")
+            if c["replacements"]:
+                click.echo(f"         use instead: {', '.join(c['replacements'])} ({c['replacement_source']})")
+            if c["diff"]:
+                click.echo("         " + " ".join(_diff_text(op, text) for op, text in c["diff"]))
+
+
+def _diff_text(op: str, text: str) -> str:
+    if op == "-":
+        return click.style(f"[-{text}-]", fg="red")
+    if op == "+":
+        return click.style(f"{{+{text}+}}", fg="green")
+    return text
 
 
 @cli.command()

@@ -42,6 +42,8 @@ class Settings:
     cpt_file: Path | None = None
     #: Code systems to build; None builds every system whose source file is present.
     systems: tuple[str, ...] | None = None
+    #: Earlier releases (HCPCS or ICD-10-CM files) to compare the build with (`build --previous`).
+    previous_files: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:

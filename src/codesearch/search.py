@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from codesearch.changes import new_in_release
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
 from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for
@@ -46,6 +47,7 @@ class Result:
     plain: str = ""
     matched: list[str] = field(default_factory=list)
     products: list[dict] = field(default_factory=list)  # the NDC products a query named
+    new_in: str | None = None  # "Oct 2025" when the indexed release added the code
 
     def to_dict(self) -> dict:
         # Shallow copies: asdict() deep-copies, which showed up in the request profile.
@@ -354,6 +356,7 @@ class Searcher:
             plain=plain,
             matched=whys,
             products=products,
+            new_in=new_in_release(record),
         )
 
 
