@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from codesearch.bench import (
+from benchmarks.bench import (
     BenchReport,
     SqlitePeer,
     compare_engines,

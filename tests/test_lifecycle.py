@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codesearch.bench import child_env, keystrokes, running_server
+from benchmarks.bench import child_env, keystrokes, running_server
 from codesearch.build import build_index, build_lock
 from codesearch.cli import cli
 from codesearch.errors import BuildLockedError, IndexCorruptError
