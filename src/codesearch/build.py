@@ -30,7 +30,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from codesearch import __version__
-from codesearch.config import Settings
+from codesearch.config import Settings, is_embedded
 from codesearch.enrich import Enricher, Lexicon
 from codesearch.errors import BuildLockedError, CorpusFileError
 from codesearch.index import verify_build
@@ -52,6 +52,18 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _source(kind: str, path: Path) -> dict:
+    """A source file as the manifest records it: which release, and whether it was the embedded one."""
+    return {
+        "kind": kind,
+        "name": path.name,
+        "origin": "embedded" if is_embedded(path) else "path",
+        "path": str(path.resolve()),
+        "bytes": path.stat().st_size,
+        "sha256": _sha256(path),
+    }
 
 
 @contextmanager
@@ -139,17 +151,8 @@ def load_records(settings: Settings, progress: Progress | None = None):
             progress("enrich", i, len(raw))
     if pfs_path is not None:
         files.append(("pfs_rvu", pfs_path))
-    sources = [
-        {"kind": kind, "path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": _sha256(path)}
-        for kind, path in files
-    ]
-    for name in ("abbreviations.tsv", "plain_language.tsv", "sections.tsv"):
-        path = settings.lexicon_dir / name
-        if path.exists():
-            sources.append(
-                {"kind": "lexicon", "path": str(path.resolve()), "bytes": path.stat().st_size,
-                 "sha256": _sha256(path)}
-            )
+    files += [("lexicon", path) for path in sorted(Path(settings.lexicon_dir).glob("*.tsv"))]
+    sources = [_source(kind, path) for kind, path in files]
     return records, sources, lexicon
 
 

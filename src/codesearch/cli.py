@@ -39,9 +39,9 @@ def _terminal(snippet: str) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codesearch")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Folder of CMS source files [env CODESEARCH_DATA_DIR; default ../shared/corpus].")
+              help="Folder of CMS/CDC source files [env CODESEARCH_DATA_DIR; default: the release embedded in the package].")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Index folder [env CODESEARCH_INDEX_DIR; default ./index].")
+              help="Index folder [env CODESEARCH_INDEX_DIR; default: ./index in a checkout, else the per-user cache].")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, index_dir: str | None) -> None:
     """Search HCPCS billing codes by code, brand, abbreviation, plain words or NDC.
