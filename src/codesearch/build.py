@@ -4,8 +4,10 @@ Layout of the index directory::
 
     index/
       current -> builds/<build id>     symlink, swapped atomically when a build completes
-      builds/<build id>/               Whoosh segments, records.jsonl, vocab.json,
-                                       lexicon.json and manifest.json (written last)
+      builds/<build id>/               Whoosh segments, the score table (scores_*.npy),
+                                       records.sqlite and docs_*.npy (codesearch.store),
+                                       vocab.json, lexicon.json, expander.json and
+                                       manifest.json (written last, with every file's size)
       .lock                            held by the one build allowed at a time
 
 A build writes into ``builds/.tmp-<id>`` and is renamed and linked only once complete, so
@@ -33,9 +35,12 @@ from codesearch import __version__
 from codesearch.config import Settings, is_embedded
 from codesearch.enrich import Enricher, Lexicon
 from codesearch.errors import BuildLockedError, CorpusFileError
-from codesearch.index import verify_build
+from codesearch.expand import expander_tables
+from codesearch.index import EXPANDER_FILE, ranking_prior, verify_build
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
+from codesearch.related import links
 from codesearch.scores import write_score_table
+from codesearch.store import write_store
 from codesearch.schema import SCHEMA_VERSION, abbreviation_key, build_schema, words
 from codesearch.sources import read_crosswalk, read_hcpcs
 from codesearch.sources.cpt import read_cpt
@@ -198,6 +203,7 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
                 "counts": dict(sorted(counts.items())),
                 "ndcs": sum(len(r.products) for r in records),
                 "sources": sources,
+                "files": _file_sizes(tmp),
             }
             manifest["build_seconds"] = round(time.monotonic() - started, 2)
             _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
@@ -228,18 +234,21 @@ def _write(folder: Path, records: list[CodeRecord], lexicon: Lexicon, progress: 
     if progress:
         progress("score table", 0, 1)
     try:
-        write_score_table(ix, folder)
+        codes = write_score_table(ix, folder)
     finally:
         ix.close()
     if progress:
         progress("score table", 1, 1)
-    with (folder / "records.jsonl").open("w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(json.dumps(record.to_dict(), separators=(",", ":")) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    _write_json(folder / "vocab.json", _vocabulary(records))
+    write_store(folder, records, codes, prior=ranking_prior, links=links)
+    vocab = _vocabulary(records)
+    _write_json(folder / "vocab.json", vocab)
     _write_json(folder / "lexicon.json", lexicon.to_dict())
+    _write_json(folder / EXPANDER_FILE, expander_tables(records, lexicon, vocab))
+
+
+def _file_sizes(folder: Path) -> dict[str, int]:
+    """Every file of a build and its size, for the manifest: opening checks them with one stat each."""
+    return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file() and p.name != "manifest.json"}
 
 
 def _write_json(path: Path, data) -> None:

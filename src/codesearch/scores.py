@@ -3,7 +3,7 @@
 Whoosh holds the index; scoring a keystroke by walking its posting lists in pure Python
 took up to hundreds of milliseconds for short prefixes that expand to common words. The
 build therefore reads every posting of the searchable fields once, scores it with Whoosh's
-own BM25F (field boosts included), and stores the result as flat arrays. A query is then a
+own BM25F (field boosts included), and stores the result as flat, memory-mappable arrays. A query is then a
 handful of vectorised additions over ~9,000 documents.
 """
 
@@ -18,8 +18,8 @@ import numpy as np
 from codesearch.schema import FIELD_BOOSTS
 
 SCORED_FIELDS = tuple(FIELD_BOOSTS)  # brand, abbrev, short, long, category, plain
-TABLE_FILE = "scores.npz"
-TERMS_FILE = "scores_terms.json"
+TABLE_FILES = {name: f"scores_{name}.npy" for name in ("docs", "scores", "offsets", "terms", "codes")}
+TERMS_FILE = "scores_fields.json"
 EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
@@ -44,8 +44,9 @@ def _postings(matcher) -> tuple[list[int], list[float]]:
     return ids, weights
 
 
-def write_score_table(ix, folder: Path) -> None:
-    """Score every posting of the searchable fields of Whoosh index ``ix`` into ``folder``.
+def write_score_table(ix, folder: Path) -> list[str]:
+    """Score every posting of the searchable fields of Whoosh index ``ix`` into ``folder``;
+    returns the code of each document number.
 
     Scores are Whoosh's BM25F (``whoosh.scoring.bm25`` with the searcher's idf, average
     field length, B and K1; field boosts are in the posting weights), vectorised per term.
@@ -84,43 +85,80 @@ def write_score_table(ix, folder: Path) -> None:
                 total += len(docs)
                 keys.append(f"{fieldname}\t{text}")
                 offsets.append(total)
-    np.savez(
-        folder / TABLE_FILE,
-        docs=np.concatenate(doc_chunks) if doc_chunks else np.zeros(0, dtype=np.int32),
-        scores=np.concatenate(score_chunks) if score_chunks else np.zeros(0, dtype=np.float32),
-        offsets=np.asarray(offsets, dtype=np.int64),
-    )
-    (folder / TERMS_FILE).write_text(json.dumps({"keys": keys, "codes": codes}), encoding="utf-8")
+    save_table(folder, codes, keys, offsets, doc_chunks, score_chunks)
+    return codes
+
+
+def save_table(folder: Path, codes: list[str], keys: list[str], offsets: list[int],
+               doc_chunks: list[np.ndarray], score_chunks: list[np.ndarray]) -> None:
+    """Write the table: uncompressed ``.npy`` arrays (memory-mapped when opened) and the field ranges.
+
+    ``keys`` are ``field\tterm`` in field order and, within a field, in code-point order, with
+    ``offsets`` bounding each term's postings.
+    """
+    fields: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        fieldname = key.split("\t", 1)[0]
+        fields.setdefault(fieldname, [i, i])[1] = i + 1
+    terms = [k.split("\t", 1)[1] for k in keys]
+    for fieldname, (start, end) in fields.items():
+        if terms[start:end] != sorted(terms[start:end]):
+            raise ValueError(f"score table terms of field {fieldname} are not in order")
+    arrays = {
+        "docs": np.concatenate(doc_chunks).astype(np.int32) if doc_chunks else np.zeros(0, dtype=np.int32),
+        "scores": np.concatenate(score_chunks).astype(np.float32) if score_chunks else np.zeros(0, dtype=np.float32),
+        "offsets": np.asarray(offsets, dtype=np.int64),
+        "terms": np.array(terms, dtype=str) if terms else np.zeros(0, dtype="<U1"),
+        "codes": np.array(codes, dtype=str),
+    }
+    for name, array in arrays.items():
+        np.save(Path(folder) / TABLE_FILES[name], array, allow_pickle=False)
+    (Path(folder) / TERMS_FILE).write_text(json.dumps({"fields": fields}), encoding="utf-8")
 
 
 @dataclass
 class ScoreTable:
-    """Posting lists with precomputed scores, and the code of each document number."""
+    """Posting lists with precomputed scores, and the code of each document number.
+
+    Every array is memory-mapped: opening the table reads no postings, and processes that
+    open the same build share its pages.
+    """
 
     docs: np.ndarray
     scores: np.ndarray
     offsets: np.ndarray
-    index: dict[tuple[str, str], int]
-    codes: list[str]
+    terms: np.ndarray  # each field's terms, in code-point order
+    fields: dict[str, tuple[int, int]]  # field → (first, end) index into terms
+    codes: np.ndarray
 
     @classmethod
     def load(cls, folder: Path) -> ScoreTable:
-        # Open the file ourselves: np.load leaves its own handle open when the zip is damaged.
-        with (folder / TABLE_FILE).open("rb") as fh, np.load(fh) as data:
-            docs, scores, offsets = data["docs"], data["scores"], data["offsets"]
-        meta = json.loads((folder / TERMS_FILE).read_text(encoding="utf-8"))
-        index = {tuple(k.split("\t", 1)): i for i, k in enumerate(meta["keys"])}
-        if len(offsets) != len(index) + 1 or offsets[-1] != len(docs) or len(docs) != len(scores):
+        arrays = {name: np.load(Path(folder) / file, mmap_mode="r", allow_pickle=False)
+                  for name, file in TABLE_FILES.items()}
+        meta = json.loads((Path(folder) / TERMS_FILE).read_text(encoding="utf-8"))
+        fields = {f: (int(a), int(b)) for f, (a, b) in meta["fields"].items()}
+        offsets, docs = arrays["offsets"], arrays["docs"]
+        if (len(offsets) != len(arrays["terms"]) + 1 or (len(offsets) and offsets[-1] != len(docs))
+                or len(docs) != len(arrays["scores"])):
             raise ValueError("score table arrays disagree in length")
-        return cls(docs, scores, offsets, index, meta["codes"])
+        return cls(docs, arrays["scores"], offsets, arrays["terms"], fields, arrays["codes"])
 
     @property
     def size(self) -> int:
         return len(self.codes)
 
+    def find(self, fieldname: str, term: str) -> int | None:
+        """The row of ``term`` in ``fieldname``, or None."""
+        span = self.fields.get(fieldname)
+        if span is None:
+            return None
+        start, end = span
+        i = start + int(np.searchsorted(self.terms[start:end], term))
+        return i if i < end and self.terms[i] == term else None
+
     def postings(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, BM25F scores) of a term, sorted by document number."""
-        i = self.index.get((fieldname, term))
+        i = self.find(fieldname, term)
         if i is None:
             return EMPTY
         start, end = self.offsets[i], self.offsets[i + 1]
