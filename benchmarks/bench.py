@@ -873,11 +873,19 @@ def render_markdown(report: BenchReport, command: str) -> str:
     return "\n".join(lines)
 
 
+#: Everything after this line in the report file is written by hand and kept by write_report.
+KEEP_MARKER = "<!-- hand-written below: kept when python -m benchmarks.bench rewrites this file -->"
+
+
 def write_report(path: str | Path, text: str) -> Path:
-    """Write the Markdown, creating the folder."""
+    """Write the Markdown, creating the folder; hand-written sections after KEEP_MARKER stay."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    text = text if text.endswith("\n") else text + "\n"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if KEEP_MARKER in old:
+        text += "\n" + KEEP_MARKER + old.split(KEEP_MARKER, 1)[1]
+    path.write_text(text, encoding="utf-8")
     return path
 
 
