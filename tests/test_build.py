@@ -361,3 +361,17 @@ def test_unreadable_manifest_is_corrupt(tiny_settings):
     (current_build(tiny_settings.index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="manifest.json is unreadable"):
         open_index(tiny_settings.index_dir)
+
+
+def test_failure_in_side_files_child_fails_the_build(tiny_settings, monkeypatch, index_reader):
+    """The forked child writing records.sqlite failing fails the build with its message; the old build stays."""
+    good = build_index(tiny_settings)["build_id"]
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(codesearch.build, "write_store", broken)
+    with pytest.raises(RuntimeError, match="writing records.sqlite.*failed: OSError: No space left on device"):
+        build_index(tiny_settings)
+    assert builds(tiny_settings) == [good]
+    assert index_reader(tiny_settings.index_dir).get("J1568") is not None

@@ -20,6 +20,7 @@ import dataclasses
 import fcntl
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import time
@@ -49,6 +50,10 @@ from codesearch.sources.pfs import read_pfs
 
 Progress = Callable[[str, int, int], None]
 KEEP_BUILDS = 2  # the current build and the one before it, which a server may still be reading
+PARALLEL_FROM = 5_000  # records from which the Whoosh index is written by several processes
+MAX_PROCS = 2
+WRITER_MB = 512  # Whoosh's indexing buffer, shared among the writing processes
+WRITER_BATCH = 100  # documents handed to a writing process at a time
 
 
 def _sha256(path: Path) -> str:
@@ -219,31 +224,82 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
 
 
 def _write(folder: Path, records: list[CodeRecord], lexicon: Lexicon, progress: Progress | None) -> None:
-    ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ix.writer(limitmb=1024)
+    # Documents are numbered in build order. The records, vocabulary and expander tables are
+    # written by a forked child while the Whoosh index is written (itself by several
+    # processes for a large build); the score table follows, renumbered to build order.
+    codes = [r.code for r in records]
+    side = _start(_write_side_files, folder, records, lexicon)
     try:
-        for i, record in enumerate(records, start=1):
-            writer.add_document(**document(record))
-            if progress and (i % 250 == 0 or i == len(records)):
-                progress("index", i, len(records))
-        writer.commit(optimize=True)
-    except BaseException:
-        writer.cancel()
-        ix.close()
-        raise
-    if progress:
-        progress("score table", 0, 1)
-    try:
-        codes = write_score_table(ix, folder)
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        procs = min(MAX_PROCS, os.cpu_count() or 1) if len(records) >= PARALLEL_FROM else 1
+        if procs > 1:
+            # Several processes analyse and write a segment each, kept as they are (no merge):
+            # the score table reads every segment, queries never touch Whoosh.
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB // procs, batchsize=WRITER_BATCH)
+        else:
+            writer = ix.writer(limitmb=WRITER_MB)
+        try:
+            for i, record in enumerate(records, start=1):
+                writer.add_document(**document(record))
+                if progress and (i % 250 == 0 or i == len(records)):
+                    progress("index", i, len(records))
+            writer.commit(optimize=procs == 1)
+        except BaseException:
+            writer.cancel()
+            ix.close()
+            raise
+        if progress:
+            progress("score table", 0, 1)
+        try:
+            write_score_table(ix, folder, codes)
+        finally:
+            ix.close()
+        if progress:
+            progress("score table", 1, 1)
+        _join(side, "writing records.sqlite, vocab.json and expander.json")
     finally:
-        ix.close()
-    if progress:
-        progress("score table", 1, 1)
-    write_store(folder, records, codes, prior=ranking_prior, links=links)
+        if side.is_alive():
+            side.terminate()
+            side.join()
+
+
+def _write_side_files(folder: Path, records: list[CodeRecord], lexicon: Lexicon) -> None:
+    write_store(folder, records, [r.code for r in records], prior=ranking_prior, links=links)
     vocab = _vocabulary(records)
     _write_json(folder / "vocab.json", vocab)
     _write_json(folder / "lexicon.json", lexicon.to_dict())
     _write_json(folder / EXPANDER_FILE, expander_tables(records, lexicon, vocab))
+
+
+def _start(target, *args):
+    """Run ``target(*args)`` in a forked child (it sees this process's memory as it is now)."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(writer, target, args), daemon=True)
+    child.start()
+    writer.close()
+    child.answer = reader
+    return child
+
+
+def _child(pipe, target, args) -> None:
+    try:
+        target(*args)
+        pipe.send(None)
+    except BaseException as exc:  # reported by _join in the parent
+        pipe.send(f"{type(exc).__name__}: {exc}")
+        raise SystemExit(1) from None
+
+
+def _join(child, what: str) -> None:
+    """Wait for a child of :func:`_start`; its failure becomes this process's."""
+    try:
+        problem = child.answer.recv()
+    except EOFError:  # the child died without a word (killed)
+        problem = None
+    child.join()
+    child.answer.close()
+    if problem is not None or child.exitcode != 0:
+        raise RuntimeError(f"{what} failed: {problem or f'exit code {child.exitcode}'}")
 
 
 def _file_sizes(folder: Path) -> dict[str, int]:

@@ -44,9 +44,27 @@ def _postings(matcher) -> tuple[list[int], list[float]]:
     return ids, weights
 
 
-def write_score_table(ix, folder: Path) -> list[str]:
+def _leaf_postings(leaves, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, weights) of a term over every segment, numbered as the whole index."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for reader, base in leaves:
+        if (fieldname, text) in reader:
+            i, w = _postings(reader.postings(fieldname, text))
+            ids.append(np.asarray(i, dtype=np.int32) + base)
+            weights.append(np.asarray(w, dtype=np.float64))
+    if not ids:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def write_score_table(ix, folder: Path, codes: list[str] | None = None) -> list[str]:
     """Score every posting of the searchable fields of Whoosh index ``ix`` into ``folder``;
     returns the code of each document number.
+
+    With ``codes`` (every code, in the order the build numbers its documents), postings are
+    renumbered from Whoosh's document numbers (which depend on how its writers split the
+    work) to positions in ``codes``; without, Whoosh's numbering is kept.
 
     Scores are Whoosh's BM25F (``whoosh.scoring.bm25`` with the searcher's idf, average
     field length, B and K1; field boosts are in the posting weights), vectorised per term.
@@ -59,7 +77,15 @@ def write_score_table(ix, folder: Path) -> list[str]:
     with ix.searcher() as searcher:
         reader = searcher.reader()
         n_docs = reader.doc_count_all()
-        codes = [reader.stored_fields(n)["code"] for n in range(n_docs)]
+        leaves = reader.leaf_readers()  # one per segment: a build written by several processes has several
+        whoosh_codes = [reader.stored_fields(n)["code"] for n in range(n_docs)]
+        if codes is None:
+            codes, renumber = whoosh_codes, None
+        else:
+            position = {code: i for i, code in enumerate(codes)}
+            if len(position) != n_docs or set(whoosh_codes) != set(position):
+                raise ValueError("the Whoosh index and the records hold different codes")
+            renumber = np.array([position[c] for c in whoosh_codes], dtype=np.int32)
         for fieldname in SCORED_FIELDS:
             lengths = np.array(
                 [reader.doc_field_length(n, fieldname, 1) for n in range(n_docs)], dtype=np.float64
@@ -67,9 +93,7 @@ def write_score_table(ix, folder: Path) -> list[str]:
             for btext in reader.lexicon(fieldname):
                 text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
                 scorer = searcher.weighting.scorer(searcher, fieldname, text)
-                ids, weights = _postings(searcher.postings(fieldname, text))
-                docs = np.asarray(ids, dtype=np.int32)
-                tf = np.asarray(weights, dtype=np.float64)
+                docs, tf = _leaf_postings(leaves, fieldname, text)
                 if hasattr(scorer, "idf") and hasattr(scorer, "avgfl"):
                     fl = lengths[docs]
                     k1, b = scorer.K1, scorer.B
@@ -80,8 +104,13 @@ def write_score_table(ix, folder: Path) -> list[str]:
                     while m.is_active():
                         scores.append(scorer.score(m))
                         m.next()
+                scores = np.asarray(scores, dtype=np.float32)
+                if renumber is not None:
+                    docs = renumber[docs]
+                    order = np.argsort(docs, kind="stable")
+                    docs, scores = docs[order], scores[order]
                 doc_chunks.append(docs)
-                score_chunks.append(np.asarray(scores, dtype=np.float32))
+                score_chunks.append(scores)
                 total += len(docs)
                 keys.append(f"{fieldname}\t{text}")
                 offsets.append(total)
