@@ -16,13 +16,16 @@ a failed or killed build leaves the previous index serving.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import fcntl
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import shutil
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -54,6 +57,7 @@ PARALLEL_FROM = 5_000  # records from which the Whoosh index is written by sever
 MAX_PROCS = 2
 WRITER_MB = 512  # Whoosh's indexing buffer, shared among the writing processes
 WRITER_BATCH = 100  # documents handed to a writing process at a time
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _sha256(path: Path) -> str:
@@ -78,7 +82,11 @@ def _source(kind: str, path: Path) -> dict:
 
 @contextmanager
 def build_lock(index_dir: Path):
-    """Hold the index directory's build lock, or fail at once if another build has it."""
+    """Hold the index directory's build lock, or fail at once if another build has it.
+
+    Processes the build forks (Whoosh's writers, the side-file writer) drop their inherited
+    copy of the lock and die with the build, so a killed build never leaves it held.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / ".lock").open("a+") as fh:
         try:
@@ -87,10 +95,31 @@ def build_lock(index_dir: Path):
             raise BuildLockedError(
                 f"another build of {index_dir} is running; wait for it to finish"
             ) from None
+        held = _HeldLock(fh.fileno())
+        multiprocessing.util.register_after_fork(held, _HeldLock.in_child)
         try:
             yield
         finally:
+            held.active = False
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class _HeldLock:
+    """The build lock's file descriptor, as a forked helper process sees it."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.active = True
+
+    def in_child(self) -> None:
+        if not self.active:
+            return
+        os.close(self.fd)  # flock locks belong to the open file, which fork shares
+        try:  # Linux: the kernel kills this helper when the build process dies
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
 
 
 def document(record: CodeRecord) -> dict[str, str]:
