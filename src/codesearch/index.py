@@ -73,12 +73,15 @@ class CodeIndex:
                 raise IndexCorruptError(
                     f"index build {build} is damaged: {name} has {actual} bytes, the manifest says {size}"
                 )
+        store = None
         try:
             store = RecordStore(build)
             table = ScoreTable.load(build)
             arrays = load_arrays(build)
             docs = store.docs()
         except Exception as exc:  # any damage to the build's files
+            if store is not None:
+                store.close()
             raise IndexCorruptError(f"index build {build} is damaged: {exc}") from None
         if docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in arrays.values()):
             store.close()
