@@ -55,7 +55,7 @@ Progress = Callable[[str, int, int], None]
 KEEP_BUILDS = 2  # the current build and the one before it, which a server may still be reading
 PARALLEL_FROM = 5_000  # records from which the Whoosh index is written by several processes
 MAX_PROCS = 2
-WRITER_MB = 512  # Whoosh's indexing buffer, shared among the writing processes
+WRITER_MB = 1024  # Whoosh's indexing buffer, shared among the writing processes (as one writer had)
 WRITER_BATCH = 100  # documents handed to a writing process at a time
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
