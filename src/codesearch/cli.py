@@ -40,9 +40,9 @@ def _terminal(snippet: str) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codesearch")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Folder of CMS source files [env CODESEARCH_DATA_DIR; default ../shared/corpus].")
+              help="Folder of CMS/CDC source files [env CODESEARCH_DATA_DIR; default: the release embedded in the package].")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Index folder [env CODESEARCH_INDEX_DIR; default ./index].")
+              help="Index folder [env CODESEARCH_INDEX_DIR; default: ./index in a checkout, else the per-user cache].")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, index_dir: str | None) -> None:
     """Search HCPCS billing codes by code, brand, abbreviation, plain words or NDC.
@@ -426,70 +426,6 @@ def serve(ctx, host, port, workers, threads, access_log):
     click.echo(f"Serving codesearch on http://{host}:{port}/ ({workers} workers); Ctrl-C stops", err=True)
     run_server(str(settings.index_dir), host=host, port=port, workers=workers, threads=threads,
                access_log=access_log)
-
-
-@cli.command()
-@click.option("--quick", is_flag=True, help="1-second throughput runs (unless --duration is given).")
-@click.option("--duration", type=click.FloatRange(0.1, 600), default=None,
-              help="Seconds per throughput run [default: 10, or 1 with --quick].")
-@click.option("--output", default="docs/benchmarks.md", show_default=True,
-              type=click.Path(dir_okay=False, path_type=str), help="Markdown file to (re)write.")
-@click.pass_context
-def bench(ctx, quick, duration, output):
-    """Benchmark keystroke latency, HTTP throughput, the build and two peers on the real data.
-
-    \b
-    Example:
-        codesearch bench --quick
-        codesearch bench --duration 10 --output docs/benchmarks.md
-    """
-    from codesearch.bench import command_line, render_markdown, run_bench, write_report
-
-    settings = _settings(ctx)
-    seconds = duration if duration is not None else (1.0 if quick else 10.0)
-    try:
-        index = open_or_build(settings)
-        try:
-            report = run_bench(settings, index, duration=seconds, progress=lambda m: click.echo(m, err=True))
-        finally:
-            index.close()
-    except CodeSearchError as exc:
-        raise _fail(exc) from None
-    text = render_markdown(report, command_line())
-    click.echo(text)
-    click.echo(f"wrote {write_report(output, text)}", err=True)
-
-
-@cli.command()
-@click.option("--duration", type=click.FloatRange(1, 3600), default=None,
-              help="Seconds of load, all levels together [default: 60, or 10 with --quick].")
-@click.option("--clients", default=None,
-              help="Client threads per level, comma-separated; levels run one after the other "
-                   "[default: 8,32, or 4 with --quick].")
-@click.option("--rebuild-at", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Start `codesearch build` into the served index at this fraction of the duration.")
-@click.option("--quick", is_flag=True, help="10 seconds, 4 clients (unless --duration/--clients are given).")
-@click.pass_context
-def soak(ctx, duration, clients, rebuild_at, quick):
-    """Load a served index while it is rebuilt; exit 1 on any failed request or no switch.
-
-    \b
-    Example:
-        codesearch soak --quick
-        codesearch soak --duration 60 --clients 8,32 --rebuild-at 0.5
-    """
-    from codesearch.bench import command_line
-    from codesearch.soak import options, render_markdown, run_soak
-
-    try:
-        seconds, levels = options(duration, clients, quick)
-        report = run_soak(_settings(ctx), duration=seconds, clients=levels, rebuild_at=rebuild_at,
-                          progress=lambda m: click.echo(m, err=True))
-    except CodeSearchError as exc:
-        raise _fail(exc) from None
-    click.echo(render_markdown(report, command_line()))
-    if not report.passed:
-        ctx.exit(1)
 
 
 @cli.command("eval")

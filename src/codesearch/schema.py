@@ -7,8 +7,8 @@ from functools import lru_cache
 from whoosh import fields
 from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
 
-#: Bumped whenever fields or analysis change; an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+#: Bumped whenever fields, analysis or the build's files change; an index of another version is rebuilt.
+SCHEMA_VERSION = 4
 
 #: Tokens are runs of letters and digits; hyphens and punctuation split words.
 TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"
