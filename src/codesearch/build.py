@@ -7,6 +7,7 @@ Layout of the index directory::
       builds/<build id>/               Whoosh segments, records.jsonl, vocab.json,
                                        lexicon.json and manifest.json (written last)
       .lock                            held by the one build allowed at a time
+      .current-<pid>                   the new link, for an instant before it replaces `current`
 
 A build writes into ``builds/.tmp-<id>`` and is renamed and linked only once complete, so
 a failed or killed build leaves the previous index serving.
@@ -32,7 +33,7 @@ from whoosh import index as whoosh_index
 from codesearch import __version__
 from codesearch.config import Settings
 from codesearch.enrich import Enricher, Lexicon
-from codesearch.errors import BuildLockedError, CorpusFileError
+from codesearch.errors import BuildLockedError, CorpusFileError, IndexWriteError
 from codesearch.index import verify_build
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
 from codesearch.scores import write_score_table
@@ -54,11 +55,29 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def write_error(exc: OSError, where: Path) -> IndexWriteError:
+    """One line for a failed write (disk full, permissions): the path and the cause."""
+    path = exc.filename or where
+    cause = exc.strerror or str(exc)
+    return IndexWriteError(f"cannot write {path}: {cause}; the previous index, if any, is still current")
+
+
+@contextmanager
+def writing(where: Path):
+    """Turn an OSError raised while writing under ``where`` into an IndexWriteError naming path and cause."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_error(exc, where) from None
+
+
 @contextmanager
 def build_lock(index_dir: Path):
     """Hold the index directory's build lock, or fail at once if another build has it."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("a+") as fh:
+    with writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = (index_dir / ".lock").open("a+")
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -168,15 +187,21 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
     index_dir = Path(settings.index_dir)
     builds = index_dir / "builds"
     with build_lock(index_dir):
-        builds.mkdir(parents=True, exist_ok=True)
+        with writing(builds):
+            builds.mkdir(parents=True, exist_ok=True)
         for stale in builds.glob(".tmp-*"):  # left by a killed build
             shutil.rmtree(stale, ignore_errors=True)
+        with writing(index_dir):
+            for litter in index_dir.glob(".current-*"):  # a link a killed build made but never swapped in
+                litter.unlink(missing_ok=True)
         records, sources, lexicon = load_records(settings, progress)
         build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         tmp = builds / f".tmp-{build_id}"
-        tmp.mkdir()
+        with writing(tmp):
+            tmp.mkdir()
         try:
-            _write(tmp, records, lexicon, progress)
+            with writing(tmp):
+                _write(tmp, records, lexicon, progress)
             counts = Counter()
             plural = {"code": "codes", "modifier": "modifiers", "diagnosis": "diagnoses", "procedure": "procedures"}
             for r in records:
@@ -195,13 +220,18 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
                 "counts": dict(sorted(counts.items())),
                 "ndcs": sum(len(r.products) for r in records),
                 "sources": sources,
+                # Every file's size, so a reader can tell a truncated or deleted file at a glance.
+                "files": {p.relative_to(tmp).as_posix(): p.stat().st_size
+                          for p in sorted(tmp.rglob("*")) if p.is_file()},
             }
             manifest["build_seconds"] = round(time.monotonic() - started, 2)
-            _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
+            with writing(tmp):
+                _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
             verify_build(tmp)  # never make current a build that would not open
             final = builds / build_id
-            os.replace(tmp, final)
-            _point_current(index_dir, final)
+            with writing(index_dir):
+                os.replace(tmp, final)
+                _point_current(index_dir, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -47,3 +47,7 @@ class QueryError(CodeSearchError):
 
 class UnknownCodeError(CodeSearchError):
     """A code that is not in the index was asked for."""
+
+
+class IndexWriteError(CodeSearchError):
+    """The index folder cannot be written (disk full, permissions); the message names the path and cause."""
