@@ -325,6 +325,13 @@ def test_records_fewer_than_manifest_is_corrupt(tiny_settings):
     records = current_build(tiny_settings.index_dir) / "records.jsonl"
     lines = records.read_text(encoding="utf-8").splitlines(keepends=True)
     records.write_text("".join(lines[:-2]), encoding="utf-8")
+    with pytest.raises(IndexCorruptError, match=r"records.jsonl is \d+ bytes, the manifest says \d+"):
+        open_index(tiny_settings.index_dir)
+    # A build from before the manifest listed file sizes: the record count still disagrees.
+    manifest_path = records.parent / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    del manifest["files"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="inconsistent: manifest says 8 records, records.jsonl has 6"):
         open_index(tiny_settings.index_dir)
 

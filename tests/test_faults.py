@@ -26,7 +26,7 @@ import codesearch.build
 from codesearch.build import build_index
 from codesearch.cli import cli
 from codesearch.errors import IndexWriteError
-from codesearch.index import current_build, open_index
+from codesearch.index import current_build
 from codesearch.web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -271,36 +271,6 @@ def test_server_starts_on_a_damaged_index(tiny_settings, tmp_path):
         status, _, body = served.get("/api/codes/J1568")
         assert status == 503 and "lexicon.json" in json.loads(body)["error"]["message"]
         assert served.proc.poll() is None
-
-
-# -- /healthz tells the truth (the Flask app, no server) ----------------------------------------------------
-def test_healthz_degraded_when_current_is_damaged_in_place(tiny_settings):
-    """A worker holding a good copy of a build whose files are then truncated reports degraded, naming the file."""
-    build_index(tiny_settings)
-    client = create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True}).test_client()
-    health = client.get("/healthz").get_json()
-    assert health["status"] == "ok" and health["reason"] is None
-    build = current_build(tiny_settings.index_dir)
-    truncate(build / "vocab.json")
-    resp = client.get("/healthz")
-    health = resp.get_json()
-    assert resp.status_code == 200 and health["status"] == "degraded"
-    assert "vocab.json" in health["reason"] and build.name in health["reason"]
-    assert client.get("/api/search?q=octagam").get_json()["results"][0]["code"] == "J1568"
-
-
-def test_open_index_falls_back_to_last_good_build(tiny_settings):
-    """open_index with a damaged `current` opens the newest good build kept on disk and says why."""
-    first = build_index(tiny_settings)["build_id"]
-    build_index(tiny_settings)
-    damaged = current_build(tiny_settings.index_dir)
-    truncate(damaged / "records.jsonl")
-    index = open_index(tiny_settings.index_dir)
-    try:
-        assert index.version == first
-        assert index.degraded and damaged.name in index.degraded and "records.jsonl" in index.degraded
-    finally:
-        index.close()
 
 
 # -- slow clients --------------------------------------------------------------------------------------
