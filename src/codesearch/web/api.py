@@ -8,7 +8,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request
 
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
-from codesearch.errors import CodeSearchError, QueryError, UnknownCodeError
+from codesearch.errors import IndexCorruptError, IndexMissingError, QueryError, UnknownCodeError
 from codesearch.related import code_details
 from codesearch.search import MAX_OFFSET, search
 from codesearch.web import get_index
@@ -124,7 +124,7 @@ def healthz():
     """The truth about the index: ok or degraded (200), unavailable (503); which build answers and why."""
     try:
         index = get_index()
-    except CodeSearchError as exc:
+    except (IndexMissingError, IndexCorruptError) as exc:
         message = str(exc)
         response = jsonify({"status": "unavailable", "reason": message, "build_id": None,
                             "error": {"status": 503, "message": message}})
