@@ -12,6 +12,8 @@ background thread when a build lands.
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 from gunicorn import util
 from gunicorn.app.base import BaseApplication
@@ -22,6 +24,7 @@ from codesearch.web import SECURITY_HEADERS, create_app, get_index
 
 THREADS = 256  # per worker: more than the slow connections one worker should have to absorb
 KEEPALIVE = 5  # seconds an idle connection between keystrokes is kept, on the main loop, threadless
+REFRESH_SECONDS = 0.5  # how often a worker looks for a new build (or, without one, a good build) unasked
 
 
 def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
@@ -65,7 +68,22 @@ class CodeSearchServer(BaseApplication):
                 # A worker boots whatever the state of the index (an exception here would stop
                 # gunicorn's master and every worker): it answers 503 saying why until a good build lands.
                 app.logger.error("no index to serve yet: %s", exc)
+        # Kept-alive connections may all land on one worker: the others switch builds unasked too.
+        threading.Thread(target=keep_fresh, args=(app,), daemon=True, name="codesearch-refresh").start()
         return app
+
+
+def keep_fresh(app) -> None:
+    """Every REFRESH_SECONDS, let the worker adopt a new build, or open one if it has none."""
+    while True:
+        time.sleep(REFRESH_SECONDS)
+        with app.app_context():
+            try:
+                get_index()
+            except CodeSearchError:
+                pass  # answered as 503 with the reason; tried again next time
+            except Exception:  # never let the refresher die: the next tick tries again
+                app.logger.exception("refreshing the index failed")
 
 
 def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
