@@ -340,7 +340,7 @@ def test_missing_build_file_is_corrupt(tiny_settings, name):
     """Any file of a build missing is found at open (the manifest lists every file): IndexCorruptError."""
     build_index(tiny_settings)
     (current_build(tiny_settings.index_dir) / name).unlink()
-    with pytest.raises(IndexCorruptError, match=f"damaged: {name} is missing"):
+    with pytest.raises(IndexCorruptError, match=f"damaged: {name} is unreadable"):
         open_index(tiny_settings.index_dir)
 
 

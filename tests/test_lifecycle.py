@@ -284,16 +284,66 @@ def test_running_index_keeps_old_build_when_new_one_is_corrupt(tiny_settings):
 
 
 def test_api_keeps_old_build_when_new_one_is_corrupt(tiny_settings):
-    """A serving app whose `current` moves to a damaged build goes on answering 200 from the build it has."""
+    """A serving app whose `current` moves to a damaged build goes on answering 200 from the build it has; /healthz says degraded and why."""
     first = build_index(tiny_settings)
     client = create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True}).test_client()
     assert client.get("/healthz").get_json()["build_id"] == first["build_id"]
     build_index(tiny_settings)
-    truncate(current_build(tiny_settings.index_dir) / "lexicon.json")
+    damaged = current_build(tiny_settings.index_dir)
+    truncate(damaged / "lexicon.json")
     resp = client.get("/healthz")
     assert resp.status_code == 200 and resp.get_json()["build_id"] == first["build_id"]
+    deadline = time.monotonic() + 10  # the new build is read in the background, then refused
+    while resp.get_json()["status"] == "ok" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        resp = client.get("/healthz")
+    health = resp.get_json()
+    assert resp.status_code == 200 and health["build_id"] == first["build_id"]
+    assert health["status"] == "degraded" and damaged.name in health["reason"] and "lexicon.json" in health["reason"]
     resp = client.get("/api/search?q=octagam")
     assert resp.status_code == 200 and resp.get_json()["results"][0]["code"] == "J1568"
+
+
+# -- a damaged current build: fall back, tell the truth ----------------------------------------------------
+def test_healthz_degraded_when_current_is_damaged_in_place(tiny_settings):
+    """A worker holding a good copy of a build whose files are then truncated reports degraded, naming the file."""
+    build_index(tiny_settings)
+    client = create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True}).test_client()
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["reason"] is None
+    build = current_build(tiny_settings.index_dir)
+    truncate(build / "vocab.json")
+    resp = client.get("/healthz")
+    health = resp.get_json()
+    assert resp.status_code == 200 and health["status"] == "degraded"
+    assert "vocab.json" in health["reason"] and build.name in health["reason"]
+    assert client.get("/api/search?q=octagam").get_json()["results"][0]["code"] == "J1568"
+
+
+def test_open_index_falls_back_to_last_good_build(tiny_settings):
+    """open_index with a damaged `current` opens the newest good build kept on disk and says why."""
+    first = build_index(tiny_settings)["build_id"]
+    build_index(tiny_settings)
+    damaged = current_build(tiny_settings.index_dir)
+    truncate(damaged / "records.jsonl")
+    index = open_index(tiny_settings.index_dir)
+    try:
+        assert index.version == first
+        assert index.degraded and damaged.name in index.degraded and "records.jsonl" in index.degraded
+    finally:
+        index.close()
+
+
+def test_cli_answers_from_last_good_build_with_a_warning(tiny_settings):
+    """`codesearch query` with a damaged `current` answers from the last good build and warns once on stderr why."""
+    build_index(tiny_settings)
+    build_index(tiny_settings)
+    damaged = current_build(tiny_settings.index_dir)
+    truncate(damaged / "lexicon.json")
+    result = CliRunner().invoke(cli, ["--index", str(tiny_settings.index_dir), "query", "octagam"], obj={})
+    assert result.exit_code == 0 and "J1568" in result.stdout
+    warnings_ = [line for line in result.stderr.splitlines() if line.startswith("Warning:")]
+    assert len(warnings_) == 1 and damaged.name in warnings_[0] and "answering from the last good build" in warnings_[0]
 
 
 # -- no index at all --------------------------------------------------------------------------------------

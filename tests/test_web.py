@@ -616,11 +616,19 @@ def empty_client(tmp_path):
     return create_app({"CODESEARCH_INDEX_DIR": str(empty), "TESTING": True}).test_client()
 
 
-@pytest.mark.parametrize("url", ["/api/search?q=octagam", "/healthz", "/api/codes/J1568",
+@pytest.mark.parametrize("url", ["/api/search?q=octagam", "/api/codes/J1568",
                                  "/api/hcpcs/v3/search?terms=octa"])
 def test_no_index_is_503_json(empty_client, url):
     """Without an index, API endpoints answer a 503 JSON error telling how to build one."""
     assert_json_error(empty_client.get(url), 503, "no index", "codesearch build")
+
+
+def test_no_index_healthz_is_503_unavailable(empty_client):
+    """Without an index, /healthz answers 503: status unavailable, the reason, and the JSON error body."""
+    resp = empty_client.get("/healthz")
+    body = resp.get_json()
+    assert resp.status_code == 503 and body["status"] == "unavailable" and body["build_id"] is None
+    assert "no index" in body["reason"] and body["error"] == {"status": 503, "message": body["reason"]}
 
 
 def test_no_index_page_is_503_html(empty_client):

@@ -9,6 +9,7 @@ Layout of the index directory::
                                        vocab.json, lexicon.json, expander.json and
                                        manifest.json (written last, with every file's size)
       .lock                            held by the one build allowed at a time
+      .current-<pid>                   the new link, for an instant before it replaces `current`
 
 A build writes into ``builds/.tmp-<id>`` and is renamed and linked only once complete, so
 a failed or killed build leaves the previous index serving.
@@ -38,7 +39,7 @@ from whoosh import index as whoosh_index
 from codesearch import __version__
 from codesearch.config import Settings, is_embedded
 from codesearch.enrich import Enricher, Lexicon
-from codesearch.errors import BuildLockedError, CorpusFileError
+from codesearch.errors import BuildLockedError, CorpusFileError, IndexWriteError
 from codesearch.expand import expander_tables
 from codesearch.index import EXPANDER_FILE, ranking_prior, verify_build
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
@@ -80,6 +81,22 @@ def _source(kind: str, path: Path) -> dict:
     }
 
 
+def write_error(exc: OSError, where: Path) -> IndexWriteError:
+    """One line for a failed write (disk full, permissions): the path and the cause."""
+    path = exc.filename or where
+    cause = exc.strerror or str(exc)
+    return IndexWriteError(f"cannot write {path}: {cause}; the previous index, if any, is still current")
+
+
+@contextmanager
+def writing(where: Path):
+    """Turn an OSError raised while writing under ``where`` into an IndexWriteError naming path and cause."""
+    try:
+        yield
+    except OSError as exc:
+        raise write_error(exc, where) from None
+
+
 @contextmanager
 def build_lock(index_dir: Path):
     """Hold the index directory's build lock, or fail at once if another build has it.
@@ -87,8 +104,10 @@ def build_lock(index_dir: Path):
     Processes the build forks (Whoosh's writers, the side-file writer) drop their inherited
     copy of the lock and die with the build, so a killed build never leaves it held.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("a+") as fh:
+    with writing(index_dir):
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = (index_dir / ".lock").open("a+")
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -210,20 +229,27 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
     index_dir = Path(settings.index_dir)
     builds = index_dir / "builds"
     with build_lock(index_dir):
-        builds.mkdir(parents=True, exist_ok=True)
+        with writing(builds):
+            builds.mkdir(parents=True, exist_ok=True)
         for stale in builds.glob(".tmp-*"):  # left by a killed build
             shutil.rmtree(stale, ignore_errors=True)
+        with writing(index_dir):
+            for litter in index_dir.glob(".current-*"):  # a link a killed build made but never swapped in
+                litter.unlink(missing_ok=True)
         records, sources, lexicon = load_records(settings, progress)
         build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         tmp = builds / f".tmp-{build_id}"
-        tmp.mkdir()
+        with writing(tmp):
+            tmp.mkdir()
         try:
-            _write(tmp, records, lexicon, progress)
+            with writing(tmp):
+                _write(tmp, records, lexicon, progress)
             if settings.previous_files:
                 from codesearch.changes import compare_with_files
 
                 compared = compare_with_files(records, settings.previous_files)
-                _write_json(tmp / "changes.json", {s: r.to_dict() for s, r in compared.items()})
+                with writing(tmp):
+                    _write_json(tmp / "changes.json", {s: r.to_dict() for s, r in compared.items()})
             counts = Counter()
             plural = {"code": "codes", "modifier": "modifiers", "diagnosis": "diagnoses", "procedure": "procedures"}
             for r in records:
@@ -249,11 +275,13 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
                     {"path": str(Path(p).resolve()), "sha256": _sha256(Path(p))} for p in settings.previous_files
                 ]
             manifest["build_seconds"] = round(time.monotonic() - started, 2)
-            _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
+            with writing(tmp):
+                _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
             verify_build(tmp)  # never make current a build that would not open
             final = builds / build_id
-            os.replace(tmp, final)
-            _point_current(index_dir, final)
+            with writing(index_dir):
+                os.replace(tmp, final)
+                _point_current(index_dir, final)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

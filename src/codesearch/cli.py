@@ -10,8 +10,8 @@ import click
 
 from codesearch import __version__
 from codesearch.config import MAX_LIMIT, Settings
-from codesearch.errors import ChangesUnavailableError, CodeSearchError, IndexMissingError
 from codesearch.changes import GROUPS as CHANGE_GROUPS
+from codesearch.errors import ChangesUnavailableError, CodeSearchError, IndexCorruptError, IndexMissingError
 from codesearch.records import normalize_system
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>")
@@ -144,12 +144,15 @@ def open_or_build(settings: Settings, quiet: bool = False):
     from codesearch.index import open_index
 
     try:
-        return open_index(settings.index_dir)
+        index = open_index(settings.index_dir)
     except IndexMissingError:
         if not quiet:
             click.echo(f"No index in {settings.index_dir} yet; building it from {settings.data_dir}", err=True)
         _do_build(settings, show_progress=not quiet)
-        return open_index(settings.index_dir)
+        index = open_index(settings.index_dir)
+    if index.degraded:
+        click.echo(f"Warning: {index.degraded}", err=True)
+    return index
 
 
 @cli.command()
@@ -405,7 +408,8 @@ def units(ctx, code, dose, as_json):
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
               help="gunicorn worker processes; each opens the index once.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=None, type=click.IntRange(1, 1024),
+              help="Threads per worker; a slow client holds one [default: 256].")
 @click.option("--access-log", is_flag=True, help="Log every request to standard output.")
 @click.pass_context
 def serve(ctx, host, port, workers, threads, access_log):
@@ -421,11 +425,14 @@ def serve(ctx, host, port, workers, threads, access_log):
     settings = _settings(ctx)
     try:
         open_or_build(settings).close()
+    except IndexCorruptError as exc:
+        # A damaged index must not keep the server down: it answers 503 saying why until a good build lands.
+        click.echo(f"Warning: {exc}; answering 503 until a good build exists", err=True)
     except CodeSearchError as exc:
         raise _fail(exc) from None
     click.echo(f"Serving codesearch on http://{host}:{port}/ ({workers} workers); Ctrl-C stops", err=True)
-    run_server(str(settings.index_dir), host=host, port=port, workers=workers, threads=threads,
-               access_log=access_log)
+    run_server(str(settings.index_dir), host=host, port=port, workers=workers,
+               **({"threads": threads} if threads else {}), access_log=access_log)
 
 
 @cli.command("eval")

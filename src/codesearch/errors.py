@@ -51,3 +51,5 @@ class UnknownCodeError(CodeSearchError):
 
 class ChangesUnavailableError(CodeSearchError):
     """The index holds no comparison of the kind asked for (ICD-10-CM without `build --previous`)."""
+class IndexWriteError(CodeSearchError):
+    """The index folder cannot be written (disk full, permissions); the message names the path and cause."""

@@ -29,11 +29,40 @@ def current_build(index_dir: str | Path) -> Path:
     index_dir = Path(index_dir)
     link = index_dir / "current"
     target = link.resolve() if link.is_symlink() else None
-    if target is None or not (target / "manifest.json").exists():
+    if target is None:
+        raise IndexMissingError(f"no index in {index_dir}; build one with `codesearch build`")
+    if not (target / "manifest.json").exists():
         raise IndexMissingError(
-            f"no index in {index_dir}; build one with `codesearch build`"
+            f"no index in {index_dir}: its current build {target.name} is missing or incomplete; "
+            f"build one with `codesearch build`"
         )
     return target
+
+
+def finished_builds(index_dir: str | Path) -> list[Path]:
+    """The finished build folders kept under ``builds/``, newest first (build ids sort by time)."""
+    builds = Path(index_dir) / "builds"
+    try:
+        found = [p for p in builds.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: p.name, reverse=True)
+
+
+def damaged_file(build: Path, manifest: dict) -> str | None:
+    """The first file of ``build`` whose size differs from the manifest's record, described; None if all agree.
+
+    A stat per file: cheap enough for every /healthz, and it catches a truncated or deleted file
+    before a whole build is read. Builds made before the manifest listed its files pass.
+    """
+    for name, size in manifest.get("files", {}).items():
+        try:
+            actual = (build / name).stat().st_size
+        except OSError as exc:
+            return f"{name} is unreadable ({exc.strerror or exc})"
+        if actual != size:
+            return f"{name} is {actual} bytes, the manifest says {size}"
+    return None
 
 
 class CodeIndex:
@@ -51,7 +80,37 @@ class CodeIndex:
         self._build: Path | None = None
         self._ix = None
         self._searcher = None
-        self._load(Path(build) if build is not None else current_build(self.index_dir))
+        # Why this index is not answering from a sound `current` build, or None when it is.
+        self.degraded: str | None = None
+        if build is not None:
+            self._load(Path(build))
+        else:
+            self._load_newest_good()
+
+    def _load_newest_good(self) -> None:
+        """Load the current build or, if it is damaged or gone, the newest good build kept on disk.
+
+        A server restarted while `current` is broken keeps answering from the last good build
+        (marked degraded, with the reason) instead of refusing to start.
+        """
+        try:
+            target = current_build(self.index_dir)
+            self._load(target)
+            return
+        except (IndexMissingError, IndexCorruptError) as exc:
+            first_error = exc
+            target = (self.index_dir / "current").resolve()
+        for candidate in finished_builds(self.index_dir):
+            if candidate == target:
+                continue
+            try:
+                self._load(candidate)
+            except IndexCorruptError:
+                continue
+            self.degraded = f"{first_error}; answering from the last good build {candidate.name}"
+            logger.error("%s", self.degraded)
+            return
+        raise first_error
 
     # -- loading -----------------------------------------------------------------
     def _load(self, build: Path) -> None:
@@ -59,20 +118,14 @@ class CodeIndex:
             manifest = json.loads((build / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise IndexCorruptError(f"{build}/manifest.json is unreadable: {exc}") from None
+        damage = damaged_file(build, manifest)
+        if damage is not None:
+            raise IndexCorruptError(f"index build {build} is damaged: {damage}")
         if manifest.get("schema_version") != SCHEMA_VERSION:
             raise IndexCorruptError(
                 f"{build} was built with schema {manifest.get('schema_version')}, this codesearch "
                 f"reads schema {SCHEMA_VERSION}; rebuild with `codesearch build`"
             )
-        for name, size in manifest.get("files", {}).items():  # a cut or missing file, found by one stat each
-            try:
-                actual = (build / name).stat().st_size
-            except OSError:
-                raise IndexCorruptError(f"index build {build} is damaged: {name} is missing") from None
-            if actual != size:
-                raise IndexCorruptError(
-                    f"index build {build} is damaged: {name} has {actual} bytes, the manifest says {size}"
-                )
         store = None
         try:
             store = RecordStore(build)
@@ -227,7 +280,25 @@ class CodeIndex:
     def _refuse(self, target: Path, link: str, exc: Exception) -> None:
         # Never serve a half-read build: keep the one we have, and don't retry it per request.
         self._link = link
+        self.degraded = f"{exc}; answering from the last good build {self.build.name}"
         logger.error("not switching to %s: %s", target, exc)
+
+    def health(self) -> tuple[str, str | None]:
+        """("ok", None), or ("degraded", why) when `current` is damaged or gone and an older or
+        in-memory build answers. A readlink and a stat per file: cheap enough for every probe."""
+        if self.degraded:
+            return "degraded", self.degraded
+        try:
+            target = current_build(self.index_dir)
+        except IndexMissingError as exc:
+            return "degraded", f"{exc}; answering from the copy of build {self.build.name} read before"
+        if target != self._build:
+            return "ok", None  # a new build: read in the background and adopted by a later request
+        damage = damaged_file(target, self.manifest)
+        if damage is not None:
+            return "degraded", (f"the current build {target.name} is damaged on disk: {damage}; answering "
+                                f"from the copy read before")
+        return "ok", None
 
     def close(self) -> None:
         with self._lock:
@@ -339,8 +410,8 @@ def verify_build(build: str | Path) -> None:
 
 
 def open_index(index_dir: str | Path) -> CodeIndex:
-    """Open the current build in ``index_dir``."""
+    """Open the current build in ``index_dir``, or the newest good build if it is damaged (``.degraded`` says why)."""
     return CodeIndex(index_dir)
 
 
-__all__ = ["CodeIndex", "current_build", "open_index", "verify_build"]
+__all__ = ["CodeIndex", "current_build", "damaged_file", "finished_builds", "open_index", "verify_build"]

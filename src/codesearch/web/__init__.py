@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import threading
+import time
 from pathlib import Path
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -31,6 +34,15 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# Sent with every answer, the app's and the server's own errors (codesearch.web.server) alike.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+INDEX_RETRY_SECONDS = 2.0  # how often a worker without an index tries to open one, unless `current` moves
+_opening = threading.Lock()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -57,17 +69,31 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(changes.bp)
+    # `//codes//J1568` is a 404, not a redirect: Werkzeug builds redirect URLs from the Host header.
+    # Rules take the map's setting when added, so the ones already added (static, blueprints) too.
+    app.url_map.merge_slashes = False
+    for rule in app.url_map.iter_rules():
+        rule.merge_slashes = False
 
     @app.before_request
     def _index() -> None:
         g.index_dir = app.config["CODESEARCH_INDEX_DIR"]
+        check_utf8(request.query_string)
+
+    @app.after_request
+    def _relative_location(response):
+        # Werkzeug builds its own redirects (a missing trailing slash) from the Host header: keep
+        # only the path, so a forged Host never becomes a link to another site.
+        if response.location and "://" in response.location:
+            target = urlsplit(response.location)
+            response.location = target.path + (f"?{target.query}" if target.query else "")
+        response.autocorrect_location_header = False
+        return response
 
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers.setdefault("X-Frame-Options", "DENY")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
         origins = app.config["CODESEARCH_CORS_ORIGINS"]
         origin = request.headers.get("Origin")
         if origins and is_api_path(request.path):
@@ -119,18 +145,53 @@ def error_response(status: int, message: str):
     return response
 
 
+def check_utf8(query_string: bytes) -> None:
+    """Refuse a query parameter (name or value) that is not UTF-8, naming it, rather than search U+FFFD."""
+    for pair in query_string.split(b"&"):
+        raw_name, _, raw_value = pair.partition(b"=")
+        try:
+            name = unquote_to_bytes(raw_name.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise QueryError("a parameter name is not valid UTF-8") from None
+        try:
+            unquote_to_bytes(raw_value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            raise QueryError(f"{name[:40]} is not valid UTF-8", parameter=name[:40]) from None
+
+
 def get_index() -> CodeIndex:
-    """The index of this worker process, opened once and switched when a rebuild lands."""
+    """The index of this worker process, opened once and switched when a rebuild lands.
+
+    Without one (no build yet, or every build damaged) each call raises the reason, retrying
+    at most every INDEX_RETRY_SECONDS unless `current` moves, so a good build is picked up
+    without a restart and a broken one is not re-read per request.
+    """
     from flask import current_app
 
     ext = current_app.extensions.setdefault("codesearch", {})
     index_dir = str(Path(current_app.config["CODESEARCH_INDEX_DIR"]))
     index = ext.get(index_dir)
-    if index is None:
-        index = open_index(index_dir)
+    if index is not None:
+        index.refresh()
+        return index
+    with _opening:  # one opening per worker at a time, however many threads ask
+        index = ext.get(index_dir)
+        if index is not None:
+            return index
+        try:
+            link = os.readlink(Path(index_dir) / "current")
+        except OSError:
+            link = None
+        failed = ext.get(f"{index_dir} failed")  # (when, link, error) of the last attempt
+        if failed and failed[1] == link and time.monotonic() - failed[0] < INDEX_RETRY_SECONDS:
+            raise failed[2]
+        try:
+            index = open_index(index_dir)
+        except CodeSearchError as exc:
+            ext[f"{index_dir} failed"] = (time.monotonic(), link, exc)
+            raise
         # Read new builds beside the serving one, so a rebuild never stalls a request.
         index.background_reload = current_app.config.get("CODESEARCH_BACKGROUND_RELOAD", True)
         ext[index_dir] = index
-    else:
-        index.refresh()
+        ext.pop(f"{index_dir} failed", None)
     return index

@@ -8,7 +8,7 @@ import re
 from flask import Blueprint, current_app, jsonify, request
 
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
-from codesearch.errors import QueryError, UnknownCodeError
+from codesearch.errors import IndexCorruptError, IndexMissingError, QueryError, UnknownCodeError
 from codesearch.related import code_details
 from codesearch.search import MAX_OFFSET, search
 from codesearch.web import get_index
@@ -121,11 +121,20 @@ def api_units(code: str):
 
 @bp.get("/healthz", merge_slashes=False)
 def healthz():
-    """Liveness and the index in use."""
-    index = get_index()
+    """The truth about the index: ok or degraded (200), unavailable (503); which build answers and why."""
+    try:
+        index = get_index()
+    except (IndexMissingError, IndexCorruptError) as exc:
+        message = str(exc)
+        response = jsonify({"status": "unavailable", "reason": message, "build_id": None,
+                            "error": {"status": 503, "message": message}})
+        response.status_code = 503
+        return response
+    status, reason = index.health()
     m = index.manifest
     return jsonify({
-        "status": "ok",
+        "status": status,
+        "reason": reason,
         "records": m["records"],
         "build_id": m["build_id"],
         "built_at": m["built_at"],

@@ -30,7 +30,7 @@ Search over HCPCS Level II, ICD-10-CM and (a licensed file's) CPT billing codes.
 * `GET /api/search`: ranked results, the same object as `codesearch query --json`.
 * `GET /api/codes/{{code}}`: the whole record of one code, with NDCs, related codes and billing notes.
 * `GET /api/codes/{{code}}/units?dose=`: billing units for a dose of a drug code, with the arithmetic.
-* `GET /healthz`: liveness, record count and the build in use.
+* `GET /healthz`: `ok`, `degraded` (200) or `unavailable` (503), the build in use and why.
 * `GET /api/hcpcs/v3/search`: the shape of the NLM Clinical Tables HCPCS API
   (`[total, codes, extra fields or null, display rows]`), for NLM autocompleters.
 
@@ -272,9 +272,12 @@ SCHEMAS: dict[str, Any] = {
     },
     "Health": {
         "type": "object",
-        "required": ["status", "records", "build_id", "built_at", "schema_version", "version"],
+        "required": ["status", "reason", "records", "build_id", "built_at", "schema_version", "version"],
         "properties": {
-            "status": {"type": "string", "const": "ok"},
+            "status": {"type": "string", "enum": ["ok", "degraded"],
+                       "description": "`degraded`: `current` is damaged or gone and an older build, or the "
+                                      "copy read before, answers."},
+            "reason": {"type": ["string", "null"], "description": "Why degraded; null when ok."},
             "records": {"type": "integer", "minimum": 0},
             "build_id": {"type": "string"},
             "built_at": {"type": "string", "description": "ISO 8601 time of the build."},
@@ -428,7 +431,22 @@ def _paths() -> dict[str, Any]:
         "/healthz": {"get": {
             "operationId": "health",
             "summary": "Liveness and the index in use",
-            "responses": _responses("Health", "The index is open.", (405, 503), cached=False),
+            "responses": {
+                **_responses("Health", "An index answers: `ok`, or `degraded` saying why.", (400, 405), cached=False),
+                "503": {"description": "Unavailable: no build can be read; the reason, also as the error message.",
+                        "headers": SECURITY_HEADERS,
+                        "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "required": ["status", "reason", "build_id", "error"],
+                            "properties": {
+                                "status": {"const": "unavailable"},
+                                "reason": {"type": "string", "minLength": 1},
+                                "build_id": {"type": "null"},
+                                "error": {"type": "object", "required": ["status", "message"], "properties": {
+                                    "status": {"const": 503}, "message": {"type": "string", "minLength": 1}}},
+                            },
+                        }}}},
+            },
         }},
         "/api/hcpcs/v3/search": {"get": {
             "operationId": "nlmSearch",

@@ -1,10 +1,48 @@
-"""Running the app under gunicorn, the production WSGI server, from `codesearch serve`."""
+"""Running the app under gunicorn, the production WSGI server, from `codesearch serve`.
+
+The worker model is gunicorn's ``gthread``: a main loop per worker process accepts connections
+and waits on idle and kept-alive ones without a thread; a request is handed to one of
+``threads`` threads only once its first bytes arrive. A client trickling its headers holds one
+thread, not the worker, so with ``THREADS`` threads per worker a few hundred slow clients cannot
+starve the others (``benchmarks/slow_clients.py`` measures it). Ranking is a few milliseconds of
+numpy under the index lock, so threads cost no throughput; the index is read in a real
+background thread when a build lands.
+"""
 
 from __future__ import annotations
 
-from gunicorn.app.base import BaseApplication
+import json
+import threading
+import time
 
-from codesearch.web import create_app, get_index
+from gunicorn import util
+from gunicorn.app.base import BaseApplication
+from gunicorn.workers.gthread import ThreadWorker
+
+from codesearch.errors import CodeSearchError
+from codesearch.web import SECURITY_HEADERS, create_app, get_index
+
+THREADS = 256  # per worker: more than the slow connections one worker should have to absorb
+KEEPALIVE = 5  # seconds an idle connection between keystrokes is kept, on the main loop, threadless
+REFRESH_SECONDS = 0.5  # how often a worker looks for a new build (or, without one, a good build) unasked
+
+
+def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn's own error answers (request line or headers too long, not HTTP) as the app's JSON errors."""
+    body = json.dumps({"error": {"status": status_int, "message": mesg or reason}}).encode("utf-8")
+    head = [f"HTTP/1.1 {status_int} {reason}", "Connection: close", "Content-Type: application/json",
+            f"Content-Length: {len(body)}"] + [f"{name}: {value}" for name, value in SECURITY_HEADERS.items()]
+    util.write_nonblock(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+
+
+class Worker(ThreadWorker):
+    """gthread, answering the errors gunicorn itself detects with the app's JSON body and security headers."""
+
+    def init_process(self) -> None:
+        # gunicorn writes those answers through util.write_error (an HTML page, no headers of ours);
+        # this is the worker process's own copy of the module, so only codesearch's workers change.
+        util.write_error = write_json_error
+        super().init_process()
 
 
 class CodeSearchServer(BaseApplication):
@@ -24,23 +62,50 @@ class CodeSearchServer(BaseApplication):
         app = create_app({"CODESEARCH_INDEX_DIR": self.index_dir})
         app.debug = False  # never the debugger under a real server
         with app.app_context():
-            get_index()
+            try:
+                get_index()
+            except CodeSearchError as exc:
+                # A worker boots whatever the state of the index (an exception here would stop
+                # gunicorn's master and every worker): it answers 503 saying why until a good build lands.
+                app.logger.error("no index to serve yet: %s", exc)
+        # Kept-alive connections may all land on one worker: the others switch builds unasked too.
+        threading.Thread(target=keep_fresh, args=(app,), daemon=True, name="codesearch-refresh").start()
         return app
 
 
+def keep_fresh(app) -> None:
+    """Every REFRESH_SECONDS, let the worker adopt a new build, or open one if it has none."""
+    while True:
+        time.sleep(REFRESH_SECONDS)
+        with app.app_context():
+            try:
+                get_index()
+            except CodeSearchError:
+                pass  # answered as 503 with the reason; tried again next time
+            except Exception:  # never let the refresher die: the next tick tries again
+                app.logger.exception("refreshing the index failed")
+
+
 def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
-          threads: int = 1, timeout: int = 30, access_log: bool = False) -> None:
+          threads: int = THREADS, timeout: int = 30, access_log: bool = False) -> None:
     """Serve until interrupted."""
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
+        "worker_class": f"{__name__}.Worker",
         "threads": threads,
+        "keepalive": KEEPALIVE,
         "timeout": timeout,
         "graceful_timeout": 10,
         "preload_app": False,
         "accesslog": "-" if access_log else None,
         "limit_request_line": 4094,
         "limit_request_fields": 50,
+        "limit_request_field_size": 8190,
+        # gunicorn 25+ opens a control socket at one per-user path by default: the last server
+        # started owns it, any server exiting deletes it, and any process of the user could stop
+        # this server through it. Nothing here uses it.
+        "control_socket_disable": True,
         "proc_name": "codesearch",
     }
     CodeSearchServer(index_dir, options).run()
