@@ -240,7 +240,7 @@ def test_server_with_only_a_damaged_build_answers_503_until_a_good_build(tiny_se
     index_dir = tiny_settings.index_dir
     with serve(index_dir, tmp_path) as served:
         build = current_build(index_dir)
-        truncate(build / "records.jsonl")
+        truncate(build / "records.sqlite")
         old = set(served.workers())
         os.kill(served.pid, signal.SIGHUP)
         wait_for_new_workers(served, old, 2)

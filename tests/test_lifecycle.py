@@ -325,11 +325,11 @@ def test_open_index_falls_back_to_last_good_build(tiny_settings):
     first = build_index(tiny_settings)["build_id"]
     build_index(tiny_settings)
     damaged = current_build(tiny_settings.index_dir)
-    truncate(damaged / "records.jsonl")
+    truncate(damaged / "records.sqlite")
     index = open_index(tiny_settings.index_dir)
     try:
         assert index.version == first
-        assert index.degraded and damaged.name in index.degraded and "records.jsonl" in index.degraded
+        assert index.degraded and damaged.name in index.degraded and "records.sqlite" in index.degraded
     finally:
         index.close()
 

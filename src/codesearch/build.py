@@ -39,7 +39,7 @@ from whoosh import index as whoosh_index
 from codesearch import __version__
 from codesearch.config import Settings, is_embedded
 from codesearch.enrich import Enricher, Lexicon
-from codesearch.errors import BuildLockedError, CorpusFileError, IndexWriteError
+from codesearch.errors import BuildLockedError, CodeSearchError, CorpusFileError, IndexWriteError
 from codesearch.expand import expander_tables
 from codesearch.index import EXPANDER_FILE, ranking_prior, verify_build
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
@@ -351,6 +351,12 @@ def _child(pipe, target, args) -> None:
     try:
         target(*args)
         pipe.send(None)
+    except OSError as exc:  # disk full, permissions: re-raised as such by _join in the parent
+        pipe.send(("OSError", exc.errno, exc.strerror, exc.filename))
+        raise SystemExit(1) from None
+    except CodeSearchError as exc:
+        pipe.send(("CodeSearchError", str(exc)))
+        raise SystemExit(1) from None
     except BaseException as exc:  # reported by _join in the parent
         pipe.send(f"{type(exc).__name__}: {exc}")
         raise SystemExit(1) from None
@@ -364,6 +370,10 @@ def _join(child, what: str) -> None:
         problem = None
     child.join()
     child.answer.close()
+    if isinstance(problem, tuple) and problem[0] == "OSError":
+        raise OSError(*problem[1:])  # the caller's `writing()` names the path and the cause
+    if isinstance(problem, tuple):
+        raise CodeSearchError(problem[1])
     if problem is not None or child.exitcode != 0:
         raise RuntimeError(f"{what} failed: {problem or f'exit code {child.exitcode}'}")
 

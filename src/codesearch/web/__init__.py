@@ -187,6 +187,15 @@ def get_index() -> CodeIndex:
             raise failed[2]
         try:
             index = open_index(index_dir)
+            # A server reads the build's side files now, not on first use: a file damaged on disk
+            # later cannot take down a worker that already holds what it needs.
+            from codesearch.expand import expander_for
+
+            try:
+                expander_for(index)
+            except CodeSearchError:
+                index.close()
+                raise
         except CodeSearchError as exc:
             ext[f"{index_dir} failed"] = (time.monotonic(), link, exc)
             raise
