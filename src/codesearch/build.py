@@ -143,7 +143,7 @@ def load_records(settings: Settings, progress: Progress | None = None):
         {"kind": kind, "path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": _sha256(path)}
         for kind, path in files
     ]
-    for name in ("abbreviations.tsv", "plain_language.tsv", "sections.tsv"):
+    for name in ("abbreviations.tsv", "plain_language.tsv", "sections.tsv", "lay_words.tsv"):
         path = settings.lexicon_dir / name
         if path.exists():
             sources.append(
