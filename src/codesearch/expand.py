@@ -58,10 +58,13 @@ LAY_PHRASE_WEIGHT = 0.9
 #: nephrolithiasis). It is added to both parts, so it counts twice: 2 × 0.6 outweighs one
 #: literal word, as one word that means both parts should.
 LAY_FORM_WEIGHT = 0.6
-#: Descriptor words kept per pair of combining forms, fewest letters beyond the forms first,
-#: and the most extra letters allowed ("hepat" + "itis": hepatitis 0, steatohepatitis 5).
+#: Descriptor words kept per pair of combining forms, fewest letters beyond the forms first
+#: ("hepat" + "itis": hepatitis 0, steatohepatitis 5), the most extra letters allowed, and how
+#: many more than the best word's a kept word may have ("hemat" + "uria": hematuria 0 is kept,
+#: hemoglobinuria 6 is not).
 MAX_FORM_WORDS = 2
 MAX_FORM_LEFTOVER = 8
+FORM_LEFTOVER_MARGIN = 3
 #: A word-final form may be followed by this many letters ("-emia" in "hyperkalemic").
 FORM_END_SLACK = 2
 
@@ -301,7 +304,8 @@ class Expander:
                         if leftover <= MAX_FORM_LEFTOVER:
                             rank = (leftover, -self.vocab.get(w, 0))
                             best[w] = min(best.get(w, rank), rank)
-        return sorted(best, key=lambda w: (best[w], w))[:MAX_FORM_WORDS]
+        ranked = sorted(best, key=lambda w: (best[w], w))[:MAX_FORM_WORDS]
+        return [w for w in ranked if best[w][0] <= best[ranked[0]][0] + FORM_LEFTOVER_MARGIN]
 
     def _compose(self, parts: list[Part], forms: dict[int, list[str]]) -> None:
         """Add to each pair of parts the descriptor words their combining forms make together."""
