@@ -4,7 +4,9 @@
 
 Prints rows by kind, then every row whose clinical target reaches no code: a word or phrase
 no code's descriptor, inclusion terms or short text holds (all its words in one field), or a
-combining form no vocabulary word contains. Exit status 1 if any row reaches nothing.
+combining form no vocabulary word contains. Then the idioms a code already holds word for word
+(an inclusion term such as "hay fever"): they need no row. Exit status 1 if any row reaches
+nothing.
 """
 
 from __future__ import annotations
@@ -51,6 +53,11 @@ def main(index_dir: str = "index") -> int:
     for r in dead:
         print(f"reaches nothing: {r.lay!r} -> {r.clinical!r} ({r.kind})")
     print(f"{len(dead)} rows reach nothing")
+    texts = [" | ".join((rec.long, *rec.synonyms)).lower() for rec in index.records.values()]
+    idioms = sorted({r.lay for r in rows if r.kind == "idiom"})
+    literal = [lay for lay in idioms if any(lay in text for text in texts)]
+    for lay in literal:
+        print(f"idiom already in a descriptor or inclusion term: {lay!r}")
     return 1 if dead else 0
 
 

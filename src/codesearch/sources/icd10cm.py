@@ -91,15 +91,11 @@ def _walk(path, diag, chapter, block, parent, seven, inherited) -> Iterator[Code
     if children:
         for child in children:
             # A category's inclusion terms describe its subcodes too.
-            yield from _walk(path, child, chapter, block, name, seven, synonyms + inherited)
+            yield from _walk(path, child, chapter, block, name, seven, inherited + synonyms)
         return
     common = dict(
         kind="diagnosis", system=SYSTEM_ICD10CM, status="active", chapter=chapter, block=block,
-        # Every ancestor's terms, nearest first: a category's inclusion terms and "includes"
-        # notes describe all of its codes (C49's "malignant neoplasm of cartilage" is as true of
-        # C49.12 as of C49), so none is cut off. Section-level notes are not inherited: they
-        # name what a block of categories covers, not what each code is.
-        synonyms=tuple(dict.fromkeys(synonyms + inherited)),
+        synonyms=tuple(dict.fromkeys(synonyms + inherited[-4:])),
     )
     if seven:
         for char, label in seven:
