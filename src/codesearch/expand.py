@@ -261,7 +261,7 @@ class Expander:
                            stems(clinical))
 
     def forms(self, key: tuple[str, ...]) -> list[str]:
-        """The combining forms the lay vocabulary gives a word or phrase (as stems)."""
+        """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
 
     def _form_words(self, form: str) -> dict[str, tuple[int, int]]:
