@@ -100,6 +100,12 @@ def write_crosswalk(path: Path, rows=None, *, header=CROSSWALK_HEADER, encoding=
 
 ABBREVIATIONS = "abbreviation\texpansion\tnote\nIVIG\timmune globulin intravenous\t\nCPAP\tcontinuous positive airway pressure\t\n"
 PLAIN = "term\tplain\nimmune globulin\tantibodies\nintravenous\tinfusion\ncontinuous positive airway pressure\tbreathing machine for sleep apnea\n"
+LAY = (
+    "lay\tclinical\tkind\n"
+    "belly\tabdominal\tanatomy\nbruise\tcontusion\tcondition\nkidney\tnephr-\tanatomy\n"
+    "stone\tcalculus\tcondition\nstone\t-lith-\tcondition\nhigh\thyper-\tmodifier-word\n"
+    "potassium\t-kal-\tsubstance\nshot\tinjection\tprocedure\npink eye\tconjunctivitis\tidiom\n"
+)
 SECTIONS = "kind\tkey\ttext\nsection\tJ\tMedicines given by injection or infusion.\nbetos\tD1E\tMedical equipment used at home.\n"
 
 
@@ -109,6 +115,7 @@ def write_lexicon(folder: Path) -> Path:
     (folder / "abbreviations.tsv").write_text(ABBREVIATIONS, encoding="utf-8")
     (folder / "plain_language.tsv").write_text(PLAIN, encoding="utf-8")
     (folder / "sections.tsv").write_text(SECTIONS, encoding="utf-8")
+    (folder / "lay_words.tsv").write_text(LAY, encoding="utf-8")
     return folder
 
 

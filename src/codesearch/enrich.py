@@ -1,15 +1,17 @@
 """Enrichment: brand names, abbreviations and plain-language text added to records.
 
-The abbreviation map and plain-language lexicon are authored by the project in
-``corpus/`` (see its README) and ship as the package data ``codesearch/lexicon/*.tsv``; brand names come from the ASP crosswalk and from the
-names CMS puts in parentheses in drug descriptors.
+The abbreviation map, plain-language lexicon and lay vocabulary are authored by the project
+in ``corpus/`` (see its README) and ship as the package data ``codesearch/lexicon/*.tsv``;
+brand names come from the ASP crosswalk and from the names CMS puts in parentheses in drug
+descriptors. The lay vocabulary is applied at query time only (:mod:`codesearch.expand`),
+word by word, so it adds nothing to the records.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,17 +32,43 @@ class Abbreviation:
         return abbreviation_key(self.abbreviation)
 
 
+#: The kinds of row of ``lay_words.tsv``: what the lay word names (README, "Lay vocabulary").
+LAY_KINDS = frozenset({
+    "anatomy", "condition", "symptom", "procedure", "device", "drug-class", "substance",
+    "modifier-word", "idiom",
+})
+_FORM_RE = re.compile(r"^-?[a-z]{2,}-?$")
+
+
+@dataclass(frozen=True)
+class LayWord:
+    """An everyday word or phrase and one descriptor word, phrase or combining form it means.
+
+    ``clinical`` is a descriptor word or phrase ("belly" → ``abdominal``) or a combining form:
+    ``hyper-`` starts a descriptor word, ``-itis`` ends one, ``-hepat-`` is inside one.
+    """
+
+    lay: str
+    clinical: str
+    kind: str
+
+    @property
+    def is_form(self) -> bool:
+        return self.clinical.startswith("-") or self.clinical.endswith("-")
+
+
 @dataclass(frozen=True)
 class Lexicon:
-    """The project's authored vocabulary: abbreviations, plain language, section sentences."""
+    """The project's authored vocabulary: abbreviations, plain language, lay words, section sentences."""
 
     abbreviations: tuple[Abbreviation, ...] = ()
     plain: tuple[tuple[str, str], ...] = ()  # (clinical term, plain phrase)
     sections: Mapping[str, str] = field(default_factory=dict)  # "section:E" / "betos:D1E" → sentence
+    lay: tuple[LayWord, ...] = ()
 
     @classmethod
     def load(cls, folder: str | Path) -> Lexicon:
-        """Read ``abbreviations.tsv``, ``plain_language.tsv`` and ``sections.tsv`` from ``folder``.
+        """Read ``abbreviations.tsv``, ``plain_language.tsv``, ``sections.tsv`` and ``lay_words.tsv``.
 
         Every file is required: a missing or unreadable one is a CorpusFileError naming it,
         never an empty lexicon (which would silently drop abbreviations and plain words).
@@ -57,13 +85,20 @@ class Lexicon:
             f"{r['kind'].lower()}:{r['key'].upper()}": r["text"]
             for r in _read_tsv(folder / "sections.tsv", ("kind", "key", "text"))
         }
-        return cls(abbreviations, plain, sections)
+        lay_path = folder / "lay_words.tsv"
+        lay = tuple(
+            LayWord(r["lay"].lower(), r["clinical"].lower(), r["kind"])
+            for r in _read_tsv(lay_path, ("lay", "clinical", "kind"), {"kind": LAY_KINDS},
+                               check={"clinical": _check_lay_target})
+        )
+        return cls(abbreviations, plain, sections, lay)
 
     def to_dict(self) -> dict:
         return {
             "abbreviations": [[a.abbreviation, a.expansion] for a in self.abbreviations],
             "plain": [list(p) for p in self.plain],
             "sections": dict(self.sections),
+            "lay": [[w.lay, w.clinical, w.kind] for w in self.lay],
         }
 
     @classmethod
@@ -72,11 +107,27 @@ class Lexicon:
             tuple(Abbreviation(a, e) for a, e in data.get("abbreviations", ())),
             tuple((t, p) for t, p in data.get("plain", ())),
             dict(data.get("sections", {})),
+            tuple(LayWord(*row) for row in data.get("lay", ())),
         )
 
 
-def _read_tsv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
-    """Rows of an authored TSV as dicts; errors name the file's own line numbers."""
+def _check_lay_target(value: str) -> str | None:
+    """Why a lay row's clinical value is malformed, or None: a combining form is letters only."""
+    if (value.startswith("-") or value.endswith("-")) and not _FORM_RE.match(value.lower()):
+        return f"combining form {value!r} must be letters with a leading and/or trailing hyphen"
+    return None
+
+
+def _read_tsv(
+    path: Path,
+    columns: Sequence[str],
+    choices: Mapping[str, frozenset[str]] | None = None,
+    check: Mapping[str, Callable[[str], str | None]] | None = None,
+) -> list[dict[str, str]]:
+    """Rows of an authored TSV as dicts; errors name the file's own line numbers.
+
+    ``choices`` limits a column to a set of values; ``check`` returns why a value is malformed.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -101,6 +152,16 @@ def _read_tsv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
         empty = [c for c in columns if not values[c]]
         if empty:
             raise CorpusFileError(path, "empty value", row=lineno, column=empty[0])
+        for column, allowed in (choices or {}).items():
+            if values[column] not in allowed:
+                raise CorpusFileError(
+                    path, f"{values[column]!r} is not one of {', '.join(sorted(allowed))}",
+                    row=lineno, column=column,
+                )
+        for column, checker in (check or {}).items():
+            problem = checker(values[column])
+            if problem:
+                raise CorpusFileError(path, problem, row=lineno, column=column)
         rows.append(values)
     return rows
 
@@ -238,4 +299,17 @@ def plain_index(lexicon: Lexicon) -> dict[tuple[str, ...], list[str]]:
         key = stems(phrase)
         if key and term not in out.setdefault(key, []):
             out[key].append(term)
+    return out
+
+
+def lay_index(lexicon: Lexicon) -> dict[tuple[str, ...], list[LayWord]]:
+    """Lay word or phrase (as stems, stop words dropped) → its rows, in file order.
+
+    Keyed by stems so "bruises" finds the row written as "bruise".
+    """
+    out: dict[tuple[str, ...], list[LayWord]] = {}
+    for row in lexicon.lay:
+        key = stems(row.lay)
+        if key and row not in out.setdefault(key, []):
+            out[key].append(row)
     return out

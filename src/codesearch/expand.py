@@ -1,9 +1,16 @@
 """Query expansion: what the user typed → weighted alternatives, each with the reason it was added.
 
-Expansion knows codes, NDCs, abbreviations, plain-language synonyms, typos (rapidfuzz
-against the index vocabulary) and the unfinished last word of search-as-you-type. It
-returns structured alternatives rather than a query string so the ranker and the snippet
-highlighter both know why a code matched.
+Expansion knows codes, NDCs, abbreviations, plain-language synonyms, the lay vocabulary,
+typos (rapidfuzz against the index vocabulary) and the unfinished last word of
+search-as-you-type. It returns structured alternatives rather than a query string so the
+ranker and the snippet highlighter both know why a code matched.
+
+The lay vocabulary (``corpus/lay_words.tsv``) maps each word, or 2-3-word sub-phrase, of a
+query on its own: the mapped descriptor word is one more alternative of that query part, so a
+code matching every part through any mix of typed words and lay words matches the whole
+query ("bruise on the belly" → contusion + abdominal). Combining forms compose across parts:
+"high" (``hyper-``) and "potassium" (``-kal-``) together reach the descriptor word
+"hyperkalemia", which then satisfies both parts.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 
-from codesearch.enrich import plain_index
+from codesearch.enrich import LayWord, lay_index, plain_index
 from codesearch.records import code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
 
@@ -39,6 +46,27 @@ MAX_CORRECTIONS = 3
 CONTEXT_POOL = 30  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
+
+# -- lay vocabulary (corpus/lay_words.tsv); weights relative to a typed word's 1.0 ----------
+#: A lay word's descriptor word ("belly" → abdominal): a little below the word as typed, so a
+#: code with the typed word itself still comes first among codes matching as many parts.
+LAY_WORD_WEIGHT = 0.8
+#: A 2-3-word lay phrase or idiom's descriptor term ("blood thinner" → anticoagulant), like a
+#: plain-language phrase: the phrase is specific, so its meaning counts nearly as typed.
+LAY_PHRASE_WEIGHT = 0.9
+#: A descriptor word built from combining forms of two query parts ("kidney" + "stone" →
+#: nephrolithiasis). It is added to both parts with the weight of a typed word, so one
+#: descriptor word that means both parts counts as much as the two words typed.
+LAY_FORM_WEIGHT = 1.0
+#: Descriptor words kept per pair of combining forms, fewest letters beyond the forms first
+#: ("hepat" + "itis": hepatitis 0, steatohepatitis 5), the most extra letters allowed, and how
+#: many more than the best word's a kept word may have ("hemat" + "uria": hematuria 0 is kept,
+#: hemoglobinuria 6 is not).
+MAX_FORM_WORDS = 2
+MAX_FORM_LEFTOVER = 8
+FORM_LEFTOVER_MARGIN = 3
+#: A word-final form may be followed by this many letters ("-emia" in "hyperkalemic").
+FORM_END_SLACK = 2
 
 
 def max_edits(word: str) -> int:
@@ -114,9 +142,11 @@ class Expander:
             self.abbreviations[a.key].append((a.abbreviation, a.expansion))
         tables = index.expander_tables  # precomputed by the build: see expander_tables()
         self.plain = {tuple(key): terms for key, terms in tables["plain"]}
+        self.lay: dict[tuple[str, ...], list[LayWord]] = lay_index(index.lexicon)
         self.plain_words = set(tables["plain_words"])
         self.brand_words = set(tables["brand_words"])
         self._word_docs_cache: dict[str, np.ndarray] = {}
+        self._form_cache: dict[str, dict[str, tuple[int, int]]] = {}
         self.expand = lru_cache(maxsize=4096)(self._expand)
 
     @cached_property
@@ -210,14 +240,85 @@ class Expander:
                     f"abbreviation {abbreviation} ({expansion})", stems(expansion),
                 )
             )
-        for term in self.plain.get(stems(word), ()) if len(stems(word)) == 1 else ():
+        key = stems(word)
+        for term in self.plain.get(key, ()) if len(key) == 1 else ():
             alts.append(
                 Alternative(
                     term, DESCRIPTOR_FIELDS, 0.7 * weight, "synonym",
                     f'"{word}" means {term}', stems(term),
                 )
             )
+        said = {stems(a.text) for a in alts}
+        for row in self.lay.get(key, ()) if len(key) == 1 else ():
+            # A meaning the plain-language lexicon already gave is not counted twice.
+            if not row.is_form and stems(row.clinical) not in said:
+                said.add(stems(row.clinical))
+                alts.append(self._lay_alternative(word, row.clinical, LAY_WORD_WEIGHT * weight))
         return alts
+
+    @staticmethod
+    def _lay_alternative(said: str, clinical: str, weight: float) -> Alternative:
+        return Alternative(clinical, DESCRIPTOR_FIELDS, weight, "synonym", f'"{said}" means {clinical}',
+                           stems(clinical))
+
+    def forms(self, key: tuple[str, ...]) -> list[str]:
+        """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
+        return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
+
+    def _form_words(self, form: str) -> dict[str, tuple[int, int]]:
+        """Vocabulary words holding a combining form → the span it covers; memoised per form."""
+        found = self._form_cache.get(form)
+        if found is not None:
+            return found
+        core = form.strip("-")
+        found = {}
+        for w in self.vocab:
+            if form.endswith("-") and not form.startswith("-"):  # hyper-: starts the word
+                if w.startswith(core) and len(w) > len(core):
+                    found[w] = (0, len(core))
+            elif form.startswith("-") and not form.endswith("-"):  # -itis: ends the word
+                at = w.rfind(core)
+                if at > 0 and len(w) - at - len(core) <= FORM_END_SLACK:
+                    found[w] = (at, at + len(core))
+            else:  # -hepat-: anywhere in the word
+                at = w.find(core)
+                if at >= 0 and len(w) > len(core):
+                    found[w] = (at, at + len(core))
+        self._form_cache[form] = found
+        return found
+
+    def composed_words(self, forms_a: list[str], forms_b: list[str]) -> list[str]:
+        """Descriptor words made of a form of each of two query parts, best first.
+
+        "high" (hyper-) + "potassium" (-kal-) → hyperkalemia: the two forms must not overlap,
+        and words with the fewest letters beyond the two forms come first.
+        """
+        best: dict[str, tuple[int, int]] = {}
+        for a in forms_a:
+            words_a = self._form_words(a)
+            for b in forms_b:
+                words_b = self._form_words(b)
+                for w in words_a.keys() & words_b.keys():
+                    (s1, e1), (s2, e2) = words_a[w], words_b[w]
+                    if e1 <= s2 or e2 <= s1:
+                        leftover = len(w) - (e1 - s1) - (e2 - s2)
+                        if leftover <= MAX_FORM_LEFTOVER:
+                            rank = (leftover, -self.vocab.get(w, 0))
+                            best[w] = min(best.get(w, rank), rank)
+        ranked = sorted(best, key=lambda w: (best[w], w))[:MAX_FORM_WORDS]
+        return [w for w in ranked if best[w][0] <= best[ranked[0]][0] + FORM_LEFTOVER_MARGIN]
+
+    def _compose(self, parts: list[Part], forms: dict[int, list[str]]) -> None:
+        """Add to each pair of parts the descriptor words their combining forms make together."""
+        held = sorted(forms)
+        for n, p in enumerate(held):
+            for q in held[n + 1 :]:
+                said = f"{parts[p].token} {parts[q].token}"
+                for w in self.composed_words(forms[p], forms[q]):
+                    alt = self._lay_alternative(said, w, LAY_FORM_WEIGHT)
+                    for i in (p, q):
+                        if alt not in parts[i].alternatives:
+                            parts[i].alternatives.append(alt)
 
     # -- the whole query --------------------------------------------------------------
     def _expand(self, query: str, prefix: bool = True) -> Expansion:
@@ -263,19 +364,27 @@ class Expander:
                 last_is_word = True
         # A trailing space means the user finished the last word.
         ends_open = prefix and bool(text) and query[-1:].isalnum()
+        forms: dict[int, list[str]] = {}  # part number → the lay combining forms of its words
         i = 0
         while i < len(wordlist):
-            # Longest plain-language phrase starting here ("sleep apnea machine").
+            # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
                 key = stems(" ".join(wordlist[i : i + n]))
-                if len(key) > 1 and key in self.plain and wordlist[i] not in STOP_WORDS:
+                if len(key) > 1 and (key in self.plain or key in self.lay) and wordlist[i] not in STOP_WORDS:
                     phrase = " ".join(wordlist[i : i + n])
                     alts = [Alternative(phrase, WORD_FIELDS, 1.0, "word", f'phrase "{phrase}"', stems(phrase))]
                     alts += [
                         Alternative(term, DESCRIPTOR_FIELDS, 0.9, "synonym",
                                     f'"{phrase}" means {term}', stems(term))
-                        for term in self.plain[key]
+                        for term in self.plain.get(key, ())
                     ]
+                    said = {stems(a.text) for a in alts}
+                    for row in self.lay.get(key, ()):
+                        if not row.is_form and stems(row.clinical) not in said:
+                            said.add(stems(row.clinical))
+                            alts.append(self._lay_alternative(phrase, row.clinical, LAY_PHRASE_WEIGHT))
+                    if self.forms(key):
+                        forms[len(exp.parts)] = self.forms(key)
                     exp.parts.append(Part(phrase, alts))
                     i += n
                     break
@@ -315,7 +424,10 @@ class Expander:
                                                         stems(expansion))
                                         )
                 if alts:
+                    if self.forms(stems(word)):
+                        forms[len(exp.parts)] = self.forms(stems(word))
                     exp.parts.append(Part(word, alts))
+        self._compose(exp.parts, forms)
         return exp
 
     def suggest(self, query: str) -> str | None:
@@ -342,7 +454,10 @@ class Expander:
 
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     """The expander's word lists, computed once at build time rather than in every process."""
-    plain_words = sorted({w for _, phrase in lexicon.plain for w in words(phrase)})
+    plain_words = sorted(
+        {w for _, phrase in lexicon.plain for w in words(phrase)}
+        | {w for row in lexicon.lay for w in words(row.lay) if w.isalpha()}
+    )
     abbreviation_keys = {a.key for a in lexicon.abbreviations}
     return {
         "plain": [[list(key), terms] for key, terms in plain_index(lexicon).items()],
