@@ -13,7 +13,7 @@ import pytest
 
 import codesearch.build
 from codesearch.build import build_index, build_lock
-from codesearch.errors import BuildLockedError, CorpusFileError, IndexCorruptError, IndexMissingError
+from codesearch.errors import BuildLockedError, CorpusFileError, IndexCorruptError, IndexMissingError, IndexWriteError
 from codesearch.index import current_build, open_index
 from codesearch.schema import SCHEMA_VERSION
 
@@ -364,14 +364,14 @@ def test_unreadable_manifest_is_corrupt(tiny_settings):
 
 
 def test_failure_in_side_files_child_fails_the_build(tiny_settings, monkeypatch, index_reader):
-    """The forked child writing records.sqlite failing fails the build with its message; the old build stays."""
+    """The forked child writing records.sqlite failing fails the build with one line naming the cause; the old build stays."""
     good = build_index(tiny_settings)["build_id"]
 
     def broken(*args, **kwargs):
         raise OSError("No space left on device")
 
     monkeypatch.setattr(codesearch.build, "write_store", broken)
-    with pytest.raises(RuntimeError, match="writing records.sqlite.*failed: OSError: No space left on device"):
+    with pytest.raises(IndexWriteError, match="cannot write .*No space left on device"):
         build_index(tiny_settings)
     assert builds(tiny_settings) == [good]
     assert index_reader(tiny_settings.index_dir).get("J1568") is not None

@@ -352,7 +352,7 @@ def _child(pipe, target, args) -> None:
         target(*args)
         pipe.send(None)
     except OSError as exc:  # disk full, permissions: re-raised as such by _join in the parent
-        pipe.send(("OSError", exc.errno, exc.strerror, exc.filename))
+        pipe.send(("OSError", exc.errno, exc.strerror or str(exc), exc.filename))
         raise SystemExit(1) from None
     except CodeSearchError as exc:
         pipe.send(("CodeSearchError", str(exc)))
