@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
-from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
+from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH, MAX_WINDOW
 from codesearch.errors import QueryError
-from codesearch.expand import Alternative, Expansion, expand, expander_for
+from codesearch.expand import Alternative, Expansion, expand, expander_for, normalize_query
 from codesearch.index import CodeIndex
 from codesearch.records import CodeRecord, normalize_system
 from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
@@ -76,12 +77,34 @@ class SearchResults:
         }
 
 
+@dataclass
+class Ranking:
+    """A window of ranked codes, without snippets or reasons: one ranking, up to MAX_WINDOW codes."""
+
+    query: str
+    total: int
+    codes: list[str]
+    suggestion: str | None = None
+    corrections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """The records a caller allows; ``key`` names the test so its mask is computed once per build."""
+
+    key: str
+    test: Callable[[CodeRecord], bool]
+
+
+MATCH_KINDS = frozenset({"codes", "words"})
+
+
 @lru_cache(maxsize=65536)
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
     return tuple(_SCHEMA[fieldname].process_text(text, mode="query"))
 
 
-def validate(query: str, limit: int, offset: int) -> None:
+def validate(query: str, limit: int, offset: int, max_limit: int = MAX_LIMIT) -> None:
     """Refuse parameters outside the documented bounds with a QueryError naming the parameter."""
     if not isinstance(query, str):
         raise QueryError("the query must be text", parameter="q")
@@ -89,8 +112,8 @@ def validate(query: str, limit: int, offset: int) -> None:
         raise QueryError(
             f"the query is {len(query)} characters long; the maximum is {MAX_QUERY_LENGTH}", parameter="q"
         )
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}", parameter="limit")
+    if not 1 <= limit <= max_limit:
+        raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}", parameter="limit")
     if not 0 <= offset <= MAX_OFFSET:
         raise QueryError(f"offset must be between 0 and {MAX_OFFSET}, got {offset}", parameter="offset")
 
@@ -127,6 +150,7 @@ class Searcher:
     def __init__(self, index: CodeIndex):
         self.index = index
         self._system: str | None = None
+        self._allowed: np.ndarray | None = None  # a RecordFilter's mask, for ranked()
 
     def search(
         self,
@@ -175,6 +199,72 @@ class Searcher:
             suggestion = expander_for(index).suggest(exp.query)
         return SearchResults(exp.query, total, results, suggestion, dict(exp.corrections))
 
+    def ranked(
+        self,
+        query: str,
+        *,
+        limit: int = MAX_WINDOW,
+        offset: int = 0,
+        include_terminated: bool = False,
+        system: str | None = None,
+        prefix: bool = True,
+        match: frozenset[str] = MATCH_KINDS,
+        where: RecordFilter | None = None,
+    ) -> Ranking:
+        """Up to MAX_WINDOW codes for ``query`` from one ranking, in :meth:`search` order.
+
+        ``match`` names what may match: ``codes`` (typed codes, code prefixes, NDCs) and/or
+        ``words`` (descriptor words and their expansions); with ``codes`` alone every word of the
+        query is a code prefix. ``where`` keeps only the records it allows.
+        """
+        validate(query, limit, offset, max_limit=MAX_WINDOW)
+        if not match or not match <= MATCH_KINDS:
+            raise QueryError(f"match must be some of {sorted(MATCH_KINDS)}, got {sorted(match)}", parameter="match")
+        if system is not None:
+            try:
+                system = normalize_system(system)
+            except ValueError as exc:
+                raise QueryError(str(exc), parameter="system") from None
+        self._system = system
+        index = self.index
+        index.refresh()
+        with index.lock:
+            self._allowed = self._filter_mask(where) if where is not None else None
+            if "words" not in match:
+                exp = self._code_prefix_expansion(query)
+            else:
+                exp = expand(index, query, prefix)
+                if "codes" not in match:
+                    exp = replace(exp, codes=[], code_prefixes=[], ndcs=[])
+            head, tail = self._rank(exp, include_terminated, None, need=offset + limit)
+            codes = [code for code, _, _ in head] + [index.table.codes[int(d)] for d in tail.docs]
+            total = len(head) + tail.total
+            self._allowed = None
+        suggestion = None
+        if not total and exp.query and "words" in match:
+            suggestion = expander_for(index).suggest(exp.query)
+        return Ranking(exp.query, total, codes[offset:offset + limit], suggestion, dict(exp.corrections))
+
+    def _code_prefix_expansion(self, query: str) -> Expansion:
+        """Every word a code prefix, all of them required: the longest, if the others begin it."""
+        text = normalize_query(query)
+        tokens = sorted({t.upper() for t in text.split()}, key=len)
+        if tokens and all(tokens[-1].startswith(t) for t in tokens):
+            return Expansion(text, code_prefixes=[tokens[-1]])
+        return Expansion(text)
+
+    def _filter_mask(self, where: RecordFilter) -> np.ndarray:
+        """The documents ``where`` allows, computed once per build and filter."""
+        masks = self.index.cache.setdefault("filters", {})
+        mask = masks.get(where.key)
+        if mask is None:
+            records, codes = self.index.records, self.index.table.codes
+            mask = np.fromiter((bool(where.test(records[c])) for c in codes), dtype=bool, count=len(codes))
+            if len(masks) > POSTINGS_CACHE:
+                masks.clear()
+            masks[where.key] = mask
+        return mask
+
     def _why(self, doc: int, exp: Expansion) -> tuple[list[str], list[Alternative]]:
         """The reasons a document matched, strongest first, and the alternatives behind them."""
         whys: list[str] = []
@@ -209,6 +299,8 @@ class Searcher:
         """Documents the filters allow."""
         index = self.index
         mask = index.doc_active.copy() if not include_terminated else np.ones(index.table.size, dtype=bool)
+        if self._allowed is not None:
+            mask &= self._allowed
         if self._system:
             mask &= index.doc_system == self._system
         if section:
@@ -256,7 +348,7 @@ class Searcher:
         seen: set[str] = set()
 
         # Section and system filters apply to typed codes too; terminated ones are still shown.
-        filtered = self._mask(True, section, []) if (section or self._system) else None
+        filtered = self._mask(True, section, []) if (section or self._system or self._allowed is not None) else None
 
         def allowed(code: str) -> bool:
             if code not in index.records or code in seen:
@@ -360,3 +452,8 @@ class Searcher:
 def search(index: CodeIndex, query: str, **options) -> SearchResults:
     """Search ``index`` for ``query``; see :meth:`Searcher.search` for options."""
     return Searcher(index).search(query, **options)
+
+
+def ranked(index: CodeIndex, query: str, **options) -> Ranking:
+    """Up to MAX_WINDOW ranked codes for ``query`` from one ranking; see :meth:`Searcher.ranked`."""
+    return Searcher(index).ranked(query, **options)
