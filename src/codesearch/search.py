@@ -90,10 +90,11 @@ class Ranking:
 
 @dataclass(frozen=True)
 class RecordFilter:
-    """The records a caller allows; ``key`` names the test so its mask is computed once per build."""
+    """The documents a caller allows: ``mask(index)`` is a boolean array in ``index.table.codes``
+    order; ``key`` names it, so that it is computed once per build."""
 
     key: str
-    test: Callable[[CodeRecord], bool]
+    mask: Callable[[CodeIndex], np.ndarray]
 
 
 MATCH_KINDS = frozenset({"codes", "words"})
@@ -142,6 +143,21 @@ class Tail:
     scores: np.ndarray | None
     total: int
     by_words: bool
+
+
+def _distinct_parts(exp: Expansion) -> tuple[list, np.ndarray]:
+    """The query's parts without repeats (`arm arm arm` is scored once), and how often each appears."""
+    seen: dict[tuple, int] = {}
+    parts, repeats = [], []
+    for part in exp.parts:
+        key = tuple(part.alternatives)
+        if key in seen:
+            repeats[seen[key]] += 1
+        else:
+            seen[key] = len(parts)
+            parts.append(part)
+            repeats.append(1)
+    return parts, np.array(repeats, dtype=np.int64)
 
 
 class Searcher:
@@ -258,8 +274,9 @@ class Searcher:
         masks = self.index.cache.setdefault("filters", {})
         mask = masks.get(where.key)
         if mask is None:
-            records, codes = self.index.records, self.index.table.codes
-            mask = np.fromiter((bool(where.test(records[c])) for c in codes), dtype=bool, count=len(codes))
+            mask = np.asarray(where.mask(self.index), dtype=bool)
+            if mask.shape != (self.index.table.size,):
+                raise ValueError(f"filter {where.key!r} gave {mask.shape} values for {self.index.table.size} documents")
             if len(masks) > POSTINGS_CACHE:
                 masks.clear()
             masks[where.key] = mask
@@ -271,7 +288,7 @@ class Searcher:
         alts: list[Alternative] = []
         record = self.index.records[self.index.table.codes[doc]]
         record_stems = set(stems(record.long)) | set(stems(record.short))
-        for part in exp.parts:
+        for part in _distinct_parts(exp)[0]:
             hits = []
             senses_shown: set[tuple[str, str]] = set()
             for alt in part.alternatives:
@@ -383,18 +400,20 @@ class Searcher:
         """Documents matching the word parts: active first, more parts first, then score."""
         index = self.index
         n_docs = index.table.size
-        part_scores = np.zeros((len(exp.parts), n_docs), dtype=np.float32)
+        parts, repeats = _distinct_parts(exp)
+        part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
-        for p, part in enumerate(exp.parts):
+        for p, part in enumerate(parts):
             acc = part_scores[p]
             for alt in part.alternatives:
                 for fieldname, docs, scores in self._postings(alt):
                     if fieldname == "category":
-                        bonus[docs] += scores
+                        bonus[docs] += scores * np.float32(repeats[p])
                     else:
                         acc[docs] += scores
-        coverage = (part_scores > 0).sum(axis=0)
-        score = (part_scores.sum(axis=0) + bonus) * index.doc_prior
+        # A repeated part counts as often as it is repeated, as if scored once per repeat.
+        coverage = repeats @ (part_scores > 0)
+        score = (repeats.astype(np.float32) @ part_scores + bonus) * index.doc_prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
         docs = np.nonzero(mask)[0]
