@@ -277,3 +277,17 @@ def test_brand_typo_and_suggest_on_real_files(real_client):
     assert "J9271" in get(real_client, f"{HCPCS}?terms=keytrudda")[1]
     assert "J9271" in get(real_client, f"{HCPCS}?suggest=1&field_val=keytrudda")[0]
     assert get(real_client, f"{HCPCS}?terms=octa")[1][0] == "J1568"
+
+
+def test_one_ranking_per_request(client, monkeypatch):
+    """maxList=500 and a deep count/offset page each rank once (the library is not paged 50 at a time)."""
+    from codesearch.search import Searcher
+
+    calls = []
+    original = Searcher._rank
+    monkeypatch.setattr(Searcher, "_rank", lambda self, *a, **k: calls.append(1) or original(self, *a, **k))
+    for url in (f"{HCPCS}?terms=injection&maxList=500", f"{HCPCS}?terms=injection&count=500&offset=7000",
+                f"{HCPCS}?terms=injection&maxList="):
+        calls.clear()
+        get(client, url)
+        assert calls == [1], url

@@ -401,19 +401,30 @@ class Searcher:
         index = self.index
         n_docs = index.table.size
         parts, repeats = _distinct_parts(exp)
-        part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
+        coverage = np.zeros(n_docs, dtype=np.int64)  # how many parts each document matches
+        summed = np.zeros(n_docs, dtype=np.float32)
+        scratch = np.zeros(n_docs, dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
-        for p, part in enumerate(parts):
-            acc = part_scores[p]
+        # Sparse: only the postings are touched, so 60 query words cost 60 short loops, not a
+        # 60 x 80,000 matrix. A repeated part counts as often as it is repeated.
+        for part, times in zip(parts, repeats):
+            hit_docs, hit_scores = [], []
             for alt in part.alternatives:
                 for fieldname, docs, scores in self._postings(alt):
                     if fieldname == "category":
-                        bonus[docs] += scores * np.float32(repeats[p])
+                        bonus[docs] += scores * np.float32(times)
                     else:
-                        acc[docs] += scores
-        # A repeated part counts as often as it is repeated, as if scored once per repeat.
-        coverage = repeats @ (part_scores > 0)
-        score = (repeats.astype(np.float32) @ part_scores + bonus) * index.doc_prior
+                        hit_docs.append(docs)
+                        hit_scores.append(scores)
+            if hit_docs:
+                # The part's score per document first (alternatives in order), then into the total.
+                docs = np.concatenate(hit_docs)
+                np.add.at(scratch, docs, np.concatenate(hit_scores))
+                hit = np.unique(docs)
+                summed[hit] += scratch[hit] * np.float32(times)
+                scratch[hit] = 0
+                coverage[hit] += times
+        score = (summed + bonus) * index.doc_prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
         docs = np.nonzero(mask)[0]
