@@ -118,6 +118,7 @@ def site_page(widget: Path, api: str) -> str:
 </head><body>
 <label for="hcpcs">HCPCS</label> <input id="hcpcs" type="text">
 <label for="icd">Diagnosis</label> <input id="icd" type="text">
+<label for="ranked">HCPCS, server's order</label> <input id="ranked" type="text">
 {scripts}
 <script>
 window.picked = [];
@@ -125,7 +126,10 @@ new Def.Autocompleter.Search('hcpcs', '{api}/api/hcpcs/v3/search',
   {{tableFormat: true, valueCols: [0], colHeaders: ['Code', 'Name']}});
 new Def.Autocompleter.Search('icd', '{api}/api/icd10cm/v3/search',
   {{tableFormat: true, valueCols: [0], colHeaders: ['Code', 'Name']}});
-for (const id of ['hcpcs', 'icd']) {{
+new Def.Autocompleter.Search('ranked', '{api}/api/hcpcs/v3/search',
+  {{tableFormat: true, valueCols: [0], colHeaders: ['Code', 'Name'], sort: false,
+    suggestionMode: Def.Autocompleter.USE_STATISTICS}});
+for (const id of ['hcpcs', 'icd', 'ranked']) {{
   Def.Autocompleter.Event.observeListSelections(Def.Observable.lookupKey(document.getElementById(id)),
     (data) => window.picked.push({{field: id, code: data.item_code, value: data.final_val}}));
 }}
@@ -278,4 +282,16 @@ def test_see_more_asks_for_500_in_one_request(page):
     assert answer.value.ok
     expect(page.locator(ROWS)).not_to_have_count(7)
     assert len(listed_codes(page)) > 7
+    assert page.errors == []
+
+
+def test_unsorted_field_keeps_codesearch_order(page, server):
+    """With sort: false and USE_STATISTICS the widget lists codesearch's ranking as the API answers it."""
+    from playwright.sync_api import expect
+
+    want = page.evaluate("url => fetch(url).then(r => r.json())", f"{server}/api/hcpcs/v3/search?terms=pembrolizumab")[1]
+    assert want != sorted(want), "codesearch's order must differ from the widget's default sort for this test"
+    type_keys(page, "ranked", "pembrolizumab")
+    expect(page.locator(CODE_CELLS)).to_have_count(len(want))
+    assert listed_codes(page) == want
     assert page.errors == []
