@@ -3,7 +3,8 @@
 Ranking, in order: an exact code or NDC; then active before terminated; then codes matching
 more parts of the query (all parts first); then the BM25F score summed over the matching
 alternatives (field weights in :mod:`codesearch.schema`, per-term scores precomputed from the
-Whoosh index by :mod:`codesearch.scores`).
+Whoosh index by :mod:`codesearch.scores`). :func:`search` returns pages of up to 50 results
+with snippets and reasons; :func:`ranked` up to 500 codes of the same order from one ranking.
 """
 
 from __future__ import annotations
@@ -160,6 +161,15 @@ def _distinct_parts(exp: Expansion) -> tuple[list, np.ndarray]:
     return parts, np.array(repeats, dtype=np.int64)
 
 
+def _code_prefix_expansion(query: str) -> Expansion:
+    """Every word a code prefix, all of them required: the longest, if the others begin it."""
+    text = normalize_query(query)
+    tokens = sorted({t.upper() for t in text.split()}, key=len)
+    if tokens and all(tokens[-1].startswith(t) for t in tokens):
+        return Expansion(text, code_prefixes=[tokens[-1]])
+    return Expansion(text)
+
+
 class Searcher:
     """Runs queries against a :class:`CodeIndex`."""
 
@@ -245,29 +255,23 @@ class Searcher:
         index = self.index
         index.refresh()
         with index.lock:
-            self._allowed = self._filter_mask(where) if where is not None else None
             if "words" not in match:
-                exp = self._code_prefix_expansion(query)
+                exp = _code_prefix_expansion(query)
             else:
                 exp = expand(index, query, prefix)
                 if "codes" not in match:
                     exp = replace(exp, codes=[], code_prefixes=[], ndcs=[])
-            head, tail = self._rank(exp, include_terminated, None, need=offset + limit)
+            self._allowed = self._filter_mask(where) if where is not None else None
+            try:
+                head, tail = self._rank(exp, include_terminated, None, need=offset + limit)
+            finally:
+                self._allowed = None
             codes = [code for code, _, _ in head] + [index.table.codes[int(d)] for d in tail.docs]
             total = len(head) + tail.total
-            self._allowed = None
         suggestion = None
         if not total and exp.query and "words" in match:
             suggestion = expander_for(index).suggest(exp.query)
         return Ranking(exp.query, total, codes[offset:offset + limit], suggestion, dict(exp.corrections))
-
-    def _code_prefix_expansion(self, query: str) -> Expansion:
-        """Every word a code prefix, all of them required: the longest, if the others begin it."""
-        text = normalize_query(query)
-        tokens = sorted({t.upper() for t in text.split()}, key=len)
-        if tokens and all(tokens[-1].startswith(t) for t in tokens):
-            return Expansion(text, code_prefixes=[tokens[-1]])
-        return Expansion(text)
 
     def _filter_mask(self, where: RecordFilter) -> np.ndarray:
         """The documents ``where`` allows, computed once per build and filter."""

@@ -77,18 +77,19 @@ def server(real_settings, real_index, tmp_path_factory):
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        # Generous: each worker opens the 80,000-code index on its first request, slowly on a busy machine.
+        deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"codesearch serve exited with {proc.returncode}:\n{log.read_text()}")
             try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:  # noqa: S310 - local server
+                with urllib.request.urlopen(base + "/healthz", timeout=10) as r:  # noqa: S310 - local server
                     if r.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"codesearch serve did not answer /healthz within 30 s:\n{log.read_text()}")
+                pytest.fail(f"codesearch serve did not answer /healthz within 120 s:\n{log.read_text()}")
             time.sleep(0.2)
         yield base
     finally:
