@@ -441,9 +441,9 @@ def test_cors_any_origin_by_default(client):
 def test_cors_default_not_on_pages(client):
     """With the default any-origin API, pages and static files still carry no Access-Control-Allow-Origin."""
     for url in ("/", "/codes/J1568", "/static/app.js"):
-        r = client.get(url, headers={"Origin": "https://example.org"})
-        assert r.status_code == 200, url
-        assert "Access-Control-Allow-Origin" not in r.headers, url
+        with client.get(url, headers={"Origin": "https://example.org"}) as r:
+            assert r.status_code == 200, url
+            assert "Access-Control-Allow-Origin" not in r.headers, url
 
 
 def test_cors_preflight(client):

@@ -103,9 +103,6 @@ ICD10CM = Table(
     default_sf="code,name",
     default_df="code,name",
 )
-TABLES = {t.name: t for t in (HCPCS, ICD10CM)}
-#: Every field of every table, for documentation.
-NLM_FIELDS = {name: getter for t in TABLES.values() for name, getter in t.fields.items()}
 
 
 # -- q: the subset of Elasticsearch query-string syntax CTSS users send -----------------------------
