@@ -29,6 +29,18 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e ".[test,bench]"
 
 # -- browser test dependencies ------------------------------------------------------------------
-# (Playwright drives the Debian chromium above; add npm packages for browser tests here.)
+# Playwright drives the Debian chromium above. npm packages pinned in tests/browser/package-lock.json
+# (node_modules is not committed): NLM's autocomplete-lhc widget (tests/browser/test_ctss_widget.py)
+# and axe-core (accessibility checks in tests/browser/test_page.py).
+if ! command -v npm >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null; }
+  else
+    echo "npm is missing: install Node.js and npm (Debian: apt-get install npm)" >&2
+    exit 1
+  fi
+fi
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
 
 exec .venv/bin/python -m pytest "$@"

@@ -110,8 +110,11 @@ def test_every_operation_documents_its_errors_and_parameters(spec):
     assert (params["offset"]["minimum"], params["offset"]["maximum"]) == (0, 10000)
     assert params["system"]["enum"] == ["hcpcs", "icd10cm", "cpt"]
     assert set(params["include_terminated"]["enum"]) == set(params["prefix"]["enum"]) == {"true", "false", "1", "0"}
-    nlm = {p["name"] for p in spec["paths"]["/api/hcpcs/v3/search"]["get"]["parameters"]}
-    assert nlm == {"terms", "maxList", "count", "offset", "df", "ef"}
+    for table in ("hcpcs", "icd10cm"):
+        nlm = {p["name"]: p["schema"] for p in spec["paths"][f"/api/{table}/v3/search"]["get"]["parameters"]}
+        assert set(nlm) == {"terms", "maxList", "count", "offset", "q", "sf", "df", "cf", "ef", "suggest",
+                            "field_val"}
+        assert (nlm["maxList"]["default"], nlm["maxList"]["x-capped-at"], nlm["offset"]["maximum"]) == (7, 500, 7500)
 
 
 def operations() -> list:

@@ -384,82 +384,6 @@ def test_synchronous_reload_when_configured(tiny_settings, tiny_index):
     assert client.get("/healthz").get_json()["build_id"] == new
 
 
-# -- /api/hcpcs/v3/search (NLM Clinical Tables shape) ----------------------------------------------
-
-
-def test_nlm_shape(client):
-    """terms=octa answers [total, [codes], null, [[code, display]]]."""
-    r = client.get("/api/hcpcs/v3/search?terms=octa")
-    assert r.status_code == 200
-    assert r.get_json() == [1, ["J1568"], None, [["J1568", OCTAGAM_LONG]]]
-
-
-def test_nlm_max_list_and_count(client):
-    """maxList limits the codes returned while total counts all; count overrides maxList."""
-    ranked = codes(client.get("/api/search?q=injection").get_json())
-    assert set(ranked) == INJECTION_CODES
-    total, found, extra, rows = client.get("/api/hcpcs/v3/search?terms=injection&maxList=2").get_json()
-    assert total == len(INJECTION_CODES)
-    assert found == ranked[:2]
-    assert extra is None
-    assert [row[0] for row in rows] == found
-    body = client.get("/api/hcpcs/v3/search?terms=injection&maxList=1&count=3").get_json()
-    assert body[1] == ranked[:3]
-    body = client.get("/api/hcpcs/v3/search?terms=injection&maxList=100000").get_json()
-    assert body[:2] == [len(INJECTION_CODES), ranked]
-
-
-@pytest.mark.slow
-def test_nlm_default_seven(real_client):
-    """Without maxList, 7 codes are returned of the many that match."""
-    total, found, _, rows = real_client.get("/api/hcpcs/v3/search?terms=injection").get_json()
-    assert total > 7
-    assert len(found) == len(rows) == 7
-
-
-def test_nlm_display_fields(client):
-    """df=code,short_desc makes each display row [code, short description]."""
-    body = client.get("/api/hcpcs/v3/search?terms=octa&df=code,short_desc").get_json()
-    assert body[3] == [["J1568", "Octagam injection"]]
-
-
-def test_nlm_extra_fields(client):
-    """ef=short_desc,obsolete adds a dict of per-code lists as the third element."""
-    body = client.get("/api/hcpcs/v3/search?terms=octa&ef=short_desc,obsolete").get_json()
-    assert body[2] == {"short_desc": ["Octagam injection"], "obsolete": [False]}
-
-
-@pytest.mark.parametrize("param", ["df", "ef"])
-def test_nlm_unknown_field_is_400(client, param):
-    """An unknown df or ef field is a 400 JSON error naming the parameter and the field."""
-    assert_json_error(client.get(f"/api/hcpcs/v3/search?terms=octa&{param}=code,bogus"), 400, param, "bogus")
-
-
-@pytest.mark.parametrize("query", ["maxList=0", "count=abc", "offset=-3"])
-def test_nlm_bad_number_is_400(client, query):
-    """A bad maxList, count or offset is a 400 JSON error naming it."""
-    assert_json_error(client.get(f"/api/hcpcs/v3/search?terms=octa&{query}"), 400, query.split("=")[0])
-
-
-def test_nlm_empty_terms(client):
-    """No terms answers [0, [], null, []]."""
-    assert client.get("/api/hcpcs/v3/search").get_json() == [0, [], None, []]
-    assert client.get("/api/hcpcs/v3/search?terms=%20").get_json() == [0, [], None, []]
-
-
-@pytest.mark.slow
-def test_nlm_pages_past_fifty(real_client):
-    """count=120 gathers 120 codes across the library's 50-result pages, in /api/search order."""
-    total, found, _, _ = real_client.get("/api/hcpcs/v3/search?terms=injection&count=120").get_json()
-    assert len(found) == 120
-    assert len(set(found)) == 120
-    pages = []
-    for offset in (0, 50, 100):
-        pages += codes(real_client.get(f"/api/search?q=injection&limit=50&offset={offset}").get_json())
-    assert found == pages[:120]
-    assert total == real_client.get("/api/search?q=injection").get_json()["total"]
-
-
 # -- caching ----------------------------------------------------------------------------------
 
 
@@ -505,9 +429,40 @@ def test_errors_not_cached(client):
 # -- CORS ----------------------------------------------------------------------------------------
 
 
-def test_cors_off_by_default(client):
-    """Without configured origins, no Access-Control-Allow-Origin is sent whatever the Origin."""
-    r = client.get("/api/search?q=octagam", headers={"Origin": "https://example.org"})
+def test_cors_any_origin_by_default(client):
+    """Without configuration the API answers any Origin with *, no credentials and no Vary: Origin."""
+    for url in ("/api/search?q=octagam", "/api/hcpcs/v3/search?terms=octa", "/api/codes/ZZ999"):
+        r = client.get(url, headers={"Origin": "https://example.org"})
+        assert r.headers["Access-Control-Allow-Origin"] == "*", url
+        assert "Access-Control-Allow-Credentials" not in r.headers
+        assert "Origin" not in r.headers.get_all("Vary")
+
+
+def test_cors_default_not_on_pages(client):
+    """With the default any-origin API, pages and static files still carry no Access-Control-Allow-Origin."""
+    for url in ("/", "/codes/J1568", "/static/app.js"):
+        with client.get(url, headers={"Origin": "https://example.org"}) as r:
+            assert r.status_code == 200, url
+            assert "Access-Control-Allow-Origin" not in r.headers, url
+
+
+def test_cors_preflight(client):
+    """An OPTIONS preflight on the API allows GET, HEAD and OPTIONS and the headers asked for."""
+    r = client.options("/api/icd10cm/v3/search?terms=E11", headers={
+        "Origin": "https://example.org", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "X-Requested-With"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] == "*"
+    assert r.headers["Access-Control-Allow-Methods"] == "GET, HEAD, OPTIONS"
+    assert r.headers["Access-Control-Allow-Headers"] == "X-Requested-With"
+
+
+@pytest.mark.parametrize("value", ["", "off", "OFF"])
+def test_cors_turned_off(tiny_settings, tiny_index, monkeypatch, value):
+    """CODESEARCH_CORS_ORIGINS empty or `off` turns CORS off: no Access-Control-Allow-Origin anywhere."""
+    monkeypatch.setenv("CODESEARCH_CORS_ORIGINS", value)
+    app = create_app({"CODESEARCH_INDEX_DIR": str(tiny_settings.index_dir), "TESTING": True})
+    r = app.test_client().get("/api/search?q=octagam", headers={"Origin": "https://example.org"})
     assert r.status_code == 200
     assert "Access-Control-Allow-Origin" not in r.headers
 

@@ -17,6 +17,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_QUERY_LENGTH = 200
 #: Largest page of results the library returns at once.
 MAX_LIMIT = 50
+#: Most codes one ranking returns (:func:`codesearch.search.ranked`): NLM Clinical Tables' maxList cap.
+MAX_WINDOW = 500
 
 
 def embedded(name: str) -> Path:

@@ -3,22 +3,24 @@
 Ranking, in order: an exact code or NDC; then active before terminated; then codes matching
 more parts of the query (all parts first); then the BM25F score summed over the matching
 alternatives (field weights in :mod:`codesearch.schema`, per-term scores precomputed from the
-Whoosh index by :mod:`codesearch.scores`).
+Whoosh index by :mod:`codesearch.scores`). :func:`search` returns pages of up to 50 results
+with snippets and reasons; :func:`ranked` up to 500 codes of the same order from one ranking.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
 from codesearch.changes import new_in_release
-from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
+from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH, MAX_WINDOW
 from codesearch.errors import QueryError
-from codesearch.expand import Alternative, Expansion, expand, expander_for
+from codesearch.expand import Alternative, Expansion, expand, expander_for, normalize_query
 from codesearch.index import CodeIndex
 from codesearch.records import CodeRecord, normalize_system
 from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
@@ -26,6 +28,7 @@ from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
 MAX_OFFSET = 10_000
 CODE_PREFIX_SCORE = 5.0  # a code family named beside words counts like a strong word match
 POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
+FILTER_CACHE = 256  # RecordFilter masks memoised per build (80 KB each at 83,000 codes)
 _SCHEMA = build_schema()
 _WORD_RE = re.compile(TOKEN_PATTERN)
 
@@ -78,12 +81,35 @@ class SearchResults:
         }
 
 
+@dataclass
+class Ranking:
+    """A window of ranked codes, without snippets or reasons: one ranking, up to MAX_WINDOW codes."""
+
+    query: str
+    total: int
+    codes: list[str]
+    suggestion: str | None = None
+    corrections: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    """The documents a caller allows: ``mask(index)`` is a boolean array in ``index.table.codes``
+    order; ``key`` names it, so that it is computed once per build."""
+
+    key: str
+    mask: Callable[[CodeIndex], np.ndarray]
+
+
+MATCH_KINDS = frozenset({"codes", "words"})
+
+
 @lru_cache(maxsize=65536)
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
     return tuple(_SCHEMA[fieldname].process_text(text, mode="query"))
 
 
-def validate(query: str, limit: int, offset: int) -> None:
+def validate(query: str, limit: int, offset: int, max_limit: int = MAX_LIMIT) -> None:
     """Refuse parameters outside the documented bounds with a QueryError naming the parameter."""
     if not isinstance(query, str):
         raise QueryError("the query must be text", parameter="q")
@@ -91,8 +117,8 @@ def validate(query: str, limit: int, offset: int) -> None:
         raise QueryError(
             f"the query is {len(query)} characters long; the maximum is {MAX_QUERY_LENGTH}", parameter="q"
         )
-    if not 1 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 1 and {MAX_LIMIT}, got {limit}", parameter="limit")
+    if not 1 <= limit <= max_limit:
+        raise QueryError(f"limit must be between 1 and {max_limit}, got {limit}", parameter="limit")
     if not 0 <= offset <= MAX_OFFSET:
         raise QueryError(f"offset must be between 0 and {MAX_OFFSET}, got {offset}", parameter="offset")
 
@@ -123,12 +149,37 @@ class Tail:
     by_words: bool
 
 
+def _distinct_parts(exp: Expansion) -> tuple[list, np.ndarray]:
+    """The query's parts without repeats (`arm arm arm` is scored once), and how often each appears."""
+    seen: dict[tuple, int] = {}
+    parts, repeats = [], []
+    for part in exp.parts:
+        key = tuple(part.alternatives)
+        if key in seen:
+            repeats[seen[key]] += 1
+        else:
+            seen[key] = len(parts)
+            parts.append(part)
+            repeats.append(1)
+    return parts, np.array(repeats, dtype=np.int64)
+
+
+def _code_prefix_expansion(query: str) -> Expansion:
+    """Every word a code prefix, all of them required: the longest, if the others begin it."""
+    text = normalize_query(query)
+    tokens = sorted({t.upper() for t in text.split()}, key=len)
+    if tokens and all(tokens[-1].startswith(t) for t in tokens):
+        return Expansion(text, code_prefixes=[tokens[-1]])
+    return Expansion(text)
+
+
 class Searcher:
     """Runs queries against a :class:`CodeIndex`."""
 
     def __init__(self, index: CodeIndex):
         self.index = index
         self._system: str | None = None
+        self._allowed: np.ndarray | None = None  # a RecordFilter's mask, for ranked()
 
     def search(
         self,
@@ -177,13 +228,74 @@ class Searcher:
             suggestion = expander_for(index).suggest(exp.query)
         return SearchResults(exp.query, total, results, suggestion, dict(exp.corrections))
 
+    def ranked(
+        self,
+        query: str,
+        *,
+        limit: int = MAX_WINDOW,
+        offset: int = 0,
+        include_terminated: bool = False,
+        system: str | None = None,
+        prefix: bool = True,
+        match: frozenset[str] = MATCH_KINDS,
+        where: RecordFilter | None = None,
+    ) -> Ranking:
+        """Up to MAX_WINDOW codes for ``query`` from one ranking, in :meth:`search` order.
+
+        ``match`` names what may match: ``codes`` (typed codes, code prefixes, NDCs) and/or
+        ``words`` (descriptor words and their expansions); with ``codes`` alone every word of the
+        query is a code prefix. ``where`` keeps only the records it allows.
+        """
+        validate(query, limit, offset, max_limit=MAX_WINDOW)
+        if not match or not match <= MATCH_KINDS:
+            raise QueryError(f"match must be some of {sorted(MATCH_KINDS)}, got {sorted(match)}", parameter="match")
+        if system is not None:
+            try:
+                system = normalize_system(system)
+            except ValueError as exc:
+                raise QueryError(str(exc), parameter="system") from None
+        self._system = system
+        index = self.index
+        index.refresh()
+        with index.lock:
+            if "words" not in match:
+                exp = _code_prefix_expansion(query)
+            else:
+                exp = expand(index, query, prefix)
+                if "codes" not in match:
+                    exp = replace(exp, codes=[], code_prefixes=[], ndcs=[])
+            self._allowed = self._filter_mask(where) if where is not None else None
+            try:
+                head, tail = self._rank(exp, include_terminated, None, need=offset + limit)
+            finally:
+                self._allowed = None
+            codes = [code for code, _, _ in head] + [index.table.codes[int(d)] for d in tail.docs]
+            total = len(head) + tail.total
+        suggestion = None
+        if not total and exp.query and "words" in match:
+            suggestion = expander_for(index).suggest(exp.query)
+        return Ranking(exp.query, total, codes[offset:offset + limit], suggestion, dict(exp.corrections))
+
+    def _filter_mask(self, where: RecordFilter) -> np.ndarray:
+        """The documents ``where`` allows, computed once per build and filter."""
+        masks = self.index.cache.setdefault("filters", {})
+        mask = masks.get(where.key)
+        if mask is None:
+            mask = np.asarray(where.mask(self.index), dtype=bool)
+            if mask.shape != (self.index.table.size,):
+                raise ValueError(f"filter {where.key!r} gave {mask.shape} values for {self.index.table.size} documents")
+            if len(masks) >= FILTER_CACHE:
+                masks.clear()
+            masks[where.key] = mask
+        return mask
+
     def _why(self, doc: int, exp: Expansion) -> tuple[list[str], list[Alternative]]:
         """The reasons a document matched, strongest first, and the alternatives behind them."""
         whys: list[str] = []
         alts: list[Alternative] = []
         record = self.index.records[self.index.table.codes[doc]]
         record_stems = set(stems(record.long)) | set(stems(record.short))
-        for part in exp.parts:
+        for part in _distinct_parts(exp)[0]:
             hits = []
             senses_shown: set[tuple[str, str]] = set()
             for alt in part.alternatives:
@@ -211,6 +323,8 @@ class Searcher:
         """Documents the filters allow."""
         index = self.index
         mask = index.doc_active.copy() if not include_terminated else np.ones(index.table.size, dtype=bool)
+        if self._allowed is not None:
+            mask &= self._allowed
         if self._system:
             mask &= index.doc_system == self._system
         if section:
@@ -258,7 +372,7 @@ class Searcher:
         seen: set[str] = set()
 
         # Section and system filters apply to typed codes too; terminated ones are still shown.
-        filtered = self._mask(True, section, []) if (section or self._system) else None
+        filtered = self._mask(True, section, []) if (section or self._system or self._allowed is not None) else None
 
         def allowed(code: str) -> bool:
             if code not in index.records or code in seen:
@@ -293,18 +407,31 @@ class Searcher:
         """Documents matching the word parts: active first, more parts first, then score."""
         index = self.index
         n_docs = index.table.size
-        part_scores = np.zeros((len(exp.parts), n_docs), dtype=np.float32)
+        parts, repeats = _distinct_parts(exp)
+        coverage = np.zeros(n_docs, dtype=np.int64)  # how many parts each document matches
+        summed = np.zeros(n_docs, dtype=np.float32)
+        scratch = np.zeros(n_docs, dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
-        for p, part in enumerate(exp.parts):
-            acc = part_scores[p]
+        # Sparse: only the postings are touched, so 60 query words cost 60 short loops, not a
+        # 60 x 80,000 matrix. A repeated part counts as often as it is repeated.
+        for part, times in zip(parts, repeats):
+            hit_docs, hit_scores = [], []
             for alt in part.alternatives:
                 for fieldname, docs, scores in self._postings(alt):
                     if fieldname == "category":
-                        bonus[docs] += scores
+                        bonus[docs] += scores * np.float32(times)
                     else:
-                        acc[docs] += scores
-        coverage = (part_scores > 0).sum(axis=0)
-        score = (part_scores.sum(axis=0) + bonus) * index.doc_prior
+                        hit_docs.append(docs)
+                        hit_scores.append(scores)
+            if hit_docs:
+                # The part's score per document first (alternatives in order), then into the total.
+                docs = np.concatenate(hit_docs)
+                np.add.at(scratch, docs, np.concatenate(hit_scores))
+                hit = np.unique(docs)
+                summed[hit] += scratch[hit] * np.float32(times)
+                scratch[hit] = 0
+                coverage[hit] += times
+        score = (summed + bonus) * index.doc_prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
         docs = np.nonzero(mask)[0]
@@ -363,3 +490,8 @@ class Searcher:
 def search(index: CodeIndex, query: str, **options) -> SearchResults:
     """Search ``index`` for ``query``; see :meth:`Searcher.search` for options."""
     return Searcher(index).search(query, **options)
+
+
+def ranked(index: CodeIndex, query: str, **options) -> Ranking:
+    """Up to MAX_WINDOW ranked codes for ``query`` from one ranking; see :meth:`Searcher.ranked`."""
+    return Searcher(index).ranked(query, **options)

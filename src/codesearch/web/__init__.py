@@ -30,6 +30,9 @@ ERROR_STATUS = {
     IndexCorruptError: 503,
 }
 
+#: The methods a cross-origin page may use on the read-only API.
+CORS_METHODS = ("GET", "HEAD", "OPTIONS")
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
@@ -51,10 +54,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = Settings.from_env()
     app.config.from_mapping(
         CODESEARCH_INDEX_DIR=str(settings.index_dir),
-        # Origins allowed to call the API from a browser; empty means CORS is off.
-        CODESEARCH_CORS_ORIGINS=[
-            o.strip() for o in os.environ.get("CODESEARCH_CORS_ORIGINS", "").split(",") if o.strip()
-        ],
+        # Origins allowed to read the API from a browser: any (`*`) unless the environment says
+        # otherwise; empty means CORS is off.
+        CODESEARCH_CORS_ORIGINS=cors_origins(os.environ.get("CODESEARCH_CORS_ORIGINS")),
         CACHE_SECONDS=300,
         MAX_CONTENT_LENGTH=16 * 1024,
         JSON_SORT_KEYS=False,
@@ -63,9 +65,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.sort_keys = False
 
-    from codesearch.web import api, changes, openapi, pages
+    from codesearch.web import api, changes, ctss, openapi, pages
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(ctss.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(changes.bp)
@@ -96,14 +99,19 @@ def create_app(test_config: dict | None = None) -> Flask:
             response.headers.setdefault(name, value)
         origins = app.config["CODESEARCH_CORS_ORIGINS"]
         origin = request.headers.get("Origin")
-        if origins and is_api_path(request.path):
-            # The answer differs by Origin, so shared caches must key on it.
-            response.vary.add("Origin")
-        if origins and is_api_path(request.path) and origin:
-            if "*" in origins:
+        if origins and is_api_path(request.path) and request.method in CORS_METHODS:
+            if "*" in origins:  # the same answer for every Origin, as NLM's Clinical Tables: no Vary
                 response.headers["Access-Control-Allow-Origin"] = "*"
-            elif origin in origins:
-                response.headers["Access-Control-Allow-Origin"] = origin
+            else:
+                response.vary.add("Origin")  # the answer differs by Origin: shared caches key on it
+                if origin in origins:
+                    response.headers["Access-Control-Allow-Origin"] = origin
+            if request.method == "OPTIONS" and "Access-Control-Allow-Origin" in response.headers:
+                response.headers["Access-Control-Allow-Methods"] = ", ".join(CORS_METHODS)
+                asked = request.headers.get("Access-Control-Request-Headers")
+                if asked:  # read-only and without credentials: any request header may be sent
+                    response.headers["Access-Control-Allow-Headers"] = asked[:1000]
+                response.headers["Access-Control-Max-Age"] = "86400"
         return response
 
     @app.errorhandler(HTTPException)
@@ -127,6 +135,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         return error_response(500, "internal error; the server log has details")
 
     return app
+
+
+def cors_origins(raw: str | None) -> list[str]:
+    """CODESEARCH_CORS_ORIGINS as a list: unset is ``*`` (any origin), empty or ``off`` is none."""
+    if raw is None:
+        return ["*"]
+    if raw.strip().lower() in ("", "off"):
+        return []
+    return [o.strip() for o in raw.split(",") if o.strip()]
 
 
 def is_api_path(path: str) -> bool:

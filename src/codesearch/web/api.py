@@ -1,4 +1,4 @@
-"""The JSON API blueprint: search, code records, health and the NLM-compatible endpoint."""
+"""The JSON API blueprint: search, code records and health (NLM-compatible endpoints: web/ctss.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ bp = Blueprint("api", __name__)
 CODE_PARAM_RE = re.compile(r"^[A-Za-z0-9]{2,5}$|^[A-Za-z][0-9A-Za-z]{2}(\.[0-9A-Za-z]{1,4})?$")
 TRUE = {"1", "true", "yes", "on"}
 FALSE = {"0", "false", "no", "off", ""}
-NLM_MAX_LIST = 500
 
 
 def int_arg(name: str, default: int, *, low: int, high: int | None = None, cap: bool = False) -> int:
@@ -141,54 +140,3 @@ def healthz():
         "schema_version": m["schema_version"],
         "version": m["codesearch_version"],
     })
-
-
-NLM_FIELDS = {
-    "code": lambda r: r.code,
-    "display": lambda r: r.long,
-    "short_desc": lambda r: r.short,
-    "long_desc": lambda r: r.long,
-    "add_dt": lambda r: (r.add_date or "").replace("-", ""),
-    "act_eff_dt": lambda r: (r.action_effective_date or "").replace("-", ""),
-    "term_dt": lambda r: (r.termination_date or "").replace("-", ""),
-    "obsolete": lambda r: not r.active,
-    "is_noc": lambda r: "not otherwise" in r.long.lower(),
-}
-
-
-def _fields(name: str, default: str) -> list[str]:
-    raw = request.args.get(name, default)
-    fields = [f.strip() for f in raw.split(",") if f.strip()]
-    unknown = [f for f in fields if f not in NLM_FIELDS]
-    if unknown:
-        raise QueryError(
-            f"{name}: unknown field(s) {', '.join(unknown)}; known: {', '.join(NLM_FIELDS)}", parameter=name
-        )
-    return fields
-
-
-@bp.get("/api/hcpcs/v3/search", merge_slashes=False)
-def nlm_search():
-    """NLM Clinical Tables HCPCS shape: [total, codes, extra fields or null, display rows]."""
-    terms = text_arg("terms")
-    count = int_arg("maxList", 7, low=1, high=NLM_MAX_LIST, cap=True)
-    count = int_arg("count", count, low=1, high=NLM_MAX_LIST, cap=True)
-    offset = int_arg("offset", 0, low=0, high=MAX_OFFSET)
-    df = _fields("df", "code,display")
-    ef = _fields("ef", "") if request.args.get("ef") else []
-    index = get_index()
-    records, total = [], 0
-    if terms.strip():
-        # Page through the library's capped pages until `count` results are gathered.
-        got = 0
-        while got < count:
-            page = search(index, terms, limit=min(MAX_LIMIT, count - got), offset=offset + got)
-            total = page.total
-            records.extend(index.records[r.code] for r in page.results)
-            got += len(page.results)
-            # The library pages no deeper than MAX_OFFSET: stop there rather than answer a 400.
-            if len(page.results) == 0 or offset + got >= total or offset + got > MAX_OFFSET:
-                break
-    extra = {f: [NLM_FIELDS[f](r) for r in records] for f in ef} if ef else None
-    body = [total, [r.code for r in records], extra, [[str(NLM_FIELDS[f](r)) for f in df] for r in records]]
-    return cached(jsonify(body), index)

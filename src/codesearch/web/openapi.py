@@ -16,7 +16,8 @@ from codesearch import __version__
 from codesearch.changes import GROUPS as CHANGE_GROUPS
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
 from codesearch.search import MAX_OFFSET
-from codesearch.web.api import CODE_PARAM_RE, NLM_FIELDS, NLM_MAX_LIST
+from codesearch.web.api import CODE_PARAM_RE
+from codesearch.web.ctss import HCPCS, ICD10CM, NLM_DEFAULT_COUNT, NLM_MAX_END, NLM_MAX_LIST, Table
 
 bp = Blueprint("openapi", __name__)
 
@@ -31,8 +32,10 @@ Search over HCPCS Level II, ICD-10-CM and (a licensed file's) CPT billing codes.
 * `GET /api/codes/{{code}}`: the whole record of one code, with NDCs, related codes and billing notes.
 * `GET /api/codes/{{code}}/units?dose=`: billing units for a dose of a drug code, with the arithmetic.
 * `GET /healthz`: `ok`, `degraded` (200) or `unavailable` (503), the build in use and why.
-* `GET /api/hcpcs/v3/search`: the shape of the NLM Clinical Tables HCPCS API
-  (`[total, codes, extra fields or null, display rows]`), for NLM autocompleters.
+* `GET /api/changes`: what changed in the indexed release, grouped.
+* `GET /api/hcpcs/v3/search` and `GET /api/icd10cm/v3/search`: the NLM Clinical Table Search
+  Service's HCPCS and ICD-10-CM tables (`[total, codes, extra fields or null, display rows]`),
+  for NLM's autocomplete-lhc widget and other CTSS clients.
 
 Parameters: text parameters are at most {MAX_QUERY_LENGTH} characters. `limit` is 1 to {MAX_LIMIT}
 (default 10); a larger value is capped at {MAX_LIMIT}, not refused. `offset` is 0 to {MAX_OFFSET}.
@@ -46,8 +49,9 @@ GET/HEAD/OPTIONS (the `Allow` header lists the allowed ones), 503 when no index 
 cannot be read. No endpoint answers with another 5xx.
 
 Search, code and NLM answers carry an `ETag` keyed on the index build and a `Cache-Control`
-max-age, and answer `304` to a matching `If-None-Match`. CORS is off unless the server sets
-`CODESEARCH_CORS_ORIGINS`. Every response carries `Content-Security-Policy`,
+max-age, and answer `304` to a matching `If-None-Match`. Any origin may read the API from a
+browser (`Access-Control-Allow-Origin: *`, no credentials) unless the server narrows or turns
+off `CODESEARCH_CORS_ORIGINS`. Every response carries `Content-Security-Policy`,
 `X-Content-Type-Options: nosniff` and `Referrer-Policy`.
 """
 
@@ -288,10 +292,11 @@ SCHEMAS: dict[str, Any] = {
     "NlmResponse": {
         "type": "array",
         "description": "`[total, codes, extra fields (ef) or null, display rows (df)]`, as NLM Clinical Tables: "
-                       "0: the number of matching codes in all pages (integer); 1: the codes of this page; "
-                       "2: one list per `ef` field, in code order, or null without `ef`; 3: one row per code, "
-                       "the `df` fields as text.",
-        "minItems": 4,
+                       "0: the number of matching codes in all pages (integer); 1: the codes of this page "
+                       "(the `cf` field); 2: one list per `ef` field (keyed by its alias), in code order, or "
+                       "null without `ef`; 3: one row per code, the `df` fields as text. A `suggest` request "
+                       "answers `[codes, display rows, extra or null]`.",
+        "minItems": 3,
         "maxItems": 4,
         # Not `prefixItems`: schemathesis 4.32 rewrites it to Draft 4's `items: [...]` for response
         # validation and then refuses that under 2020-12; tests/test_api_fuzz.py checks each position.
@@ -355,11 +360,57 @@ def _offset(description: str) -> dict[str, Any]:
     return _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}, description)
 
 
-def _fields(name: str, default: list[str] | None, description: str) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "array", "items": {"type": "string", "enum": list(NLM_FIELDS)}}
+def _fields(name: str, names: list[str], default: str | None, description: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "array", "items": {"type": "string", "enum": names}}
     if default is not None:
-        schema["default"] = default
+        schema["default"] = default.split(",")
     return _query(name, schema, description, style="form", explode=False)
+
+
+def _ctss(table: Table, title: str) -> dict[str, Any]:
+    """The operation of one NLM Clinical Tables-compatible table."""
+    fields = list(table.fields)
+    searchable = [f for f in fields if f == "code" or f in table.text_fields]
+    booleans = ", ".join(f"`{b}:true`" for b in sorted(table.booleans))
+    return {"get": {
+        "operationId": f"ctss_{table.name}",
+        "summary": f"Search in the shape of NLM Clinical Tables' {title} API",
+        "description": f"Fields: {', '.join(f'`{f}`' for f in fields)}. With `suggest=1` the answer is "
+                       "`[codes, display rows, extra or null]` (what autocomplete-lhc reads), for "
+                       "`field_val` (or `terms`), respelled when nothing matches.",
+        "parameters": [
+            _text("terms", "The search text, ranked as `/api/search` ranks it (codes matching every word "
+                           "first; the last word is a prefix). Empty gives `[0, [], null, []]`."),
+            _query("maxList", {"type": "integer", "minimum": 1, "default": NLM_DEFAULT_COUNT,
+                               "x-capped-at": NLM_MAX_LIST},
+                   f"Codes to return; empty means {NLM_MAX_LIST}, a larger value is capped at {NLM_MAX_LIST}."),
+            _query("count", {"type": "integer", "minimum": 1, "x-capped-at": NLM_MAX_LIST},
+                   f"Page size; overrides `maxList`; capped at {NLM_MAX_LIST}."),
+            _query("offset", {"type": "integer", "minimum": 0, "maximum": NLM_MAX_END, "default": 0},
+                   f"Codes to skip; `offset + count` is at most {NLM_MAX_END}."),
+            _query("q", {"type": "string", "maxLength": MAX_QUERY_LENGTH,
+                         "examples": ["code:J15*", "obsolete:false AND is_noc:true"] if table.booleans
+                         else ["code:E11*", 'name:"type 2"']},
+                   "Narrows the results: `field:value`, `field:prefix*`, `field:\"words\"`"
+                   + (f", {booleans}" if booleans else "") + ", joined by `AND` or `OR` "
+                   "(AND first). Anything else is a 400 naming `q`."),
+            _fields("sf", searchable, table.default_sf,
+                    "Fields `terms` may match: `code` (typed codes and code prefixes) and/or the "
+                    "descriptor fields (words, with codesearch's brands, abbreviations, plain language "
+                    "and typo correction)."),
+            _fields("df", fields, table.default_df, "Fields of each display row, comma-separated."),
+            _query("cf", {"type": "string", "enum": fields, "default": "code"},
+                   "The field whose values make the list of codes."),
+            _query("ef", {"type": "array", "items": {"type": "string", "pattern":
+                                                     f"^({'|'.join(fields)})(:[A-Za-z_][A-Za-z0-9_]*)?$"}},
+                   "Extra fields, as lists in the third element; `field:alias` names the key.",
+                   style="form", explode=False),
+            _boolean("suggest", "false", "Answer a suggestion request: `[codes, display rows, extra]`."),
+            _text("field_val", "With `suggest`: the text the user typed."),
+        ],
+        "responses": _responses("NlmResponse", "`[total, codes, extra, display rows]`, or with `suggest` "
+                                "`[codes, display rows, extra]`.", (400, 405, 503)),
+    }}
 
 
 CODE_PARAMETER = {
@@ -448,22 +499,8 @@ def _paths() -> dict[str, Any]:
                         }}}},
             },
         }},
-        "/api/hcpcs/v3/search": {"get": {
-            "operationId": "nlmSearch",
-            "summary": "Search in the shape of the NLM Clinical Tables HCPCS API",
-            "parameters": [
-                _text("terms", "The search text; empty gives `[0, [], null, []]`."),
-                _query("maxList", {"type": "integer", "minimum": 1, "default": 7, "x-capped-at": NLM_MAX_LIST},
-                       f"Codes to return; a value above {NLM_MAX_LIST} is capped."),
-                _query("count", {"type": "integer", "minimum": 1, "x-capped-at": NLM_MAX_LIST},
-                       f"Same as `maxList`, which it overrides; capped at {NLM_MAX_LIST}."),
-                _offset("Codes to skip."),
-                _fields("df", ["code", "display"], "Fields of each display row, comma-separated."),
-                _fields("ef", None, "Extra fields, returned as lists in the third element."),
-            ],
-            "responses": _responses("NlmResponse", "`[total, codes, extra, display rows]`.",
-                                    (400, 405, 503)),
-        }},
+        "/api/hcpcs/v3/search": _ctss(HCPCS, "HCPCS"),
+        "/api/icd10cm/v3/search": _ctss(ICD10CM, "ICD-10-CM"),
         "/openapi.json": {"get": {
             "operationId": "openapi",
             "summary": "This document",
