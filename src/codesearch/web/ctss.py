@@ -145,7 +145,8 @@ def _terms_with_prefix(index: CodeIndex, field: str, prefix: str) -> list[str]:
     """The indexed terms of ``field`` that begin with ``prefix`` (a sorted term list, made once per build)."""
     lists = index.cache.setdefault("ctss_terms", {})
     if field not in lists:
-        lists[field] = sorted(term for f, term in index.table.index if f == field)
+        start, end = index.table.fields.get(field, (0, 0))
+        lists[field] = index.table.terms[start:end].tolist()  # already in code-point order
     terms = lists[field]
     start = bisect_left(terms, prefix)
     end = bisect_left(terms, prefix + "\U0010ffff", lo=start)
