@@ -1,0 +1,191 @@
+"""Plain language for one code, written from the code's own descriptor.
+
+The text is built from what is true of the code itself: its descriptor, its brand names, the
+abbreviations it spells out and the lay vocabulary the search uses (``Lexicon.plain``, and a
+``lay_words`` mapping when the lexicon carries one). Clinical words get their everyday gloss
+in parentheses; a drug reads as "brand: generic (gloss), given into a vein; billed per 500 mg".
+It never repeats a category sentence and never speaks of payment or coverage, so it cannot
+contradict the fee schedule shown beside it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codesearch.billing import billing_unit
+from codesearch.enrich import Lexicon, is_drug
+from codesearch.records import SYSTEM_ICD10CM, CodeRecord
+
+#: Glosses at most per text, so the descriptor stays readable.
+MAX_GLOSSES = 4
+#: Words that would state a payment or coverage fact; glosses holding them are never used.
+_PAYMENT_RE = re.compile(r"\b(pay|paid|payment|medicare|medicaid|covered|coverage|insurance|free)\b", re.I)
+#: A term preceded by one of these is negated ("non-emergency"): its gloss would be false.
+_NEGATION_RE = re.compile(r"(?:\bnon-?|\bnot |\bwithout |\bno |\bother than |\bexcept )$", re.I)
+#: How a drug is given, from descriptor words, in everyday words.
+ROUTES = (
+    (r"intravenous|\biv\b", "into a vein"),
+    (r"subcutaneous|\bsubq\b|\bsc\b", "under the skin"),
+    (r"intramuscular|\bim\b", "into a muscle"),
+    (r"intrathecal", "into the spinal fluid"),
+    (r"intravitreal", "into the eye"),
+    (r"intra-?articular", "into a joint"),
+    (r"intradermal", "into the skin"),
+    (r"intravesical", "into the bladder"),
+    (r"inhalation|inhaled", "breathed in"),
+    (r"\boral\b|\bby mouth\b", "by mouth"),
+    (r"topical", "on the skin"),
+    (r"implant", "as an implant"),
+)
+_ROUTES = [(re.compile(p, re.I), words) for p, words in ROUTES]
+_DRUG_LEAD_RE = re.compile(r"^(?:injection|inj)[,.]?\s+", re.I)
+
+
+def _best_phrase(term: str, phrases: list[str]) -> str | None:
+    """The most descriptive usable phrase for a term: more words first, not an abbreviation."""
+    usable = [
+        p for p in phrases
+        if len(p) > 3 and not p.isupper() and p.lower() != term.lower() and p.lower() not in term.lower()
+        and not _PAYMENT_RE.search(p) and len(p.split()) <= 5
+    ]
+    return max(usable, key=lambda p: len(p.split()), default=None)
+
+
+def _lay_pairs(lexicon: Lexicon) -> list[tuple[str, str]]:
+    """(descriptor term, everyday phrase) from the lexicon's plain map and, if any, its lay words."""
+    pairs = list(lexicon.plain)
+    lay = getattr(lexicon, "lay_words", None) or ()
+    if isinstance(lay, dict):
+        lay = lay.items()
+    for row in lay:  # lay word → descriptor word
+        try:
+            lay_word, word = row[0], row[1]
+        except (TypeError, IndexError, KeyError):
+            continue
+        if isinstance(lay_word, str) and isinstance(word, str):
+            pairs.append((word, lay_word))
+    return pairs
+
+
+def _cached(fn):
+    """Memoise a function of one lexicon by identity (a Lexicon holds a dict, so is unhashable)."""
+    memo: dict[int, tuple[Lexicon, object]] = {}
+
+    def wrapper(lexicon: Lexicon):
+        hit = memo.get(id(lexicon))
+        if hit is None or hit[0] is not lexicon:
+            if len(memo) > 8:
+                memo.clear()
+            hit = memo[id(lexicon)] = (lexicon, fn(lexicon))
+        return hit[1]
+
+    return wrapper
+
+
+@_cached
+def _glossary(lexicon: Lexicon) -> tuple[re.Pattern | None, dict[str, str]]:
+    """One alternation of every glossed term (longest first) and term → gloss."""
+    phrases: dict[str, list[str]] = {}
+    for term, phrase in _lay_pairs(lexicon):
+        if len(term) >= 3:
+            phrases.setdefault(term.lower(), []).append(phrase)
+    gloss = {t: p for t, ps in phrases.items() if (p := _best_phrase(t, ps))}
+    if not gloss:
+        return None, {}
+    alternation = "|".join(re.escape(t) for t in sorted(gloss, key=len, reverse=True))
+    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.I), gloss
+
+
+@_cached
+def _abbreviations(lexicon: Lexicon) -> dict[str, str]:
+    """Abbreviation (upper case) → its expansion, for abbreviations with one sense only."""
+    senses: dict[str, set[str]] = {}
+    for a in lexicon.abbreviations:
+        senses.setdefault(a.abbreviation.upper(), set()).add(a.expansion)
+    return {k: next(iter(v)) for k, v in senses.items() if len(v) == 1}
+
+
+def gloss(text: str, lexicon: Lexicon, limit: int = MAX_GLOSSES) -> str:
+    """``text`` with its clinical words followed by their everyday words in parentheses."""
+    pattern, glosses = _glossary(lexicon)
+    out: list[str] = []
+    pos, used = 0, 0
+    seen: set[str] = set()
+    lowered = text.lower()
+    if pattern is not None:
+        for m in pattern.finditer(text):
+            term = m.group().lower()
+            phrase = glosses[term]
+            if (used >= limit or term in seen or _NEGATION_RE.search(text[: m.start()])
+                    or phrase.lower() in lowered or text[m.end():m.end() + 2].startswith(" (")):
+                continue
+            seen.add(term)
+            used += 1
+            out.append(text[pos:m.end()] + f" ({phrase})")
+            pos = m.end()
+    out.append(text[pos:])
+    result = "".join(out)
+    # An abbreviation the descriptor uses without spelling it out: "CT" → "CT (computed tomography)".
+    expansions = _abbreviations(lexicon)
+
+    def spell(m: re.Match) -> str:
+        word = m.group()
+        expansion = expansions.get(word.upper())
+        if not expansion or expansion.lower() in lowered or len(word) < 2:
+            return word
+        return f"{word} ({expansion})"
+
+    return re.sub(r"\b[A-Z][A-Z0-9]{1,5}\b", spell, result, count=2)
+
+
+def _routes(text: str) -> list[str]:
+    found = []
+    for pattern, words in _ROUTES:
+        m = pattern.search(text)
+        if m and not _NEGATION_RE.search(text[: m.start()]) and words not in found:
+            found.append(words)
+    return found
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split()).strip().rstrip(".,;")
+    return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+def _drug_text(record: CodeRecord, lexicon: Lexicon) -> str | None:
+    """"Octagam: immune globulin (antibody treatment), given into a vein; billed per 500 mg."."""
+    m = _DRUG_LEAD_RE.match(record.long)
+    if not m:
+        return None
+    rest = record.long[m.end():]
+    generic = re.split(r",|\(|\bper\b|\bfor\b", rest, maxsplit=1)[0].strip(" ,")
+    if not generic or generic.lower() in {"unclassified drugs", "not otherwise classified"}:
+        return None
+    head = gloss(generic, lexicon, limit=2)
+    brands = [b for b in record.brands if b.lower() not in generic.lower()][:3]
+    text = (", ".join(brands) + ": " if brands else "") + ("a drug, " if not brands else "") + head
+    routes = _routes(record.long)
+    text += ", given as a shot" if not routes else ", given " + " or ".join(routes)
+    unit = billing_unit(record)
+    if unit is not None:
+        text += f"; billed per {unit}"
+    return text[:1].upper() + text[1:] + "."
+
+
+def plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
+    """Plain words for one code, from its own descriptor, brands, abbreviations and lay words."""
+    if record.kind == "modifier":
+        return _sentence("A modifier added to a code: " + gloss(record.long, lexicon))
+    if record.system == SYSTEM_ICD10CM:
+        text = _sentence("A diagnosis: " + gloss(record.long, lexicon))
+        if record.synonyms:
+            text += " It also covers: " + "; ".join(record.synonyms[:3]) + "."
+        return text
+    if is_drug(record):
+        drug = _drug_text(record, lexicon)
+        if drug:
+            return drug
+    text = _sentence(gloss(record.long, lexicon))
+    if record.brands:
+        text += " Brand names: " + ", ".join(record.brands[:3]) + "."
+    return text
