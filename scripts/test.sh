@@ -6,8 +6,6 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
 # --- browser-test JavaScript from npm (tests/browser/package.json + lock): axe-core ---
-if [ ! -d tests/browser/node_modules/axe-core ]; then
-    (cd tests/browser && npm ci --no-audit --no-fund --silent)
-fi
+(cd tests/browser && npm ci --no-audit --no-fund --silent)
 # --- end browser-test JavaScript ---
 exec .venv/bin/python -m pytest "$@"

@@ -219,6 +219,8 @@ def parse_dose(dose: str) -> tuple[Decimal, str, str, Decimal]:
     if not text:
         raise QueryError("give a dose with its unit, such as \"35 g\" or \"250 mcg\"", parameter="dose")
     m = _DOSE_RE.match(text)
+    if not m and _DOSE_RE.match(text.lstrip("-−–").lstrip()) and text[:1] in "-−–":
+        raise QueryError(f"the dose must be positive, got {text[:40]!r}", parameter="dose")
     if not m:
         raise QueryError(
             f"cannot read the dose {text[:40]!r}: give a number and a unit, such as \"35 g\", "
@@ -232,7 +234,7 @@ def parse_dose(dose: str) -> tuple[Decimal, str, str, Decimal]:
     if not amount.is_finite() or amount > MAX_DOSE:
         raise QueryError(f"the dose {text[:40]!r} is too large (at most {MAX_DOSE:,} of a unit)", parameter="dose")
     if amount <= 0:
-        raise QueryError(f"the dose must be more than zero, got {text[:40]!r}", parameter="dose")
+        raise QueryError(f"the dose must be positive (more than zero), got {text[:40]!r}", parameter="dose")
     canonical, measure, size = _UNITS[_unit_key(m.group("unit"))]
     return amount, canonical, measure, size
 

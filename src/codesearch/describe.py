@@ -38,15 +38,17 @@ ROUTES = (
     (r"implant", "as an implant"),
 )
 _ROUTES = [(re.compile(p, re.I), words) for p, words in ROUTES]
+_WORD_RE = re.compile(r"[a-z0-9]+")
 _DRUG_LEAD_RE = re.compile(r"^(?:injection|inj)[,.]?\s+", re.I)
 
 
-def _best_phrase(term: str, phrases: list[str]) -> str | None:
-    """The most descriptive usable phrase for a term: more words first, not an abbreviation."""
+def _best_phrase(term: str, phrases: list[str], abbreviations: set[str]) -> str | None:
+    """The most descriptive usable phrase for a term: more words first, no abbreviation in it."""
     usable = [
         p for p in phrases
-        if len(p) > 3 and not p.isupper() and p.lower() != term.lower() and p.lower() not in term.lower()
-        and not _PAYMENT_RE.search(p) and len(p.split()) <= 5
+        if len(p) > 3 and "(" not in p and p.lower() != term.lower() and p.lower() not in term.lower()
+        and not (set(p.lower().split()) & abbreviations) and not _PAYMENT_RE.search(p)
+        and len(p.split()) <= 5
     ]
     return max(usable, key=lambda p: len(p.split()), default=None)
 
@@ -83,17 +85,21 @@ def _cached(fn):
 
 
 @_cached
-def _glossary(lexicon: Lexicon) -> tuple[re.Pattern | None, dict[str, str]]:
-    """One alternation of every glossed term (longest first) and term → gloss."""
+def _glossary(lexicon: Lexicon) -> dict[str, list[tuple[str, str]]]:
+    """First word of a glossed term → (term, gloss) pairs, longest term first."""
+    abbreviations = {a.abbreviation.lower() for a in lexicon.abbreviations}
     phrases: dict[str, list[str]] = {}
     for term, phrase in _lay_pairs(lexicon):
         if len(term) >= 3:
-            phrases.setdefault(term.lower(), []).append(phrase)
-    gloss = {t: p for t, ps in phrases.items() if (p := _best_phrase(t, ps))}
-    if not gloss:
-        return None, {}
-    alternation = "|".join(re.escape(t) for t in sorted(gloss, key=len, reverse=True))
-    return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.I), gloss
+            phrases.setdefault(" ".join(term.lower().split()), []).append(phrase)
+    by_first: dict[str, list[tuple[str, str]]] = {}
+    for term, ps in phrases.items():
+        best = _best_phrase(term, ps, abbreviations)
+        if best:
+            by_first.setdefault(_WORD_RE.match(term).group() if _WORD_RE.match(term) else term, []).append((term, best))
+    for pairs in by_first.values():
+        pairs.sort(key=lambda tp: -len(tp[0]))
+    return by_first
 
 
 @_cached
@@ -107,22 +113,33 @@ def _abbreviations(lexicon: Lexicon) -> dict[str, str]:
 
 def gloss(text: str, lexicon: Lexicon, limit: int = MAX_GLOSSES) -> str:
     """``text`` with its clinical words followed by their everyday words in parentheses."""
-    pattern, glosses = _glossary(lexicon)
+    by_first = _glossary(lexicon)
     out: list[str] = []
     pos, used = 0, 0
     seen: set[str] = set()
     lowered = text.lower()
-    if pattern is not None:
-        for m in pattern.finditer(text):
-            term = m.group().lower()
-            phrase = glosses[term]
-            if (used >= limit or term in seen or _NEGATION_RE.search(text[: m.start()])
-                    or phrase.lower() in lowered or text[m.end():m.end() + 2].startswith(" (")):
+    skip = 0  # words of a term already explained, or inside parentheses, are left alone
+    for m in _WORD_RE.finditer(lowered):
+        if (used >= limit or m.start() < max(pos, skip) or (m.start() and lowered[m.start() - 1] in "-'")
+                or lowered.count("(", 0, m.start()) > lowered.count(")", 0, m.start())):
+            continue
+        for term, phrase in by_first.get(m.group(), ()):
+            end = m.start() + len(term)
+            if lowered[m.start():end] != term or (end < len(text) and (text[end].isalnum() or text[end] == "-")):
                 continue
+            skip = end
+            if term in seen or _NEGATION_RE.search(text[: m.start()]) or phrase.lower() in lowered:
+                break
             seen.add(term)
             used += 1
-            out.append(text[pos:m.end()] + f" ({phrase})")
-            pos = m.end()
+            close = text.find(")", end) if text.startswith(" (", end) else -1
+            if 0 < close - end <= 14:  # "pressure (cpap)" → "pressure (cpap; breathing machine ...)"
+                out.append(text[pos:close] + f"; {phrase}")
+                pos = close
+            else:
+                out.append(text[pos:end] + f" ({phrase})")
+                pos = end
+            break
     out.append(text[pos:])
     result = "".join(out)
     # An abbreviation the descriptor uses without spelling it out: "CT" → "CT (computed tomography)".
@@ -165,15 +182,31 @@ def _drug_text(record: CodeRecord, lexicon: Lexicon) -> str | None:
     brands = [b for b in record.brands if b.lower() not in generic.lower()][:3]
     text = (", ".join(brands) + ": " if brands else "") + ("a drug, " if not brands else "") + head
     routes = _routes(record.long)
-    text += ", given as a shot" if not routes else ", given " + " or ".join(routes)
+    text += ", given by injection" if not routes else ", given " + " or ".join(routes)
     unit = billing_unit(record)
     if unit is not None:
         text += f"; billed per {unit}"
     return text[:1].upper() + text[1:] + "."
 
 
+_MEMO: dict[tuple[int, str, str], tuple[Lexicon, str]] = {}
+_MEMO_SIZE = 50_000
+
+
 def plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
     """Plain words for one code, from its own descriptor, brands, abbreviations and lay words."""
+    key = (id(lexicon), record.code, record.long)
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is lexicon:
+        return hit[1]
+    if len(_MEMO) >= _MEMO_SIZE:
+        _MEMO.clear()
+    text = _plain_language(record, lexicon)
+    _MEMO[key] = (lexicon, text)
+    return text
+
+
+def _plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
     if record.kind == "modifier":
         return _sentence("A modifier added to a code: " + gloss(record.long, lexicon))
     if record.system == SYSTEM_ICD10CM:
