@@ -211,8 +211,9 @@ def _plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
         return _sentence("A modifier added to a code: " + gloss(record.long, lexicon))
     if record.system == SYSTEM_ICD10CM:
         text = _sentence("A diagnosis: " + gloss(record.long, lexicon))
-        if record.synonyms:
-            text += " It also covers: " + "; ".join(record.synonyms[:3]) + "."
+        also = [t for t in record.synonyms if t.lower() not in text.lower()][:3]
+        if also:
+            text += " It also covers: " + "; ".join(also) + "."
         return text
     if is_drug(record):
         drug = _drug_text(record, lexicon)

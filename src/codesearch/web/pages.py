@@ -80,8 +80,8 @@ def code_page(code: str):
     if record is None:
         category = category_page(index, code)
         if category is None:
-            abort(404, f"There is no code {code.upper()} in this index (HCPCS Level II, ICD-10-CM"
-                       f"{' or CPT' if any(s == 'CPT' for s in _systems(index)) else ''}).")
+            names = [SYSTEMS.get(s, s) for s in SYSTEMS if s in _systems(index)]
+            abort(404, f"There is no code {code.upper()} in this index ({', '.join(names)}).")
         return render_template("category.html", c=category)
     # The units calculator: a GET form back to this page with ?dose=, answered here.
     dose = request.args.get("dose", "")[:MAX_QUERY_LENGTH]
