@@ -39,6 +39,8 @@ ROUTES = (
 )
 _ROUTES = [(re.compile(p, re.I), words) for p, words in ROUTES]
 _WORD_RE = re.compile(r"[a-z0-9]+")
+_ROMAN_RE = re.compile(r"^[IVXL]+$")  # class IV, type II: numerals, not abbreviations
+_SIDE_RE = re.compile(r"\b(?:upper|lower|left|right|front|back)\s+$", re.I)
 _DRUG_LEAD_RE = re.compile(r"^(?:injection|inj)[,.]?\s+", re.I)
 
 
@@ -128,7 +130,9 @@ def gloss(text: str, lexicon: Lexicon, limit: int = MAX_GLOSSES) -> str:
             if lowered[m.start():end] != term or (end < len(text) and (text[end].isalnum() or text[end] == "-")):
                 continue
             skip = end
-            if term in seen or _NEGATION_RE.search(text[: m.start()]) or phrase.lower() in lowered:
+            if (term in seen or _NEGATION_RE.search(text[: m.start()]) or phrase.lower() in lowered
+                    # "upper extremity" is an arm: a gloss of "either" kind would be false after a side
+                    or (" or " in phrase and _SIDE_RE.search(text[: m.start()]))):
                 break
             seen.add(term)
             used += 1
@@ -148,7 +152,7 @@ def gloss(text: str, lexicon: Lexicon, limit: int = MAX_GLOSSES) -> str:
     def spell(m: re.Match) -> str:
         word = m.group()
         expansion = expansions.get(word.upper())
-        if not expansion or expansion.lower() in lowered or len(word) < 2:
+        if not expansion or expansion.lower() in lowered or _ROMAN_RE.match(word):
             return word
         return f"{word} ({expansion})"
 
@@ -211,7 +215,10 @@ def _plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
         return _sentence("A modifier added to a code: " + gloss(record.long, lexicon))
     if record.system == SYSTEM_ICD10CM:
         text = _sentence("A diagnosis: " + gloss(record.long, lexicon))
-        also = [t for t in record.synonyms if t.lower() not in text.lower()][:3]
+        # Inclusion terms only: "includes" notes of categories are instructions, not other names.
+        also = [t for t in record.synonyms
+                if t not in record.includes and t.lower() not in text.lower() and len(t) <= 80
+                and " should " not in t][:3]
         if also:
             text += " It also covers: " + "; ".join(also) + "."
         return text
