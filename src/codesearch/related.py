@@ -88,8 +88,8 @@ def billing_notes(record: CodeRecord) -> list[str]:
                 f"are rejected{use}."]
     if record.system == SYSTEM_ICD10CM:
         return ["Billable: this is a complete ICD-10-CM code, valid as a diagnosis on claims.",
-                "Follow the Excludes1, Excludes2, code first, use additional code and code also notes "
-                "below when coding."]
+                "Follow the tabular list notes on this page (Excludes1, Excludes2, code first, use "
+                "additional code, code also) when coding."]
     if record.kind == "modifier":
         return BILLING_NOTES["modifier"]
     if is_drug(record):

@@ -60,7 +60,7 @@ def server(real_settings, real_index, tmp_path_factory):
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded 2-core machine reads the index slowly
         while True:
             if proc.poll() is not None:
                 pytest.fail(f"codesearch serve exited with {proc.returncode}:\n{log.read_text()}")
@@ -71,7 +71,7 @@ def server(real_settings, real_index, tmp_path_factory):
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"codesearch serve did not answer /healthz within 30 s:\n{log.read_text()}")
+                pytest.fail(f"codesearch serve did not answer /healthz within 120 s:\n{log.read_text()}")
             time.sleep(0.2)
         assert real_index.manifest["build_id"].encode() in body, "the server must use the session's index"
         yield base

@@ -125,20 +125,21 @@
     grouped.forEach((rs, name) => {
       let holder = list;
       if (many) {
-        const g = el("li", "group");
-        g.setAttribute("role", "group");
+        // listbox > li (none) > heading text + ul (group, labelled by it) > li (option)
+        const item = el("li", "group");
+        item.setAttribute("role", "none");
         const label = SYSTEM_LABELS[name] || name;
         const count = systemCount(name);
         const text = count === null ? label : label + " · " + count + (count === 1 ? " code" : " codes");
         const h = el("div", "group-label", text);
         h.id = "grp-" + name;
-        h.setAttribute("role", "presentation");
-        g.setAttribute("aria-labelledby", h.id);
-        g.appendChild(h);
-        list.appendChild(g);
+        h.setAttribute("aria-hidden", "true");
         holder = el("ul", "group-options");
-        holder.setAttribute("role", "none");
-        g.appendChild(holder);
+        holder.setAttribute("role", "group");
+        holder.setAttribute("aria-labelledby", h.id);
+        item.appendChild(h);
+        item.appendChild(holder);
+        list.appendChild(item);
       }
       rs.forEach((r) => { holder.appendChild(optionNode(r, n)); n++; });
     });
