@@ -905,7 +905,7 @@ def test_terminated_code_page_banner(client):
     banner = body.index("terminated-banner")
     assert banner < body.index("<h1>")
     assert {"href": "/codes/J9271"} in tags(body, "a")
-    assert "use\n<a" in body[banner:body.index("<h1>")] and "instead" in body[banner:body.index("<h1>")]
+    assert '— use <a href="/codes/J9271">J9271</a> instead' in body[banner:body.index("<h1>")]
     assert 'id="units"' not in body
     assert "Not billable: Q0000 was terminated" in body
 
