@@ -311,7 +311,7 @@
 
   function go(code) { window.location.href = "/codes/" + encodeURIComponent(code); }
 
-  // Enter, or the form's submit: open the chosen (else first) result of the current text.
+  // Enter: open the chosen (else first) result of the answer for the current text.
   function choose() {
     const key = stateKey();
     if (shown === key && !pending && !timer) { openActive(); return; }
@@ -334,7 +334,8 @@
     timer = setTimeout(() => { timer = null; query(); }, DEBOUNCE_MS);
   });
   if (systemSelect) systemSelect.addEventListener("change", () => { query(); input.focus(); });
-  if (form) form.addEventListener("submit", (ev) => { ev.preventDefault(); choose(); });
+  // The Search button (Enter in the box is handled above): search now, open nothing.
+  if (form) form.addEventListener("submit", (ev) => { ev.preventDefault(); query(); });
   input.addEventListener("keydown", (ev) => {
     const opts = options();
     const current = shown === stateKey() && !pending && !timer;
