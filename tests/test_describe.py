@@ -68,7 +68,7 @@ def test_icd_diagnosis_with_inclusion_terms():
                long="Essential (primary) hypertension", pricing_codes=(), brands=(),
                synonyms=("high blood pressure", "hypertension (arterial)", "diabetes NOS"), includes=("diabetes NOS",))
     assert plain_language(r, LEXICON) == (
-        "A diagnosis: Essential (primary) hypertension (high blood pressure). It also covers: hypertension (arterial).")
+        "A diagnosis: Essential (primary) hypertension (high blood pressure). Other names listed for it or its category: hypertension (arterial).")
 
 
 def test_lay_words_from_the_lexicon_are_used_when_present():

@@ -220,7 +220,7 @@ def _plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
                 if t not in record.includes and t.lower() not in text.lower() and len(t) <= 80
                 and " should " not in t][:3]
         if also:
-            text += " It also covers: " + "; ".join(also) + "."
+            text += " Other names listed for it or its category: " + "; ".join(also) + "."
         return text
     if is_drug(record):
         drug = _drug_text(record, lexicon)
