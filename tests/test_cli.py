@@ -92,3 +92,25 @@ def test_bad_source_file_one_line_error(run, tmp_path):
     assert str(bad) in result.output
     errors = [line for line in result.output.splitlines() if line.startswith("Error")]
     assert len(errors) == 1
+
+
+def test_help_names_every_system():
+    """`codesearch --help` describes HCPCS Level II, ICD-10-CM and CPT, not HCPCS only."""
+    out = CliRunner().invoke(cli, ["--help"]).output
+    assert "HCPCS Level II" in out and "ICD-10-CM" in out and "CPT" in out
+
+
+@pytest.mark.parametrize("dose", [["-5", "g"], ["-5 g"], ["0", "g"]])
+def test_units_negative_dose_says_positive(run, dose):
+    """`codesearch units J1568 -5 g` says the dose must be positive (not "No such option '-5'")."""
+    result = run("units", "J1568", *dose)
+    assert result.exit_code == 1, result.output
+    assert "dose must be positive" in result.output
+    assert "No such option" not in result.output
+
+
+def test_units_vials_from_the_crosswalk(run):
+    """`units J1568 2 vials` converts through the crosswalk when its NDCs agree, or names the NDC to choose."""
+    result = run("units", "J1568", "2", "vials", "68982-0840-01")
+    assert result.exit_code == 0, result.output
+    assert "2 vials × 2 billing units per vial" in result.output and "4 units" in result.output

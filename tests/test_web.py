@@ -289,7 +289,7 @@ def test_code_record_j1568(client):
     assert first["billing_units"] == "2"
     assert first["drug_name"] == "Octagam"
     assert first["dosage"] == "500 MG"
-    assert d["plain"] == "Medicines given by injection or infusion. In everyday words: antibodies, infusion."
+    assert d["plain"] == "Octagam: immune globulin (antibodies), given into a vein; billed per 500 mg."
     assert d["section_letter"] == "J"
     assert d["section"] == "Drugs administered other than oral method, chemotherapy drugs"
     assert d["betos"] == "O1E"
@@ -610,9 +610,10 @@ def test_home_page_combobox(client):
     assert q["aria-autocomplete"] == "list"
     assert q["name"] == "q"
     (ul,) = [a for a in tags(body, "ul") if a.get("id") == "results"]
-    assert ul["role"] == "listbox"
+    assert "role" not in ul, "a list of links until the script makes it a listbox of options"
     assert [a["src"] for a in tags(body, "script")] == ["/static/app.js"]
     assert tags(body, "li") == []
+    assert "<h1" in body
 
 
 def test_home_page_renders_results_server_side(client):
@@ -620,9 +621,9 @@ def test_home_page_renders_results_server_side(client):
     r = client.get("/?q=octagam")
     assert r.status_code == 200
     body = r.get_data(as_text=True)
-    options = [a for a in tags(body, "li") if a.get("role") == "option"]
+    options = [a for a in tags(body, "li") if a.get("data-code")]
     assert [o["data-code"] for o in options] == ["J1568"]
-    assert options[0]["id"] == "opt-0"
+    assert all("role" not in o for o in options), "no links inside role=option (nested-interactive)"
     assert {"href": "/codes/J1568"} in tags(body, "a")
     assert "(<mark>octagam</mark>)" in body
     (q,) = [a for a in tags(body, "input") if a.get("id") == "q"]
@@ -652,12 +653,16 @@ def test_home_page_escapes_script_query(client):
     assert q["value"] == SCRIPT
 
 
-def test_home_page_long_query_truncated(client):
-    """A q longer than 200 characters is cut to 200 on the page rather than failing."""
+def test_home_page_long_query_says_so(client):
+    """A q longer than 200 characters is kept and the page says it is too long, rather than cutting it."""
     r = client.get("/?q=" + "a" * 300)
     assert r.status_code == 200
-    (q,) = [a for a in tags(r.get_data(as_text=True), "input") if a.get("id") == "q"]
-    assert q["value"] == "a" * 200
+    body = r.get_data(as_text=True)
+    (q,) = [a for a in tags(body, "input") if a.get("id") == "q"]
+    assert q["value"] == "a" * 300
+    assert "The query is 300 characters long; the maximum is 200." in body
+    (box,) = [a for a in tags(body, "div") if a.get("id") == "search-error"]
+    assert box["role"] == "alert" and "hidden" not in box
 
 
 def test_code_page_j1568(client):
@@ -666,10 +671,11 @@ def test_code_page_j1568(client):
     assert r.status_code == 200
     assert r.mimetype == "text/html"
     body = r.get_data(as_text=True)
-    assert "<title>J1568 — Octagam injection | codesearch</title>" in body
+    assert f"<title>J1568 — {OCTAGAM_LONG} | codesearch</title>" in body
+    assert f'<h1><span class="code">J1568</span> {OCTAGAM_LONG}</h1>' in body
     assert "<h2>Also known as</h2><p>Octagam</p>" in body
     assert "<h2>In plain language</h2>" in body
-    assert "antibodies, infusion" in body
+    assert "Octagam: immune globulin (antibodies), given into a vein; billed per 500 mg." in body
     assert '<td class="mono">68982-0840-01</td>' in body
     assert '<td class="mono">00069-6002-02</td>' in body
     assert "Octapharma USA Inc" in body
@@ -693,7 +699,7 @@ def test_code_page_unknown_is_404_html(client):
     assert r.status_code == 404
     assert r.mimetype == "text/html"
     body = r.get_data(as_text=True)
-    assert "There is no code ZZ999 in this HCPCS release." in body
+    assert "There is no code ZZ999 in this index (HCPCS Level II)." in body
     assert {"href": "/"} in tags(body, "a")
 
 
@@ -720,7 +726,7 @@ def test_static_files_served(client):
     with client.get("/static/app.js") as js:
         assert js.status_code == 200
         assert "javascript" in js.mimetype
-        assert b"/api/search?limit=10&q=" in js.data
+        assert b'fetch("/api/search?" + params' in js.data
     with client.get("/static/style.css") as css:
         assert css.status_code == 200
         assert css.mimetype == "text/css"
@@ -819,3 +825,90 @@ def test_real_total_counts_every_match(real_client, real_index):
     assert body["total"] >= expected
     tail = real_client.get(f"/api/search?q=injection&limit=50&offset={body['total'] - 3}").get_json()
     assert len(tail["results"]) == 3
+
+
+# -- issue 14: the pages as people use them ------------------------------------------------------
+
+
+def test_home_page_searches_like_typing(client):
+    """/?q=octa treats the last word as a prefix, as the page's script and the API do while typing."""
+    body = client.get("/?q=octa").get_data(as_text=True)
+    assert 'data-code="J1568"' in body
+    api = client.get("/api/search?q=octa").get_json()
+    assert [a["data-code"] for a in tags(body, "li") if a.get("data-code")][:1] == codes(api)[:1]
+    assert 'data-code="J1568"' not in client.get("/?q=octa%20").get_data(as_text=True), "a trailing space ends the prefix"
+
+
+def test_home_page_unknown_system_falls_back(client):
+    """An unknown ?system= on the page searches every system rather than failing."""
+    body = client.get("/?q=octagam&system=bogus").get_data(as_text=True)
+    assert 'data-code="J1568"' in body
+
+
+def test_home_page_no_match_offers_help(client):
+    """A query with no match says so with the query and suggests other words."""
+    body = client.get("/?q=zzzzqqqq").get_data(as_text=True)
+    assert 'No codes match "zzzzqqqq".' in body
+    assert "Try other words" in body
+
+
+def test_favicon_served(client):
+    """/favicon.ico and the linked SVG icon are served, not 404."""
+    for url in ("/favicon.ico", "/static/favicon.svg"):
+        with client.get(url) as r:
+            assert r.status_code == 200
+            assert r.mimetype == "image/svg+xml"
+            assert r.data.startswith(b"<svg")
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
+def test_terminated_code_page_banner(client):
+    """Terminated Q0000 opens with a banner naming its replacement J9271 (linked), no calculator, not billable."""
+    body = client.get("/codes/Q0000").get_data(as_text=True)
+    banner = body.index("terminated-banner")
+    assert banner < body.index("<h1>")
+    assert {"href": "/codes/J9271"} in tags(body, "a")
+    assert '— use <a href="/codes/J9271">J9271</a> instead' in body[banner:body.index("<h1>")]
+    assert 'id="units"' not in body
+    assert "Not billable: Q0000 was terminated" in body
+
+
+def test_plain_language_never_category_boilerplate(real_client):
+    """Plain language is the code's own: G2211 says nothing of payment, A0428 nothing urgent, J1568 names its drug."""
+    g2211 = real_client.get("/api/codes/G2211").get_json()["plain"]
+    assert "pay" not in g2211.lower() and "medicare" not in g2211.lower()
+    assert "visit complexity" in g2211.lower()
+    a0428 = real_client.get("/api/codes/A0428").get_json()["plain"]
+    assert "urgent" not in a0428 and "basic life support" in a0428
+    j1568 = real_client.get("/api/codes/J1568").get_json()["plain"]
+    assert j1568.startswith("Octagam: immune globulin") and "into a vein" in j1568
+    hit = real_client.get("/api/search?q=octagam").get_json()["results"][0]
+    assert hit["plain"] == j1568
+
+
+def test_icd_code_page_notes_and_links(real_client):
+    """/codes/E11.9 is billable, links its category E11 and shows the tabular Excludes1 and use-additional-code notes."""
+    body = real_client.get("/codes/E11.9").get_data(as_text=True)
+    assert "Billable ICD-10-CM code" in body
+    assert {"href": "/codes/E11"} in tags(body, "a")
+    assert "Excludes1" in body and "type 1 diabetes mellitus (E10.-)" in body
+    assert "Use additional code" in body and "insulin (Z79.4)" in body
+    assert "CDC" in body and "NCHS" in body
+    d = real_client.get("/api/codes/E11.9").get_json()
+    assert "type 1 diabetes mellitus (E10.-)" in d["excludes1"]
+    assert d["categories"] == [{"code": "E11", "title": "Type 2 diabetes mellitus"}]
+
+
+def test_icd_category_page_lists_billable_codes(real_client, real_index):
+    """/codes/E11 is a category page: not billable, every E11 code listed and linked, its shared notes shown."""
+    r = real_client.get("/codes/E11")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    assert "Type 2 diabetes mellitus" in body and "not billable" in body
+    want = sorted(c for c in real_index.records if c.startswith("E11."))
+    links = [a["href"] for a in tags(body, "a") if a.get("href", "").startswith("/codes/E11.")]
+    assert links == [f"/codes/{c}" for c in want]
+    assert "type 1 diabetes mellitus (E10.-)" in body
+    sub = real_client.get("/codes/E11.6").get_data(as_text=True)
+    assert {"href": "/codes/E11"} in tags(sub, "a") and "/codes/E11.65" in sub
+    assert real_client.get("/codes/E99").status_code == 404

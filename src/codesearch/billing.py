@@ -219,6 +219,8 @@ def parse_dose(dose: str) -> tuple[Decimal, str, str, Decimal]:
     if not text:
         raise QueryError("give a dose with its unit, such as \"35 g\" or \"250 mcg\"", parameter="dose")
     m = _DOSE_RE.match(text)
+    if not m and _DOSE_RE.match(text.lstrip("-−–").lstrip()) and text[:1] in "-−–":
+        raise QueryError(f"the dose must be positive, got {text[:40]!r}", parameter="dose")
     if not m:
         raise QueryError(
             f"cannot read the dose {text[:40]!r}: give a number and a unit, such as \"35 g\", "
@@ -232,7 +234,7 @@ def parse_dose(dose: str) -> tuple[Decimal, str, str, Decimal]:
     if not amount.is_finite() or amount > MAX_DOSE:
         raise QueryError(f"the dose {text[:40]!r} is too large (at most {MAX_DOSE:,} of a unit)", parameter="dose")
     if amount <= 0:
-        raise QueryError(f"the dose must be more than zero, got {text[:40]!r}", parameter="dose")
+        raise QueryError(f"the dose must be positive (more than zero), got {text[:40]!r}", parameter="dose")
     canonical, measure, size = _UNITS[_unit_key(m.group("unit"))]
     return amount, canonical, measure, size
 
@@ -248,6 +250,9 @@ def units_for_dose(record: CodeRecord, dose: str) -> UnitsAnswer:
             f"({record.long[:80]!r}) or the crosswalk, so units cannot be calculated",
             parameter="code",
         )
+    packages = _PACKAGES_RE.match((dose or "").strip())
+    if packages and unit.measure != "vial":
+        return _units_for_packages(record, unit, packages)
     amount, dose_unit, measure, dose_size = parse_dose(dose)
     if measure != unit.measure:
         raise QueryError(
@@ -282,6 +287,53 @@ def units_for_dose(record: CodeRecord, dose: str) -> UnitsAnswer:
         unit_source=unit.source,
         exact=float(quotient),
     )
+
+
+#: "2 vials", "1 vial of 68982-0840-01": a count of NDC packages, billed through the crosswalk.
+_PACKAGES_RE = re.compile(
+    r"^(?P<num>\d+(?:\.\d+)?)\s*(?:vials?|packages?|packs?)\s*(?:of\s+)?(?P<ndc>\d{4,5}-\d{3,4}-\d{1,2}|\d{11})?$",
+    re.I,
+)
+
+
+def _units_for_packages(record: CodeRecord, unit: BillingUnit, m: re.Match) -> UnitsAnswer:
+    """Units for a count of vials: the crosswalk's billing units per NDC unit times the count."""
+    count = Decimal(m.group("num"))
+    if count <= 0:
+        raise QueryError(f"the dose must be positive, got {m.group(0)[:40]!r}", parameter="dose")
+    products = list(record.products)
+    if m.group("ndc"):
+        ndc = m.group("ndc").replace("-", "")
+        products = [p for p in products if p.ndc11 == ndc.zfill(11) or p.ndc11 == ndc]
+        if not products:
+            raise QueryError(f"NDC {m.group('ndc')} is not one of {record.code}'s products in the crosswalk",
+                             parameter="dose")
+    vials = f"{_fmt(count)} vial{'' if count == 1 else 's'}"
+    sizes = sorted({Decimal(p.billing_units) for p in products if _is_number(p.billing_units)})
+    if not sizes:
+        raise QueryError(f"the crosswalk gives no package size for {record.code}, so vials cannot be "
+                         f"converted; give the dose in {unit.unit}", parameter="dose")
+    if len(sizes) > 1:
+        raise QueryError(
+            f"a vial of {record.code} holds {_fmt(sizes[0])} to {_fmt(sizes[-1])} billing units depending on "
+            f"the product; give the dose in {unit.unit}, or name the NDC, such as "
+            f"\"{vials} {products[0].ndc}\"", parameter="dose")
+    per = sizes[0]
+    exact = count * per
+    units = int(exact.to_integral_value(rounding=ROUND_CEILING))
+    which = f"NDC {products[0].ndc}" if m.group("ndc") else f"every NDC of {record.code}"
+    label = "unit" if units == 1 else "units"
+    arithmetic = f"{vials} × {_fmt(per)} billing units per vial ({which}, crosswalk) = {_fmt(exact)}"
+    arithmetic += f" {label}" if exact == units else f", rounded up to {units} {label}"
+    return UnitsAnswer(code=record.code, dose=vials, units=units, arithmetic=arithmetic,
+                       billing_unit=str(unit), unit_source="crosswalk", exact=float(exact))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return Decimal(text) > 0
+    except (ArithmeticError, ValueError):
+        return False
 
 
 # -- fee schedule and payment ----------------------------------------------------------------

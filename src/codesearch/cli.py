@@ -45,7 +45,12 @@ def _terminal(snippet: str) -> str:
               help="Index folder [env CODESEARCH_INDEX_DIR; default: ./index in a checkout, else the per-user cache].")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, index_dir: str | None) -> None:
-    """Search HCPCS billing codes by code, brand, abbreviation, plain words or NDC.
+    """Search medical billing codes by code, brand, abbreviation, plain words or NDC.
+
+    Code systems: HCPCS Level II (CMS release, with the ASP NDC crosswalk and the physician
+    fee schedule), ICD-10-CM diagnoses (CDC/NCHS tabular list) when its XML is in the data
+    folder, and CPT from your own licensed file (build --cpt FILE). `query --system` narrows
+    to one of hcpcs, icd10cm or cpt.
 
     \b
     Example:
@@ -303,7 +308,9 @@ def show(ctx, code, as_json):
         raise click.ClickException(f"unknown code {code!r}")
     data = record.describe()
     from codesearch.billing import billing_facts
+    from codesearch.describe import plain_language
 
+    data["plain"] = plain_language(record, index.lexicon)
     data.update(billing_facts(record))
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -321,7 +328,7 @@ def show(ctx, code, as_json):
         ("Action", f"{record.action_code} {record.action} (effective {record.action_effective_date})"),
         ("Also known as", ", ".join(record.brands)),
         ("Abbreviations", ", ".join(record.abbreviations)),
-        ("Plain language", record.plain),
+        ("Plain language", plain_language(record, index.lexicon)),
         ("Cross-reference", ", ".join(record.xrefs)),
     ]
     for label, value in rows:
@@ -368,9 +375,9 @@ def _billing_rows(record, facts: dict) -> list[tuple[str, str]]:
     return rows
 
 
-@cli.command()
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("code")
-@click.argument("dose", nargs=-1, required=True)
+@click.argument("dose", nargs=-1, required=True, type=click.UNPROCESSED)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON object the web API returns.")
 @click.pass_context
 def units(ctx, code, dose, as_json):

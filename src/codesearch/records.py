@@ -318,6 +318,15 @@ class CodeRecord:
     plain_terms: tuple[str, ...] = ()  # everyday words from the lexicon, indexed as `plain`
     # Added from the physician fee schedule relative value file (global row first):
     rvus: tuple[FeeScheduleRow, ...] = ()
+    # ICD-10-CM tabular-list notes, the code's own then its categories' (see sources/icd10cm.py):
+    includes: tuple[str, ...] = ()
+    excludes1: tuple[str, ...] = ()
+    excludes2: tuple[str, ...] = ()
+    code_first: tuple[str, ...] = ()
+    use_additional_code: tuple[str, ...] = ()
+    code_also: tuple[str, ...] = ()
+    # The categories above an ICD-10-CM code, outermost first, as "CODE description" ("E11 Type 2 ...").
+    ancestors: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -370,7 +379,8 @@ class CodeRecord:
         data["products"] = tuple(DrugProduct(**p) for p in data.get("products", ()))
         data["rvus"] = tuple(FeeScheduleRow(**r) for r in data.get("rvus", ()))
         for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "plain_terms",
-                     "synonyms"):
+                     "synonyms", "includes", "excludes1", "excludes2", "code_first", "use_additional_code",
+                     "code_also", "ancestors"):
             data[name] = tuple(data.get(name, ()))
         return cls(**data)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from codesearch.billing import billing_facts
+from codesearch.describe import plain_language
 from codesearch.enrich import is_drug
-from codesearch.records import CodeRecord
+from codesearch.records import SYSTEM_ICD10CM, SYSTEMS, CodeRecord
 
 _GENERIC_RE = re.compile(r"^(?:injection|inj)[,.]?\s+([a-z][a-z]+)(?:-[a-z]{4})?\b", re.I)
 
@@ -78,6 +80,15 @@ def related_codes(index, record: CodeRecord) -> list[dict]:
 
 def billing_notes(record: CodeRecord) -> list[str]:
     """Billing and documentation notes for the kind of code."""
+    if not record.active:
+        when = f" on {record.termination_date}" if record.termination_date else ""
+        use = f"; report {' or '.join(record.xrefs)} instead" if record.xrefs else ""
+        return [f"Not billable: {record.code} was terminated{when}. Claims for services after that date "
+                f"are rejected{use}."]
+    if record.system == SYSTEM_ICD10CM:
+        return ["Billable: this is a complete ICD-10-CM code, valid as a diagnosis on claims.",
+                "Follow the tabular list notes on this page (Excludes1, Excludes2, code first, use "
+                "additional code, code also) when coding."]
     if record.kind == "modifier":
         return BILLING_NOTES["modifier"]
     if is_drug(record):
@@ -92,9 +103,88 @@ def code_details(index, record: CodeRecord) -> dict:
     data["abbreviations"] = [
         {"abbreviation": a, "expansion": expansions.get(a, "")} for a in record.abbreviations
     ]
+    data["plain"] = plain_language(record, index.lexicon)
     data["is_drug"] = is_drug(record)
+    data["billable_now"] = record.active
+    data["replacements"] = [
+        {"code": x, "title": index.records[x].long} for x in record.xrefs if x in index.records
+    ] if not record.active else []
     data["related"] = related_codes(index, record)
     data["billing_notes"] = billing_notes(record)
+    if record.system == SYSTEM_ICD10CM:
+        data["billable"] = True
+        data["categories"] = [_category_link(a) for a in record.ancestors]
+        data["title"] = record.long
+        data["notes"] = [{"field": name, "heading": heading, "notes": list(getattr(record, name))}
+                         for name, heading in ICD_NOTES if getattr(record, name)]
     # RVU rows with meanings and estimates, the why-no-RVUs sentence, the drug billing unit:
     data.update(billing_facts(record))
     return data
+
+
+#: ICD-10-CM tabular notes as shown on pages: record field, heading.
+ICD_NOTES = (
+    ("includes", "Includes"),
+    ("excludes1", "Excludes1 (never coded together with this code)"),
+    ("excludes2", "Excludes2 (not part of this condition; may be coded together)"),
+    ("code_first", "Code first"),
+    ("use_additional_code", "Use additional code"),
+    ("code_also", "Code also"),
+)
+
+
+def _category_link(entry: str) -> dict:
+    code, _, title = entry.partition(" ")
+    return {"code": code, "title": title}
+
+
+def _sorted_codes(index) -> list[str]:
+    cached = getattr(index, "_sorted_codes", None)
+    if cached is None or cached[0] is not index.records:
+        cached = (index.records, sorted(index.records))
+        index._sorted_codes = cached
+    return cached[1]
+
+
+def category_page(index, code: str) -> dict | None:
+    """An ICD-10-CM category that is not billable itself (E11, E11.6): its title and billable codes.
+
+    The index holds billable codes only; a category is found from the codes under it, and its
+    title from their recorded ancestors. None when no ICD-10-CM code lies under ``code``.
+    """
+    name = code.strip().upper()
+    if "." not in name and len(name) > 3:  # e116 → E11.6
+        name = f"{name[:3]}.{name[3:]}"
+    start = name + ("." if "." not in name else "")
+    codes = _sorted_codes(index)
+    i = bisect.bisect_left(codes, start)
+    under = []
+    while i < len(codes) and codes[i].startswith(start):
+        record = index.records[codes[i]]
+        if record.system == SYSTEM_ICD10CM:
+            under.append(record)
+        i += 1
+    if not under:
+        return None
+    first = under[0]
+    lineage = [_category_link(a) for a in first.ancestors]
+    mine = next((i for i, c in enumerate(lineage) if c["code"] == name), None)
+    if mine is None:
+        return None
+    return {
+        "code": name,
+        "title": lineage[mine]["title"],
+        "system": SYSTEM_ICD10CM,
+        "system_name": SYSTEMS[SYSTEM_ICD10CM],
+        "chapter": first.chapter,
+        "block": first.block,
+        "billable": False,
+        "parents": lineage[:mine],
+        # A category's notes hold for every code under it: the notes all its codes share.
+        "notes": [
+            {"field": name, "heading": heading, "notes": shared}
+            for name, heading in ICD_NOTES
+            if (shared := [n for n in getattr(first, name) if all(n in getattr(r, name) for r in under)])
+        ],
+        "codes": [{"code": r.code, "title": r.long} for r in under],
+    }

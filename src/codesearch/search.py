@@ -19,6 +19,7 @@ import numpy as np
 
 from codesearch.changes import new_in_release
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH, MAX_WINDOW
+from codesearch.describe import plain_language
 from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for, normalize_query
 from codesearch.index import CodeIndex
@@ -456,7 +457,7 @@ class Searcher:
         for alt in alts:
             marks.update(alt.highlight)
         snippet = highlight(record.long, marks)
-        plain = highlight(record.plain, marks) if any("plain" in a.fields for a in alts) else html.escape(record.plain)
+        plain = html.escape(plain_language(record, self.index.lexicon))
         products = []
         ndcs = {ndc for _, ndc in exp.ndcs}
         for p in record.products:

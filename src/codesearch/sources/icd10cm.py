@@ -13,6 +13,12 @@ from codesearch.records import SYSTEM_ICD10CM, CodeRecord
 
 CODE_RE = re.compile(r"^[A-Z][0-9A-Z][0-9A-Z](\.[0-9A-Z]{1,4})?$")  # QA0.01 (2026) has a letter second
 SYNONYM_TAGS = ("inclusionTerm", "includes")
+#: Tabular-list instructional notes kept on each record: XML tag → CodeRecord field. A note on a
+#: category applies to every code under it, so a code carries its own notes, then its ancestors'.
+NOTE_FIELDS = {
+    "includes": "includes", "excludes1": "excludes1", "excludes2": "excludes2",
+    "codeFirst": "code_first", "useAdditionalCode": "use_additional_code", "codeAlso": "code_also",
+}
 
 
 def _notes(elem: ET.Element, tags=SYNONYM_TAGS) -> list[str]:
@@ -75,10 +81,15 @@ def read_icd10cm(path: str | Path) -> Iterator[CodeRecord]:
             for diag in section.findall("diag"):
                 # The block's description usually ends with its range already: "... (I10-I1A)".
                 label = block if not block_id or block.endswith(f"({block_id})") else f"{block} ({block_id})"
-                yield from _walk(path, diag, chapter_title, label, parent="", seven=[], inherited=[])
+                yield from _walk(path, diag, chapter_title, label, parent="", seven=[], inherited=[],
+                                 lineage=())
 
 
-def _walk(path, diag, chapter, block, parent, seven, inherited) -> Iterator[CodeRecord]:
+def _own_notes(diag: ET.Element) -> dict[str, list[str]]:
+    return {field: _notes(diag, (tag,)) for tag, field in NOTE_FIELDS.items()}
+
+
+def _walk(path, diag, chapter, block, parent, seven, inherited, lineage) -> Iterator[CodeRecord]:
     name = (diag.findtext("name") or "").strip()
     desc = " ".join((diag.findtext("desc") or "").split())
     if not CODE_RE.match(name):
@@ -88,18 +99,26 @@ def _walk(path, diag, chapter, block, parent, seven, inherited) -> Iterator[Code
     seven = _seven(diag) or seven
     synonyms = _notes(diag)
     children = diag.findall("diag")
+    # (code, description, its notes) of this code and every category above it, nearest last.
+    lineage = (*lineage, (name, desc, _own_notes(diag)))
     if children:
         for child in children:
             # A category's inclusion terms describe its subcodes too.
-            yield from _walk(path, child, chapter, block, name, seven, inherited + synonyms)
+            yield from _walk(path, child, chapter, block, name, seven, inherited + synonyms, lineage)
         return
+    notes = {
+        field: tuple(dict.fromkeys(n for _, _, own in reversed(lineage) for n in own[field]))
+        for field in NOTE_FIELDS.values()
+    }
     common = dict(
         kind="diagnosis", system=SYSTEM_ICD10CM, status="active", chapter=chapter, block=block,
         synonyms=tuple(dict.fromkeys(synonyms + inherited[-4:])),
+        ancestors=tuple(f"{code} {text}" for code, text, _ in lineage[:-1]), **notes,
     )
     if seven:
         for char, label in seven:
             text = f"{desc}, {label}" if label else desc
-            yield CodeRecord(code=extend(name, char), short=text, long=text, parent=name, **common)
+            yield CodeRecord(code=extend(name, char), short=text, long=text, parent=name,
+                             **{**common, "ancestors": common["ancestors"] + (f"{name} {desc}",)})
     else:
         yield CodeRecord(code=name, short=desc, long=desc, parent=parent, **common)

@@ -113,7 +113,8 @@ SCHEMAS: dict[str, Any] = {
             "kind": {"type": "string", "enum": ["code", "modifier", "diagnosis", "procedure"]},
             "section": {"type": "string"},
             "brands": _string_list(),
-            "plain": {"type": "string", "description": "Everyday words, HTML-escaped, matches in `<mark>`."},
+            "plain": {"type": "string", "description": "Plain language for this code, written from its own "
+                      "descriptor, brands and lay words; HTML-escaped."},
             "matched": {**_string_list(), "description": "Why the code matched (e.g. `brand name Octagam`)."},
             "products": {"type": "array", "items": _ref("Product")},
             "new_in": {"type": ["string", "null"], "examples": ["Oct 2025"],
@@ -219,6 +220,17 @@ SCHEMAS: dict[str, Any] = {
             "has_rvus": {"type": "boolean"},
             "payment_note": {"type": ["string", "null"]},
             "billing_unit": {"anyOf": [_ref("BillingUnit"), {"type": "null"}]},
+            "billable_now": {"type": "boolean", "description": "False for a terminated code."},
+            "replacements": {
+                "type": "array", "description": "For a terminated code, the codes to use instead.",
+                "items": {"type": "object", "properties": {"code": {"type": "string"}, "title": {"type": "string"}}},
+            },
+            **{name: _string_list() for name in ("includes", "excludes1", "excludes2", "code_first",
+                                                  "use_additional_code", "code_also", "ancestors")},
+            "categories": {
+                "type": "array", "description": "ICD-10-CM: the categories above the code, outermost first.",
+                "items": {"type": "object", "properties": {"code": {"type": "string"}, "title": {"type": "string"}}},
+            },
         },
     },
     "UnitsAnswer": {
