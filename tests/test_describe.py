@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 
 from codesearch.describe import gloss, plain_language
-from codesearch.enrich import Abbreviation, Lexicon
+from codesearch.enrich import Abbreviation, LayWord, Lexicon
 from codesearch.records import SYSTEM_ICD10CM, CodeRecord
 
 LEXICON = Lexicon(
@@ -72,12 +71,9 @@ def test_icd_diagnosis_with_inclusion_terms():
 
 
 def test_lay_words_from_the_lexicon_are_used_when_present():
-    """A lexicon carrying lay words (lay word → descriptor word) glosses with them; without them it still works."""
-
-    @dataclasses.dataclass(frozen=True)
-    class WithLay(Lexicon):
-        lay_words: tuple[tuple[str, str], ...] = ()
-
-    lay = WithLay(plain=(), lay_words=(("sugar diabetes", "diabetes mellitus"),))
+    """The lexicon's lay words (lay word → descriptor word) gloss; combining forms do not; without them it still works."""
+    lay = Lexicon(plain=(), lay=(LayWord("sugar diabetes", "diabetes mellitus", "condition"),
+                                 LayWord("high", "hyper-", "modifier-word")))
     assert gloss("Type 2 diabetes mellitus", lay) == "Type 2 diabetes mellitus (sugar diabetes)"
+    assert gloss("Hypertensive heart disease", lay) == "Hypertensive heart disease"
     assert gloss("Type 2 diabetes mellitus", Lexicon()) == "Type 2 diabetes mellitus"

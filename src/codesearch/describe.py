@@ -1,8 +1,8 @@
 """Plain language for one code, written from the code's own descriptor.
 
 The text is built from what is true of the code itself: its descriptor, its brand names, the
-abbreviations it spells out and the lay vocabulary the search uses (``Lexicon.plain``, and a
-``lay_words`` mapping when the lexicon carries one). Clinical words get their everyday gloss
+abbreviations it spells out and the lay vocabulary the search uses (``Lexicon.plain`` and
+``Lexicon.lay``). Clinical words get their everyday gloss
 in parentheses; a drug reads as "brand: generic (gloss), given into a vein; billed per 500 mg".
 It never repeats a category sentence and never speaks of payment or coverage, so it cannot
 contradict the fee schedule shown beside it.
@@ -55,19 +55,18 @@ def _best_phrase(term: str, phrases: list[str], abbreviations: set[str]) -> str 
     return max(usable, key=lambda p: len(p.split()), default=None)
 
 
+#: Kinds of lay word that read true as a gloss of their descriptor word.
+GLOSS_KINDS = frozenset({"anatomy", "condition", "symptom", "idiom"})
+
+
 def _lay_pairs(lexicon: Lexicon) -> list[tuple[str, str]]:
     """(descriptor term, everyday phrase) from the lexicon's plain map and, if any, its lay words."""
     pairs = list(lexicon.plain)
-    lay = getattr(lexicon, "lay_words", None) or ()
-    if isinstance(lay, dict):
-        lay = lay.items()
-    for row in lay:  # lay word → descriptor word
-        try:
-            lay_word, word = row[0], row[1]
-        except (TypeError, IndexError, KeyError):
-            continue
-        if isinstance(lay_word, str) and isinstance(word, str):
-            pairs.append((word, lay_word))
+    # Lay word → descriptor word (corpus/lay_words.tsv) for body parts and conditions, where the
+    # everyday word names the same thing ("contusion (bruise)"); procedure, device and modifier
+    # words map many ways for search ("checkup" → visit) and would gloss falsely, and combining
+    # forms ("hyper-") gloss no word.
+    pairs += [(row.clinical, row.lay) for row in lexicon.lay if not row.is_form and row.kind in GLOSS_KINDS]
     return pairs
 
 
