@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codesearch.enrich import Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug, plain_index
+from codesearch.enrich import INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug, plain_index
 from codesearch.errors import CorpusFileError
 from codesearch.records import CodeRecord, DrugProduct
 from codesearch.schema import stems
@@ -228,10 +228,13 @@ def test_plain_index_maps_phrase_stems_to_terms(lexicon):
 
 
 def test_lexicon_load(lexicon):
-    """The three TSV files load: abbreviations, plain pairs and keyed section sentences."""
+    """The four TSV files load: hand and inventory abbreviations, plain pairs, section sentences."""
     assert lexicon.abbreviations == (
         Abbreviation("IVIG", "immune globulin intravenous"),
         Abbreviation("CPAP", "continuous positive airway pressure"),
+        Abbreviation("CP", "chest pain", 0.6013, INVENTORY),
+        Abbreviation("CP", "cerebral palsy", 0.2662, INVENTORY),
+        Abbreviation("HTN", "hypertension", 1.0, INVENTORY),
     )
     assert lexicon.plain[0] == ("immune globulin", "antibodies")
     assert lexicon.sections == {
@@ -245,21 +248,53 @@ def test_lexicon_round_trips_through_dict(lexicon):
     assert Lexicon.from_dict(lexicon.to_dict()) == lexicon
 
 
-def test_missing_lexicon_files_are_empty(tmp_path):
-    """A folder without lexicon files loads as an empty lexicon."""
-    assert Lexicon.load(tmp_path) == Lexicon()
+@pytest.mark.parametrize("name", LEXICON_FILES)
+def test_missing_lexicon_file_is_an_error(tmp_path, name):
+    """Each lexicon file is required: a missing one is a CorpusFileError naming it."""
+    write_lexicon(tmp_path)
+    (tmp_path / name).unlink()
+    with pytest.raises(CorpusFileError) as info:
+        Lexicon.load(tmp_path)
+    assert info.value.path == str(tmp_path / name)
+    assert "missing" in str(info.value)
+
+
+def test_unreadable_lexicon_file_is_an_error(tmp_path):
+    """A lexicon path that cannot be read as a file (here a folder) is an error naming it."""
+    write_lexicon(tmp_path)
+    (tmp_path / "abbreviations_inventory.tsv").unlink()
+    (tmp_path / "abbreviations_inventory.tsv").mkdir()
+    with pytest.raises(CorpusFileError) as info:
+        Lexicon.load(tmp_path)
+    assert info.value.path == str(tmp_path / "abbreviations_inventory.tsv")
+
+
+@pytest.mark.parametrize("value", ["often", "1.5", "-0.1"])
+def test_inventory_frequency_must_be_a_share(tmp_path, value):
+    """An inventory frequency that is not a number from 0 to 1 is refused with row and column."""
+    write_lexicon(tmp_path)
+    (tmp_path / "abbreviations_inventory.tsv").write_text(
+        f"# generated\nabbreviation\tsense\tfrequency\tsources\tcui\nHTN\thypertension\t{value}\tstetson\t\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusFileError) as info:
+        Lexicon.load(tmp_path)
+    assert (info.value.row, info.value.column) == (3, "frequency")
 
 
 def test_comment_and_blank_lines_ignored(tmp_path):
     """'#' comment lines and blank lines in a TSV are skipped."""
+    write_lexicon(tmp_path)
     (tmp_path / "abbreviations.tsv").write_text(
         "abbreviation\texpansion\n# a comment\n\nIVIG\timmune globulin intravenous\n", encoding="utf-8"
     )
-    assert Lexicon.load(tmp_path).abbreviations == (Abbreviation("IVIG", "immune globulin intravenous"),)
+    assert Lexicon.load(tmp_path).abbreviations[0] == Abbreviation("IVIG", "immune globulin intravenous")
+    assert Lexicon.load(tmp_path).abbreviations[1].source == INVENTORY
 
 
 def test_lexicon_missing_column(tmp_path):
     """A TSV header without a required column is refused naming the file, row 1 and the column."""
+    write_lexicon(tmp_path)
     path = tmp_path / "abbreviations.tsv"
     path.write_text("abbreviation\tnote\nIVIG\tx\n", encoding="utf-8")
     with pytest.raises(CorpusFileError) as info:
@@ -271,6 +306,7 @@ def test_lexicon_missing_column(tmp_path):
 
 def test_lexicon_empty_value(tmp_path):
     """An empty required value is refused with its row and column."""
+    write_lexicon(tmp_path)
     path = tmp_path / "sections.tsv"
     path.write_text("kind\tkey\ttext\nsection\tJ\tDrugs.\nbetos\t\tEquipment.\n", encoding="utf-8")
     with pytest.raises(CorpusFileError) as info:
@@ -281,6 +317,7 @@ def test_lexicon_empty_value(tmp_path):
 
 def test_lexicon_short_row_is_empty_value(tmp_path):
     """A row with too few fields is refused as an empty value in the missing column."""
+    write_lexicon(tmp_path)
     (tmp_path / "plain_language.tsv").write_text("term\tplain\nimmune globulin\n", encoding="utf-8")
     with pytest.raises(CorpusFileError) as info:
         Lexicon.load(tmp_path)
@@ -289,6 +326,7 @@ def test_lexicon_short_row_is_empty_value(tmp_path):
 
 def test_lexicon_error_row_counts_comment_lines(tmp_path):
     """The reported row is the file's line number even when comment lines come before it."""
+    write_lexicon(tmp_path)
     (tmp_path / "plain_language.tsv").write_text(
         "# comment\nterm\tplain\n# another comment\n\nimmune globulin\t\n", encoding="utf-8"
     )
@@ -299,6 +337,7 @@ def test_lexicon_error_row_counts_comment_lines(tmp_path):
 
 def test_lexicon_not_utf8(tmp_path):
     """A lexicon file that is not UTF-8 is refused with a CorpusFileError naming the file."""
+    write_lexicon(tmp_path)
     path = tmp_path / "plain_language.tsv"
     path.write_bytes("term\tplain\nimmune globulin\tanticuerpos ñ\n".encode("latin-1"))
     with pytest.raises(CorpusFileError) as info:

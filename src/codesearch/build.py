@@ -31,7 +31,7 @@ from whoosh import index as whoosh_index
 
 from codesearch import __version__
 from codesearch.config import Settings
-from codesearch.enrich import Enricher, Lexicon
+from codesearch.enrich import LEXICON_FILES, Enricher, Lexicon
 from codesearch.errors import BuildLockedError, CorpusFileError
 from codesearch.index import verify_build
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
@@ -143,13 +143,12 @@ def load_records(settings: Settings, progress: Progress | None = None):
         {"kind": kind, "path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": _sha256(path)}
         for kind, path in files
     ]
-    for name in ("abbreviations.tsv", "plain_language.tsv", "sections.tsv"):
+    for name in LEXICON_FILES:
         path = settings.lexicon_dir / name
-        if path.exists():
-            sources.append(
-                {"kind": "lexicon", "path": str(path.resolve()), "bytes": path.stat().st_size,
-                 "sha256": _sha256(path)}
-            )
+        sources.append(
+            {"kind": "lexicon", "path": str(path.resolve()), "bytes": path.stat().st_size,
+             "sha256": _sha256(path)}
+        )
     return records, sources, lexicon
 
 

@@ -1,8 +1,11 @@
 """Enrichment: brand names, abbreviations and plain-language text added to records.
 
-The abbreviation map and plain-language lexicon are authored by the project in
-``corpus/`` (see its README); brand names come from the ASP crosswalk and from the
-names CMS puts in parentheses in drug descriptors.
+The abbreviation map has two parts in ``corpus/``: ``abbreviations_inventory.tsv``, generated
+by ``tools/derive_abbreviations.py`` from the Medical Abbreviation Meta-Inventory (CC BY 4.0,
+see NOTICE), and ``abbreviations.tsv``, written by hand for what the inventory does not say
+(supply and orthotics jargon, drug classes). The plain-language lexicon is authored in
+``corpus/`` too; brand names come from the ASP crosswalk and from the names CMS puts in
+parentheses in drug descriptors.
 """
 
 from __future__ import annotations
@@ -18,12 +21,26 @@ from codesearch.records import CodeRecord, DrugProduct
 from codesearch.schema import abbreviation_key, stems, words
 
 
+#: The lexicon files, each required: a missing one is an error naming it.
+LEXICON_FILES = ("abbreviations.tsv", "abbreviations_inventory.tsv", "plain_language.tsv", "sections.tsv")
+
+#: Where an abbreviation sense comes from.
+HAND_WRITTEN = "project"
+INVENTORY = "inventory"
+
+
 @dataclass(frozen=True)
 class Abbreviation:
-    """One sense of an abbreviation: ``IVIG`` → ``immune globulin intravenous``."""
+    """One sense of an abbreviation: ``IVIG`` → ``immune globulin intravenous``.
+
+    ``frequency`` is the sense's share of the abbreviation's uses in clinical notes (from the
+    meta-inventory); a hand-written sense counts as 1, as common as any.
+    """
 
     abbreviation: str
     expansion: str
+    frequency: float = 1.0
+    source: str = HAND_WRITTEN
 
     @property
     def key(self) -> str:
@@ -40,14 +57,17 @@ class Lexicon:
 
     @classmethod
     def load(cls, folder: str | Path) -> Lexicon:
-        """Read ``abbreviations.tsv``, ``plain_language.tsv`` and ``sections.tsv`` from ``folder``.
-
-        A missing file counts as empty, so a bare checkout still builds.
-        """
+        """Read the :data:`LEXICON_FILES` from ``folder``; a missing or unreadable one is an error."""
         folder = Path(folder)
         abbreviations = tuple(
             Abbreviation(r["abbreviation"], r["expansion"])
             for r in _read_tsv(folder / "abbreviations.tsv", ("abbreviation", "expansion"))
+        ) + tuple(
+            Abbreviation(r["abbreviation"], r["sense"], float(r["frequency"]), INVENTORY)
+            for r in _read_tsv(
+                folder / "abbreviations_inventory.tsv", ("abbreviation", "sense", "frequency"),
+                numbers=("frequency",),
+            )
         )
         plain = tuple(
             (r["term"], r["plain"]) for r in _read_tsv(folder / "plain_language.tsv", ("term", "plain"))
@@ -60,7 +80,7 @@ class Lexicon:
 
     def to_dict(self) -> dict:
         return {
-            "abbreviations": [[a.abbreviation, a.expansion] for a in self.abbreviations],
+            "abbreviations": [[a.abbreviation, a.expansion, a.frequency, a.source] for a in self.abbreviations],
             "plain": [list(p) for p in self.plain],
             "sections": dict(self.sections),
         }
@@ -68,18 +88,23 @@ class Lexicon:
     @classmethod
     def from_dict(cls, data: dict) -> Lexicon:
         return cls(
-            tuple(Abbreviation(a, e) for a, e in data.get("abbreviations", ())),
+            tuple(Abbreviation(*a) for a in data.get("abbreviations", ())),
             tuple((t, p) for t, p in data.get("plain", ())),
             dict(data.get("sections", {})),
         )
 
 
-def _read_tsv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
-    """Rows of an authored TSV as dicts; errors name the file's own line numbers."""
-    if not path.exists():
-        return []
+def _read_tsv(path: Path, columns: Sequence[str], numbers: Sequence[str] = ()) -> list[dict[str, str]]:
+    """Rows of a lexicon TSV as dicts; errors name the file's own line numbers.
+
+    ``numbers`` are columns that must hold a number from 0 to 1.
+    """
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusFileError(path, "lexicon file missing") from None
+    except OSError as exc:
+        raise CorpusFileError(path, f"cannot read the lexicon file: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise CorpusFileError(path, f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     header: list[str] | None = None
@@ -98,6 +123,13 @@ def _read_tsv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
         empty = [c for c in columns if not values[c]]
         if empty:
             raise CorpusFileError(path, "empty value", row=lineno, column=empty[0])
+        for c in numbers:
+            try:
+                ok = 0.0 <= float(values[c]) <= 1.0
+            except ValueError:
+                ok = False
+            if not ok:
+                raise CorpusFileError(path, f"not a number from 0 to 1: {values[c]!r}", row=lineno, column=c)
         rows.append(values)
     return rows
 

@@ -40,6 +40,19 @@ CONTEXT_POOL = 30  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
 
+#: An abbreviation's most frequent sense, searched in the descriptors, weighs this much; each
+#: other sense weighs it times its frequency relative to the most frequent one (the
+#: meta-inventory's share of clinical-note uses), so "CP" reads as chest pain before cerebral
+#: palsy, and a sense no code of the searched system spells out adds nothing.
+ABBREVIATION_SENSE_WEIGHT = 1.2
+#: The abbreviation itself in the ``abbrev`` field (the codes enrichment tagged with it, also
+#: where a sense's words are spread over several fields), shared among its senses. Small: every
+#: tagged code scores alike there, so the senses' descriptor matches decide the order.
+ABBREVIATION_FIELD_WEIGHT = 0.3
+#: Abbreviations an unfinished last word completes to (shortest first), and their weight.
+MAX_ABBREVIATION_COMPLETIONS = 4
+ABBREVIATION_COMPLETION_WEIGHT = 0.6
+
 
 def max_edits(word: str) -> int:
     """Typo allowance: none under 5 characters, 1 edit from 5, 2 from 9."""
@@ -103,15 +116,38 @@ def ndc_candidates(token: str) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class Sense:
+    """What an abbreviation may stand for, with its weight relative to its most frequent sense."""
+
+    abbreviation: str  # as written in the lexicon: "HTN", "AFib"
+    expansion: str
+    weight: float
+
+
+def abbreviation_senses(abbreviations) -> dict[str, list[Sense]]:
+    """Abbreviation key → its senses, most frequent first, one per distinct set of expansion stems."""
+    grouped: dict[str, dict[tuple[str, ...], tuple[str, float, str]]] = defaultdict(dict)
+    for a in abbreviations:
+        same = tuple(sorted(set(stems(a.expansion))))  # "immune globulin intravenous" = "intravenous immune globulin"
+        seen = grouped[a.key].get(same)
+        if seen is None or a.frequency > seen[1]:
+            grouped[a.key][same] = (a.abbreviation, a.frequency, a.expansion)
+    out: dict[str, list[Sense]] = {}
+    for key, senses in grouped.items():
+        top = max(f for _, f, _ in senses.values()) or 1.0
+        ranked = sorted(senses.values(), key=lambda s: (-s[1], s[2]))
+        out[key] = [Sense(abbreviation, expansion, frequency / top) for abbreviation, frequency, expansion in ranked]
+    return out
+
+
 class Expander:
     """Expands queries against one index build's vocabulary and lexicon."""
 
     def __init__(self, index):
         self.index = index
         self.vocab: dict[str, int] = index.vocab
-        self.abbreviations: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for a in index.lexicon.abbreviations:
-            self.abbreviations[a.key].append((a.abbreviation, a.expansion))
+        self.abbreviations: dict[str, list[Sense]] = abbreviation_senses(index.lexicon.abbreviations)
         self.plain = plain_index(index.lexicon)
         self.plain_words = {w for _, phrase in index.lexicon.plain for w in words(phrase)}
         self.brand_words = {
@@ -200,14 +236,7 @@ class Expander:
         alts = [
             Alternative(word, WORD_FIELDS, weight, "word", why or f'word "{word}"', stems(word))
         ]
-        key = abbreviation_key(word)
-        for abbreviation, expansion in self.abbreviations.get(key, ()):
-            alts.append(
-                Alternative(
-                    key, ("abbrev",), 1.2 * weight, "abbreviation",
-                    f"abbreviation {abbreviation} ({expansion})", stems(expansion),
-                )
-            )
+        alts += self.abbreviation_alternatives(abbreviation_key(word), weight)
         for term in self.plain.get(stems(word), ()) if len(stems(word)) == 1 else ():
             alts.append(
                 Alternative(
@@ -215,6 +244,37 @@ class Expander:
                     f'"{word}" means {term}', stems(term),
                 )
             )
+        return alts
+
+    def abbreviation_alternatives(self, key: str, weight: float = 1.0) -> list[Alternative]:
+        """An abbreviation's senses searched in the descriptors, weighted by frequency, and the
+        abbreviation itself in the ``abbrev`` field; each names its sense ("abbreviation HTN
+        (hypertension)")."""
+        senses = self.abbreviations.get(key, ())
+        total = sum(s.weight for s in senses)
+        alts = []
+        for s in senses:
+            why = f"abbreviation {s.abbreviation} ({s.expansion})"
+            alts.append(Alternative(s.expansion, DESCRIPTOR_FIELDS, ABBREVIATION_SENSE_WEIGHT * s.weight * weight,
+                                    "abbreviation", why, stems(s.expansion)))
+            # Enrichment tagged the codes with the key, not the sense, so the field's score is
+            # split among the senses and the reason shown is one the descriptor spells out.
+            alts.append(Alternative(key, ("abbrev",), ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,
+                                    "abbreviation", why, stems(s.expansion)))
+        return alts
+
+    def abbreviation_completions(self, prefix: str) -> list[Alternative]:
+        """The abbrev-field alternatives of the shortest abbreviations ``prefix`` begins."""
+        keys = sorted((k for k in self.abbreviations if k.startswith(prefix) and k != prefix),
+                      key=lambda k: (len(k), k))[:MAX_ABBREVIATION_COMPLETIONS]
+        alts = []
+        for key in keys:
+            senses = self.abbreviations[key]
+            total = sum(s.weight for s in senses)
+            for s in senses:
+                alts.append(Alternative(key, ("abbrev",), ABBREVIATION_COMPLETION_WEIGHT * s.weight / total, "prefix",
+                                        f'"{prefix}…" completes to abbreviation {s.abbreviation} ({s.expansion})',
+                                        stems(s.expansion)))
         return alts
 
     # -- the whole query --------------------------------------------------------------
@@ -304,14 +364,7 @@ class Expander:
                                             f'"{word}…" completes to {completion}', stems(completion))
                             )
                         if len(word) >= 2:
-                            for key in self.abbreviations:
-                                if key.startswith(word) and key != word:
-                                    for abbreviation, expansion in self.abbreviations[key]:
-                                        alts.append(
-                                            Alternative(key, ("abbrev",), 0.6, "prefix",
-                                                        f'"{word}…" completes to abbreviation {abbreviation} ({expansion})',
-                                                        stems(expansion))
-                                        )
+                            alts += self.abbreviation_completions(word)
                 if alts:
                     exp.parts.append(Part(word, alts))
         return exp
