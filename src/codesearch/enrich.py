@@ -178,6 +178,29 @@ def _contains_all(tokens: set[str], needed: tuple[str, ...]) -> bool:
     return bool(needed) and all(t in tokens for t in needed)
 
 
+def sense_token(key: str, expansion: str) -> str:
+    """The ``abbrev`` field token of a code that names a sense exactly: ``htn=hypertens``."""
+    return key + "=" + "_".join(sorted(set(stems(expansion))))
+
+
+# Stems a term adds to say it is unspecified: "Chest pain, unspecified", "Pulmonary embolism
+# NOS", "Urinary tract infection, site not specified".
+_UNSPECIFIED_STEMS = frozenset(stems("unspecified NOS site not specified"))
+_NONESSENTIAL_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def term_bounds(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The stems a term requires and the stems it allows, "unspecified" words left out.
+
+    ICD-10-CM puts nonessential modifiers in parentheses: "Coronary (artery) disease" names
+    both "coronary disease" and "coronary artery disease".
+    """
+    allowed = frozenset(stems(text)) - _UNSPECIFIED_STEMS
+    if "(" not in text and "[" not in text:
+        return allowed, allowed
+    return frozenset(stems(_NONESSENTIAL_RE.sub(" ", text))) - _UNSPECIFIED_STEMS, allowed
+
+
 class Enricher:
     """Adds products, brand names, abbreviations and plain-language text to records."""
 
@@ -189,10 +212,17 @@ class Enricher:
         # Abbreviations by the first stem of their expansion: a record is only checked
         # against the senses whose first word it contains.
         self._abbr: dict[str, list[tuple[Abbreviation, tuple[str, ...]]]] = {}
+        # Senses by each of their stems, and abbreviations by key, to find the terms that
+        # name one exactly.
+        self._senses: dict[str, list[tuple[frozenset[str], Abbreviation]]] = {}
+        self._by_key: dict[tuple[str, ...], list[Abbreviation]] = {}
         for a in lexicon.abbreviations:
             needed = stems(a.expansion)
             if needed:
                 self._abbr.setdefault(needed[0], []).append((a, needed))
+                for stem in set(needed):
+                    self._senses.setdefault(stem, []).append((frozenset(needed), a))
+            self._by_key.setdefault(stems(a.key)[:1], []).append(a)
         # Lexicon terms by their first stem, so a descriptor is scanned once per token.
         self._plain: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for term, phrase in lexicon.plain:
@@ -226,6 +256,7 @@ class Enricher:
                 if _contains_all(token_set, needed)
             }
         )
+        named = self.named_senses(record)
         phrases: list[str] = []
         for i, token in enumerate(token_list):
             for run, phrase in self._plain.get(token, ()):
@@ -236,9 +267,28 @@ class Enricher:
             products=products,
             brands=tuple(brands),
             abbreviations=tuple(abbreviations),
+            named_senses=named,
             plain=self.plain_text(record, phrases),
             plain_terms=tuple(phrases),
         )
+
+    def named_senses(self, record: CodeRecord) -> tuple[str, ...]:
+        """Sense tokens of the abbreviations the code's title or an inclusion term names exactly.
+
+        I10's "hypertension (arterial) (benign) ..." names HTN's sense; G45.9's inclusion term
+        "TIA" is the abbreviation itself; "Chest pain, unspecified" names CP's first sense.
+        """
+        out: set[str] = set()
+        for text in (record.short, record.long, *record.synonyms):
+            required, allowed = term_bounds(text)
+            if not required:
+                continue
+            for a in self._by_key.get(tuple(required), ()) if len(required) == 1 else ():
+                out.add(sense_token(a.key, a.expansion))
+            for sense, a in self._senses.get(min(required), ()):
+                if required <= sense <= allowed:
+                    out.add(sense_token(a.key, a.expansion))
+        return tuple(sorted(out))
 
     def category_sentence(self, record: CodeRecord) -> str:
         """The authored plain sentence for the code's BETOS category, else its section."""

@@ -19,7 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 
-from codesearch.enrich import plain_index
+from codesearch.enrich import plain_index, sense_token
 from codesearch.records import code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
 
@@ -49,6 +49,10 @@ ABBREVIATION_SENSE_WEIGHT = 1.2
 #: where a sense's words are spread over several fields), shared among its senses. Small: every
 #: tagged code scores alike there, so the senses' descriptor matches decide the order.
 ABBREVIATION_FIELD_WEIGHT = 0.3
+#: A code whose title or inclusion term names the sense exactly (I10 "hypertension", G45.9
+#: "TIA", R07.9 "Chest pain, unspecified"; see :func:`codesearch.enrich.sense_token`) comes
+#: before codes that only mention the sense's words among others. Scaled like the sense.
+ABBREVIATION_NAMED_WEIGHT = 0.5
 #: Abbreviations an unfinished last word completes to (shortest first), and their weight.
 MAX_ABBREVIATION_COMPLETIONS = 4
 ABBREVIATION_COMPLETION_WEIGHT = 0.6
@@ -261,6 +265,9 @@ class Expander:
             # split among the senses and the reason shown is one the descriptor spells out.
             alts.append(Alternative(key, ("abbrev",), ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,
                                     "abbreviation", why, stems(s.expansion)))
+            alts.append(Alternative(sense_token(key, s.expansion), ("abbrev",),
+                                    ABBREVIATION_NAMED_WEIGHT * s.weight * weight, "abbreviation", why,
+                                    stems(s.expansion)))
         return alts
 
     def abbreviation_completions(self, prefix: str) -> list[Alternative]:
