@@ -52,7 +52,7 @@ ABBREVIATION_FIELD_WEIGHT = 0.3
 #: A code whose title or inclusion term names the sense exactly (I10 "hypertension", G45.9
 #: "TIA", R07.9 "Chest pain, unspecified"; see :func:`codesearch.enrich.sense_token`) comes
 #: before codes that only mention the sense's words among others. Scaled like the sense.
-ABBREVIATION_NAMED_WEIGHT = 0.5
+ABBREVIATION_NAMED_WEIGHT = 5.0
 #: Abbreviations an unfinished last word completes to (shortest first), and their weight.
 MAX_ABBREVIATION_COMPLETIONS = 4
 ABBREVIATION_COMPLETION_WEIGHT = 0.6
@@ -318,6 +318,9 @@ class Expander:
                 last_is_word = True
             elif only and len(token) == 2 and token.isupper() and self.index.get(token):
                 exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
+                if abbreviation_key(token) in self.abbreviations:
+                    wordlist.append(abbreviation_key(token))  # "CP" is a modifier and chest pain
+                    last_is_word = True
             elif ndc_candidates(token):
                 exp.ndcs.extend((token, n) for n in ndc_candidates(token))
             elif abbreviation_key(token) in self.abbreviations:
