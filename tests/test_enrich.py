@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codesearch.enrich import INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug, plain_index
+from codesearch.enrich import INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, sense_token, descriptor_brands, is_drug, plain_index
 from codesearch.errors import CorpusFileError
 from codesearch.records import CodeRecord, DrugProduct
 from codesearch.schema import stems
@@ -343,3 +343,44 @@ def test_lexicon_not_utf8(tmp_path):
     with pytest.raises(CorpusFileError) as info:
         Lexicon.load(tmp_path)
     assert info.value.path == str(path)
+
+
+# -- abbreviations from the inventory ----------------------------------------------------------
+
+
+def _icd(code: str, title: str, synonyms: tuple[str, ...] = ()) -> CodeRecord:
+    return CodeRecord(code, "diagnosis", title, title, "active", system="ICD10CM", synonyms=synonyms)
+
+
+INVENTORY_LEXICON = Lexicon(
+    abbreviations=(
+        Abbreviation("HTN", "hypertension", 1.0, INVENTORY),
+        Abbreviation("CAD", "coronary artery disease", 0.9987, INVENTORY),
+        Abbreviation("TIA", "transient ischemic attack", 1.0, INVENTORY),
+        Abbreviation("CP", "chest pain", 0.6013, INVENTORY),
+    )
+)
+
+
+def test_inventory_senses_attach_to_codes():
+    """An inventory sense attaches its abbreviation to every code whose words hold the sense."""
+    enricher = Enricher(INVENTORY_LEXICON, {})
+    assert enricher.enrich(_icd("I27.20", "Pulmonary hypertension, unspecified")).abbreviations == ("HTN",)
+    assert enricher.enrich(_icd("R07.9", "Chest pain, unspecified")).abbreviations == ("CP",)
+    assert enricher.enrich(_icd("R07.1", "Chest wall tenderness")).abbreviations == ()
+
+
+def test_codes_naming_a_sense_exactly_are_marked():
+    """A title or inclusion term that is the sense (parenthesised and 'unspecified' words aside)
+    or the abbreviation itself marks the code; one that only mentions the sense does not."""
+    enricher = Enricher(INVENTORY_LEXICON, {})
+    i10 = _icd("I10", "Essential (primary) hypertension",
+               ("hypertension (arterial) (benign) (essential) (malignant) (primary) (systemic)",))
+    assert enricher.enrich(i10).named_senses == (sense_token("htn", "hypertension"),)
+    pulmonary = _icd("I27.20", "Pulmonary hypertension, unspecified")
+    assert enricher.enrich(pulmonary).named_senses == ()
+    i25 = _icd("I25.10", "Atherosclerotic heart disease of native coronary artery", ("Coronary (artery) disease",))
+    assert enricher.enrich(i25).named_senses == (sense_token("cad", "coronary artery disease"),)
+    g45 = _icd("G45.9", "Transient cerebral ischemic attack, unspecified", ("TIA",))
+    assert enricher.enrich(g45).named_senses == (sense_token("tia", "transient ischemic attack"),)
+    assert enricher.enrich(_icd("R07.9", "Chest pain, unspecified")).named_senses == (sense_token("cp", "chest pain"),)
