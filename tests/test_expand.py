@@ -6,7 +6,7 @@ import pytest
 
 from codesearch.enrich import INVENTORY, Abbreviation
 from codesearch.expand import (
-    ABBREVIATION_SENSE_WEIGHT, DESCRIPTOR_FIELDS, abbreviation_senses, expand, max_edits, ndc_candidates,
+    ABBREVIATION_SENSE_WEIGHT, SENSE_FIELDS, abbreviation_senses, expand, max_edits, ndc_candidates,
     normalize_query,
 )
 
@@ -96,7 +96,7 @@ def test_abbreviation_expands_to_each_sense_with_its_reason(tiny_index):
     each named in its reason; matching is case-insensitive."""
     for query in ("cp", "Cp"):
         alts = [a for a in expand(tiny_index, query, prefix=False).parts[0].alternatives
-                if a.kind == "abbreviation" and a.fields == DESCRIPTOR_FIELDS]
+                if a.kind == "abbreviation" and a.fields == SENSE_FIELDS]
         assert [(a.text, a.why) for a in alts] == [
             ("chest pain", "abbreviation CP (chest pain)"),
             ("cerebral palsy", "abbreviation CP (cerebral palsy)"),
@@ -109,3 +109,12 @@ def test_abbreviation_is_not_typo_corrected(tiny_index):
     """A five-letter word one edit from nothing but an abbreviation key is not read as it."""
     exp = expand(tiny_index, "htnx", prefix=False)
     assert all(a.kind != "abbreviation" for p in exp.parts for a in p.alternatives)
+
+
+def test_number_glued_to_an_abbreviation_is_split(tiny_index):
+    """'HTN2' (unknown) reads as the abbreviation HTN and the number 2; a known word stays whole."""
+    exp = expand(tiny_index, "HTN2", prefix=False)
+    assert [p.token for p in exp.parts] == ["htn", "2"]
+    assert any(a.why == "abbreviation HTN (hypertension)" for a in exp.parts[0].alternatives)
+    assert [p.token for p in expand(tiny_index, "cpap2", prefix=False).parts] == ["cpap", "2"]
+    assert [p.token for p in expand(tiny_index, "octagam", prefix=False).parts] == ["octagam"]

@@ -28,6 +28,7 @@ CODE_RE = re.compile(r"^[A-Za-z][0-9]{4}$")
 CODE_PREFIX_RE = re.compile(r"^[A-Za-z][0-9]{1,3}$|^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,3})?$")
 NDC_DASHED_RE = re.compile(r"^([0-9]{4,5})-([0-9]{3,4})-([0-9]{1,2})$")
 NDC_PLAIN_RE = re.compile(r"^[0-9]{10,11}$")
+ABBREVIATION_NUMBER_RE = re.compile(r"[a-z]+|[0-9]+")
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*")
 
 #: Words this short are never corrected (abbreviations are short and exact).
@@ -45,6 +46,10 @@ DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
 #: meta-inventory's share of clinical-note uses), so "CP" reads as chest pain before cerebral
 #: palsy, and a sense no code of the searched system spells out adds nothing.
 ABBREVIATION_SENSE_WEIGHT = 1.2
+#: Where a sense is searched: the long descriptor and inclusion terms. Not the short descriptor,
+#: which for ICD-10-CM repeats the long one (a sense would count twice there) and for HCPCS is
+#: CMS's own abbreviation of it.
+SENSE_FIELDS = ("long", "synonyms")
 #: The abbreviation itself in the ``abbrev`` field (the codes enrichment tagged with it, also
 #: where a sense's words are spread over several fields), shared among its senses. Small: every
 #: tagged code scores alike there, so the senses' descriptor matches decide the order.
@@ -259,7 +264,7 @@ class Expander:
         alts = []
         for s in senses:
             why = f"abbreviation {s.abbreviation} ({s.expansion})"
-            alts.append(Alternative(s.expansion, DESCRIPTOR_FIELDS, ABBREVIATION_SENSE_WEIGHT * s.weight * weight,
+            alts.append(Alternative(s.expansion, SENSE_FIELDS, ABBREVIATION_SENSE_WEIGHT * s.weight * weight,
                                     "abbreviation", why, stems(s.expansion)))
             # Enrichment tagged the codes with the key, not the sense, so the field's score is
             # split among the senses and the reason shown is one the descriptor spells out.
@@ -269,6 +274,19 @@ class Expander:
                                     ABBREVIATION_NAMED_WEIGHT * s.weight * weight, "abbreviation", why,
                                     stems(s.expansion)))
         return alts
+
+    def split_abbreviation(self, word: str) -> list[str]:
+        """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.
+
+        Clinicians glue a type or stage number to the abbreviation; apart, the number matches
+        the descriptors' "type 2" and the letters the abbreviation's senses.
+        """
+        if word.isalpha() or word.isdigit() or self.known(word):
+            return [word]
+        pieces = ABBREVIATION_NUMBER_RE.findall(word)
+        if any(p in self.abbreviations for p in pieces if p.isalpha()):
+            return [p for p in pieces if len(p) > 1 or p.isdigit()]
+        return [word]
 
     def abbreviation_completions(self, prefix: str) -> list[Alternative]:
         """The abbrev-field alternatives of the shortest abbreviations ``prefix`` begins."""
@@ -327,7 +345,8 @@ class Expander:
                 wordlist.append(abbreviation_key(token))  # "G-CSF", "Bi-PAP"
                 last_is_word = True
             else:
-                wordlist.extend(w.lower() for w in re.findall(r"[A-Za-z0-9]+", token))
+                for w in re.findall(r"[A-Za-z0-9]+", token):
+                    wordlist.extend(self.split_abbreviation(w.lower()))
                 last_is_word = True
         # A trailing space means the user finished the last word.
         ends_open = prefix and bool(text) and query[-1:].isalnum()
