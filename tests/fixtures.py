@@ -99,6 +99,13 @@ def write_crosswalk(path: Path, rows=None, *, header=CROSSWALK_HEADER, encoding=
 
 
 ABBREVIATIONS = "abbreviation\texpansion\tnote\nIVIG\timmune globulin intravenous\t\nCPAP\tcontinuous positive airway pressure\t\n"
+INVENTORY = (
+    "# generated (a test's stand-in for tools/derive_abbreviations.py output)\n"
+    "abbreviation\tsense\tfrequency\tsources\tcui\n"
+    "CP\tchest pain\t0.6013\tstetson,vanderbilt_clinic\tC0008031\n"
+    "CP\tcerebral palsy\t0.2662\tvanderbilt_discharge\tC0007789\n"
+    "HTN\thypertension\t1.0000\tstetson\tC0020538\n"
+)
 PLAIN = "term\tplain\nimmune globulin\tantibodies\nintravenous\tinfusion\ncontinuous positive airway pressure\tbreathing machine for sleep apnea\n"
 LAY = (
     "lay\tclinical\tkind\n"
@@ -113,6 +120,7 @@ def write_lexicon(folder: Path) -> Path:
     """A small authored lexicon in the project's TSV formats."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "abbreviations.tsv").write_text(ABBREVIATIONS, encoding="utf-8")
+    (folder / "abbreviations_inventory.tsv").write_text(INVENTORY, encoding="utf-8")
     (folder / "plain_language.tsv").write_text(PLAIN, encoding="utf-8")
     (folder / "sections.tsv").write_text(SECTIONS, encoding="utf-8")
     (folder / "lay_words.tsv").write_text(LAY, encoding="utf-8")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codesearch.enrich import Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug, plain_index
+from codesearch.enrich import INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, sense_token, descriptor_brands, is_drug, plain_index
 from codesearch.errors import CorpusFileError
 from codesearch.records import CodeRecord, DrugProduct
 from codesearch.schema import stems
@@ -230,10 +230,13 @@ def test_plain_index_maps_phrase_stems_to_terms(lexicon):
 
 
 def test_lexicon_load(lexicon):
-    """The three TSV files load: abbreviations, plain pairs and keyed section sentences."""
+    """The four TSV files load: hand and inventory abbreviations, plain pairs, section sentences."""
     assert lexicon.abbreviations == (
         Abbreviation("IVIG", "immune globulin intravenous"),
         Abbreviation("CPAP", "continuous positive airway pressure"),
+        Abbreviation("CP", "chest pain", 0.6013, INVENTORY),
+        Abbreviation("CP", "cerebral palsy", 0.2662, INVENTORY),
+        Abbreviation("HTN", "hypertension", 1.0, INVENTORY),
     )
     assert lexicon.plain[0] == ("immune globulin", "antibodies")
     assert lexicon.sections == {
@@ -247,24 +250,38 @@ def test_lexicon_round_trips_through_dict(lexicon):
     assert Lexicon.from_dict(lexicon.to_dict()) == lexicon
 
 
-@pytest.mark.parametrize("name", ["abbreviations.tsv", "plain_language.tsv", "sections.tsv"])
+@pytest.mark.parametrize("name", LEXICON_FILES)
 def test_missing_lexicon_file_is_an_error(tmp_path, name):
-    """A lexicon folder without one of its files is refused naming that file, never read as empty."""
+    """Each lexicon file is required: a missing one is a CorpusFileError naming it."""
     write_lexicon(tmp_path)
     (tmp_path / name).unlink()
-    with pytest.raises(CorpusFileError, match="lexicon file missing") as info:
+    with pytest.raises(CorpusFileError) as info:
         Lexicon.load(tmp_path)
     assert info.value.path == str(tmp_path / name)
+    assert "missing" in str(info.value)
 
 
 def test_unreadable_lexicon_file_is_an_error(tmp_path):
-    """A lexicon file that cannot be read (here: a folder in its place) is refused naming it."""
+    """A lexicon path that cannot be read as a file (here a folder) is an error naming it."""
     write_lexicon(tmp_path)
-    (tmp_path / "sections.tsv").unlink()
-    (tmp_path / "sections.tsv").mkdir()
-    with pytest.raises(CorpusFileError, match="unreadable") as info:
+    (tmp_path / "abbreviations_inventory.tsv").unlink()
+    (tmp_path / "abbreviations_inventory.tsv").mkdir()
+    with pytest.raises(CorpusFileError) as info:
         Lexicon.load(tmp_path)
-    assert info.value.path == str(tmp_path / "sections.tsv")
+    assert info.value.path == str(tmp_path / "abbreviations_inventory.tsv")
+
+
+@pytest.mark.parametrize("value", ["often", "1.5", "-0.1"])
+def test_inventory_frequency_must_be_a_share(tmp_path, value):
+    """An inventory frequency that is not a number from 0 to 1 is refused with row and column."""
+    write_lexicon(tmp_path)
+    (tmp_path / "abbreviations_inventory.tsv").write_text(
+        f"# generated\nabbreviation\tsense\tfrequency\tsources\tcui\nHTN\thypertension\t{value}\tstetson\t\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CorpusFileError) as info:
+        Lexicon.load(tmp_path)
+    assert (info.value.row, info.value.column) == (3, "frequency")
 
 
 def test_embedded_lexicon_is_the_projects(tmp_path):
@@ -286,7 +303,8 @@ def test_comment_and_blank_lines_ignored(tmp_path):
     (tmp_path / "abbreviations.tsv").write_text(
         "abbreviation\texpansion\n# a comment\n\nIVIG\timmune globulin intravenous\n", encoding="utf-8"
     )
-    assert Lexicon.load(tmp_path).abbreviations == (Abbreviation("IVIG", "immune globulin intravenous"),)
+    assert Lexicon.load(tmp_path).abbreviations[0] == Abbreviation("IVIG", "immune globulin intravenous")
+    assert Lexicon.load(tmp_path).abbreviations[1].source == INVENTORY
 
 
 def test_lexicon_missing_column(tmp_path):
@@ -340,3 +358,44 @@ def test_lexicon_not_utf8(tmp_path):
     with pytest.raises(CorpusFileError) as info:
         Lexicon.load(tmp_path)
     assert info.value.path == str(path)
+
+
+# -- abbreviations from the inventory ----------------------------------------------------------
+
+
+def _icd(code: str, title: str, synonyms: tuple[str, ...] = ()) -> CodeRecord:
+    return CodeRecord(code, "diagnosis", title, title, "active", system="ICD10CM", synonyms=synonyms)
+
+
+INVENTORY_LEXICON = Lexicon(
+    abbreviations=(
+        Abbreviation("HTN", "hypertension", 1.0, INVENTORY),
+        Abbreviation("CAD", "coronary artery disease", 0.9987, INVENTORY),
+        Abbreviation("TIA", "transient ischemic attack", 1.0, INVENTORY),
+        Abbreviation("CP", "chest pain", 0.6013, INVENTORY),
+    )
+)
+
+
+def test_inventory_senses_attach_to_codes():
+    """An inventory sense attaches its abbreviation to every code whose words hold the sense."""
+    enricher = Enricher(INVENTORY_LEXICON, {})
+    assert enricher.enrich(_icd("I27.20", "Pulmonary hypertension, unspecified")).abbreviations == ("HTN",)
+    assert enricher.enrich(_icd("R07.9", "Chest pain, unspecified")).abbreviations == ("CP",)
+    assert enricher.enrich(_icd("R07.1", "Chest wall tenderness")).abbreviations == ()
+
+
+def test_codes_naming_a_sense_exactly_are_marked():
+    """A title or inclusion term that is the sense (parenthesised and 'unspecified' words aside)
+    or the abbreviation itself marks the code; one that only mentions the sense does not."""
+    enricher = Enricher(INVENTORY_LEXICON, {})
+    i10 = _icd("I10", "Essential (primary) hypertension",
+               ("hypertension (arterial) (benign) (essential) (malignant) (primary) (systemic)",))
+    assert enricher.enrich(i10).named_senses == (sense_token("htn", "hypertension"),)
+    pulmonary = _icd("I27.20", "Pulmonary hypertension, unspecified")
+    assert enricher.enrich(pulmonary).named_senses == ()
+    i25 = _icd("I25.10", "Atherosclerotic heart disease of native coronary artery", ("Coronary (artery) disease",))
+    assert enricher.enrich(i25).named_senses == (sense_token("cad", "coronary artery disease"),)
+    g45 = _icd("G45.9", "Transient cerebral ischemic attack, unspecified", ("TIA",))
+    assert enricher.enrich(g45).named_senses == (sense_token("tia", "transient ischemic attack"),)
+    assert enricher.enrich(_icd("R07.9", "Chest pain, unspecified")).named_senses == (sense_token("cp", "chest pain"),)

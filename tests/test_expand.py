@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from codesearch.expand import expand, max_edits, ndc_candidates, normalize_query
+from codesearch.enrich import INVENTORY, Abbreviation
+from codesearch.expand import (
+    ABBREVIATION_SENSE_WEIGHT, SENSE_FIELDS, abbreviation_senses, expand, max_edits, ndc_candidates,
+    normalize_query,
+)
 
 
 @pytest.mark.parametrize(("word", "edits"), [("ivig", 0), ("cpap", 0), ("octag", 1), ("octagamss", 2), ("pembrolizumab", 2)])
@@ -73,3 +77,44 @@ def test_plain_phrase_expands_to_clinical_term(tiny_index):
     assert len(exp.parts) == 1
     synonyms = [a.text for a in exp.parts[0].alternatives if a.kind == "synonym"]
     assert synonyms == ["continuous positive airway pressure"]
+
+
+def test_abbreviation_senses_ranked_by_frequency():
+    """Senses come most frequent first, weighted relative to the top one; same stems count once."""
+    senses = abbreviation_senses([
+        Abbreviation("CP", "cerebral palsy", 0.3, INVENTORY),
+        Abbreviation("CP", "chest pain", 0.6, INVENTORY),
+        Abbreviation("CP", "pain chest", 0.1, INVENTORY),
+        Abbreviation("IVIG", "immune globulin intravenous"),
+    ])
+    assert [(s.expansion, s.weight) for s in senses["cp"]] == [("chest pain", 1.0), ("cerebral palsy", 0.5)]
+    assert [s.weight for s in senses["ivig"]] == [1.0]
+
+
+def test_abbreviation_expands_to_each_sense_with_its_reason(tiny_index):
+    """'cp' searches chest pain and cerebral palsy in the descriptors, weighted by frequency,
+    each named in its reason; matching is case-insensitive."""
+    for query in ("cp", "Cp"):
+        alts = [a for a in expand(tiny_index, query, prefix=False).parts[0].alternatives
+                if a.kind == "abbreviation" and a.fields == SENSE_FIELDS]
+        assert [(a.text, a.why) for a in alts] == [
+            ("chest pain", "abbreviation CP (chest pain)"),
+            ("cerebral palsy", "abbreviation CP (cerebral palsy)"),
+        ]
+        assert alts[0].weight == pytest.approx(ABBREVIATION_SENSE_WEIGHT)
+        assert alts[1].weight == pytest.approx(ABBREVIATION_SENSE_WEIGHT * 0.2662 / 0.6013)
+
+
+def test_abbreviation_is_not_typo_corrected(tiny_index):
+    """A five-letter word one edit from nothing but an abbreviation key is not read as it."""
+    exp = expand(tiny_index, "htnx", prefix=False)
+    assert all(a.kind != "abbreviation" for p in exp.parts for a in p.alternatives)
+
+
+def test_number_glued_to_an_abbreviation_is_split(tiny_index):
+    """'HTN2' (unknown) reads as the abbreviation HTN and the number 2; a known word stays whole."""
+    exp = expand(tiny_index, "HTN2", prefix=False)
+    assert [p.token for p in exp.parts] == ["htn", "2"]
+    assert any(a.why == "abbreviation HTN (hypertension)" for a in exp.parts[0].alternatives)
+    assert [p.token for p in expand(tiny_index, "cpap2", prefix=False).parts] == ["cpap", "2"]
+    assert [p.token for p in expand(tiny_index, "octagam", prefix=False).parts] == ["octagam"]

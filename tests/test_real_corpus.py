@@ -56,6 +56,38 @@ def test_ivig_abbreviation(real_index):
 
 
 @pytest.mark.parametrize(
+    ("q", "expected", "within"),
+    [("TIA", "G45.9", 3), ("HTN", "I10", 1), ("CHF", "I50.9", 5), ("COPD", "J44.9", 3), ("MI", "I21.9", 3),
+     ("UTI", "N39.0", 5), ("DVT", "I82.409", 5), ("PE", "I26.99", 5), ("CKD", "N18.9", 5), ("GERD", "K21.9", 3),
+     ("AFib", "I48.91", 3), ("afib", "I48.91", 3), ("SOB", "R06.02", 3), ("CP", "R07.9", 3), ("CAD", "I25.10", 5)],
+)
+def test_clinician_shorthand_reaches_icd10cm(real_index, q, expected, within):
+    """Inventory abbreviations find the diagnosis a clinician means, within system=icd10cm."""
+    assert expected in codes(search(real_index, q, system="icd10cm", prefix=False))[:within]
+
+
+def test_abbreviation_reason_names_the_sense(real_index):
+    """The reason of an abbreviation match names the sense: HTN → hypertension."""
+    top = search(real_index, "HTN", system="icd10cm").results[0]
+    assert "abbreviation HTN (hypertension)" in top.matched
+
+
+def test_ivig_still_finds_immune_globulin_j_codes(real_index):
+    """After the inventory took over IVIG, its top five are intravenous immune globulin codes."""
+    got = codes(search(real_index, "IVIG", limit=5))
+    assert set(got) <= IVIG_ALL
+
+
+@pytest.mark.parametrize(
+    ("q", "prefixes"),
+    [("AFO", ("L",)), ("TENS", ("E07",)), ("G-CSF", ("J", "Q5")), ("TPN", ("B4", "B5", "S936"))],
+)
+def test_hand_written_and_hcpcs_shorthand_still_work(real_index, q, prefixes):
+    """Supply jargon the inventory lacks (AFO, TENS) and HCPCS shorthand still find their codes."""
+    assert all(code.startswith(prefixes) for code in codes(search(real_index, q, limit=3)))
+
+
+@pytest.mark.parametrize(
     ("q", "expected"),
     [("Keytruda", "J9271"), ("keytrudda", "J9271"), ("pembro", "J9271"), ("cpap", "E0601"),
      ("breathing machine for sleep apnea", "E0601")],

@@ -153,7 +153,7 @@ def document(record: CodeRecord) -> dict[str, str]:
         "short": record.short,
         "long": record.long,
         "brand": " | ".join(record.brands),
-        "abbrev": ",".join(abbreviation_key(a) for a in record.abbreviations),
+        "abbrev": ",".join([abbreviation_key(a) for a in record.abbreviations] + list(record.named_senses)),
         # Only the lexicon's everyday words: the category sentence is too general to match on.
         "plain": " | ".join(record.plain_terms),
         "synonyms": " | ".join(record.synonyms),

@@ -1,8 +1,11 @@
 """Enrichment: brand names, abbreviations and plain-language text added to records.
 
-The abbreviation map, plain-language lexicon and lay vocabulary are authored by the project
-in ``corpus/`` (see its README) and ship as the package data ``codesearch/lexicon/*.tsv``;
-brand names come from the ASP crosswalk and from the names CMS puts in parentheses in drug
+The abbreviation map has two parts in ``corpus/``: ``abbreviations_inventory.tsv``, generated
+by ``tools/derive_abbreviations.py`` from the Medical Abbreviation Meta-Inventory (CC BY 4.0,
+see NOTICE), and ``abbreviations.tsv``, written by hand for what the inventory does not say
+(supply and orthotics jargon, drug classes). The plain-language lexicon and lay vocabulary are
+authored in ``corpus/`` too; all of them ship as the package data ``codesearch/lexicon/*.tsv``.
+Brand names come from the ASP crosswalk and from the names CMS puts in parentheses in drug
 descriptors. The lay vocabulary is applied at query time only (:mod:`codesearch.expand`),
 word by word, so it adds nothing to the records.
 """
@@ -20,12 +23,28 @@ from codesearch.records import CodeRecord, DrugProduct
 from codesearch.schema import abbreviation_key, stems, words
 
 
+#: The lexicon files, each required: a missing one is an error naming it.
+LEXICON_FILES = (
+    "abbreviations.tsv", "abbreviations_inventory.tsv", "plain_language.tsv", "sections.tsv", "lay_words.tsv",
+)
+
+#: Where an abbreviation sense comes from.
+HAND_WRITTEN = "project"
+INVENTORY = "inventory"
+
+
 @dataclass(frozen=True)
 class Abbreviation:
-    """One sense of an abbreviation: ``IVIG`` → ``immune globulin intravenous``."""
+    """One sense of an abbreviation: ``IVIG`` → ``immune globulin intravenous``.
+
+    ``frequency`` is the sense's share of the abbreviation's uses in clinical notes (from the
+    meta-inventory); a hand-written sense counts as 1, as common as any.
+    """
 
     abbreviation: str
     expansion: str
+    frequency: float = 1.0
+    source: str = HAND_WRITTEN
 
     @property
     def key(self) -> str:
@@ -68,7 +87,7 @@ class Lexicon:
 
     @classmethod
     def load(cls, folder: str | Path) -> Lexicon:
-        """Read ``abbreviations.tsv``, ``plain_language.tsv``, ``sections.tsv`` and ``lay_words.tsv``.
+        """Read the :data:`LEXICON_FILES` from ``folder``.
 
         Every file is required: a missing or unreadable one is a CorpusFileError naming it,
         never an empty lexicon (which would silently drop abbreviations and plain words).
@@ -77,6 +96,12 @@ class Lexicon:
         abbreviations = tuple(
             Abbreviation(r["abbreviation"], r["expansion"])
             for r in _read_tsv(folder / "abbreviations.tsv", ("abbreviation", "expansion"))
+        ) + tuple(
+            Abbreviation(r["abbreviation"], r["sense"], float(r["frequency"]), INVENTORY)
+            for r in _read_tsv(
+                folder / "abbreviations_inventory.tsv", ("abbreviation", "sense", "frequency"),
+                numbers=("frequency",),
+            )
         )
         plain = tuple(
             (r["term"], r["plain"]) for r in _read_tsv(folder / "plain_language.tsv", ("term", "plain"))
@@ -95,7 +120,7 @@ class Lexicon:
 
     def to_dict(self) -> dict:
         return {
-            "abbreviations": [[a.abbreviation, a.expansion] for a in self.abbreviations],
+            "abbreviations": [[a.abbreviation, a.expansion, a.frequency, a.source] for a in self.abbreviations],
             "plain": [list(p) for p in self.plain],
             "sections": dict(self.sections),
             "lay": [[w.lay, w.clinical, w.kind] for w in self.lay],
@@ -104,7 +129,7 @@ class Lexicon:
     @classmethod
     def from_dict(cls, data: dict) -> Lexicon:
         return cls(
-            tuple(Abbreviation(a, e) for a, e in data.get("abbreviations", ())),
+            tuple(Abbreviation(*a) for a in data.get("abbreviations", ())),
             tuple((t, p) for t, p in data.get("plain", ())),
             dict(data.get("sections", {})),
             tuple(LayWord(*row) for row in data.get("lay", ())),
@@ -123,10 +148,12 @@ def _read_tsv(
     columns: Sequence[str],
     choices: Mapping[str, frozenset[str]] | None = None,
     check: Mapping[str, Callable[[str], str | None]] | None = None,
+    numbers: Sequence[str] = (),
 ) -> list[dict[str, str]]:
     """Rows of an authored TSV as dicts; errors name the file's own line numbers.
 
-    ``choices`` limits a column to a set of values; ``check`` returns why a value is malformed.
+    ``choices`` limits a column to a set of values; ``check`` returns why a value is malformed;
+    ``numbers`` are columns that must hold a number from 0 to 1.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -162,6 +189,13 @@ def _read_tsv(
             problem = checker(values[column])
             if problem:
                 raise CorpusFileError(path, problem, row=lineno, column=column)
+        for c in numbers:
+            try:
+                ok = 0.0 <= float(values[c]) <= 1.0
+            except ValueError:
+                ok = False
+            if not ok:
+                raise CorpusFileError(path, f"not a number from 0 to 1: {values[c]!r}", row=lineno, column=c)
         rows.append(values)
     return rows
 
@@ -210,6 +244,29 @@ def _contains_all(tokens: set[str], needed: tuple[str, ...]) -> bool:
     return bool(needed) and all(t in tokens for t in needed)
 
 
+def sense_token(key: str, expansion: str) -> str:
+    """The ``abbrev`` field token of a code that names a sense exactly: ``htn=hypertens``."""
+    return key + "=" + "_".join(sorted(set(stems(expansion))))
+
+
+# Stems a term adds to say it is unspecified: "Chest pain, unspecified", "Pulmonary embolism
+# NOS", "Urinary tract infection, site not specified".
+_UNSPECIFIED_STEMS = frozenset(stems("unspecified NOS site not specified"))
+_NONESSENTIAL_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+
+
+def term_bounds(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The stems a term requires and the stems it allows, "unspecified" words left out.
+
+    ICD-10-CM puts nonessential modifiers in parentheses: "Coronary (artery) disease" names
+    both "coronary disease" and "coronary artery disease".
+    """
+    allowed = frozenset(stems(text)) - _UNSPECIFIED_STEMS
+    if "(" not in text and "[" not in text:
+        return allowed, allowed
+    return frozenset(stems(_NONESSENTIAL_RE.sub(" ", text))) - _UNSPECIFIED_STEMS, allowed
+
+
 class Enricher:
     """Adds products, brand names, abbreviations and plain-language text to records."""
 
@@ -221,10 +278,17 @@ class Enricher:
         # Abbreviations by the first stem of their expansion: a record is only checked
         # against the senses whose first word it contains.
         self._abbr: dict[str, list[tuple[Abbreviation, tuple[str, ...]]]] = {}
+        # Senses by each of their stems, and abbreviations by key, to find the terms that
+        # name one exactly.
+        self._senses: dict[str, list[tuple[frozenset[str], Abbreviation]]] = {}
+        self._by_key: dict[tuple[str, ...], list[Abbreviation]] = {}
         for a in lexicon.abbreviations:
             needed = stems(a.expansion)
             if needed:
                 self._abbr.setdefault(needed[0], []).append((a, needed))
+                for stem in set(needed):
+                    self._senses.setdefault(stem, []).append((frozenset(needed), a))
+            self._by_key.setdefault(stems(a.key)[:1], []).append(a)
         # Lexicon terms by their first stem, so a descriptor is scanned once per token.
         self._plain: dict[str, list[tuple[tuple[str, ...], str]]] = {}
         for term, phrase in lexicon.plain:
@@ -258,6 +322,7 @@ class Enricher:
                 if _contains_all(token_set, needed)
             }
         )
+        named = self.named_senses(record)
         phrases: list[str] = []
         for i, token in enumerate(token_list):
             for run, phrase in self._plain.get(token, ()):
@@ -268,9 +333,28 @@ class Enricher:
             products=products,
             brands=tuple(brands),
             abbreviations=tuple(abbreviations),
+            named_senses=named,
             plain=self.plain_text(record, phrases),
             plain_terms=tuple(phrases),
         )
+
+    def named_senses(self, record: CodeRecord) -> tuple[str, ...]:
+        """Sense tokens of the abbreviations the code's title or an inclusion term names exactly.
+
+        I10's "hypertension (arterial) (benign) ..." names HTN's sense; G45.9's inclusion term
+        "TIA" is the abbreviation itself; "Chest pain, unspecified" names CP's first sense.
+        """
+        out: set[str] = set()
+        for text in (record.short, record.long, *record.synonyms):
+            required, allowed = term_bounds(text)
+            if not required:
+                continue
+            for a in self._by_key.get(tuple(required), ()) if len(required) == 1 else ():
+                out.add(sense_token(a.key, a.expansion))
+            for sense, a in self._senses.get(min(required), ()):
+                if required <= sense <= allowed:
+                    out.add(sense_token(a.key, a.expansion))
+        return tuple(sorted(out))
 
     def category_sentence(self, record: CodeRecord) -> str:
         """The authored plain sentence for the code's BETOS category, else its section."""

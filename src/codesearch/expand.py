@@ -26,7 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 
-from codesearch.enrich import LayWord, lay_index, plain_index
+from codesearch.enrich import LayWord, lay_index, plain_index, sense_token
 from codesearch.records import code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
 
@@ -35,6 +35,7 @@ CODE_RE = re.compile(r"^[A-Za-z][0-9]{4}$")
 CODE_PREFIX_RE = re.compile(r"^[A-Za-z][0-9]{1,3}$|^[A-Za-z][0-9][0-9A-Za-z](\.[0-9A-Za-z]{1,3})?$")
 NDC_DASHED_RE = re.compile(r"^([0-9]{4,5})-([0-9]{3,4})-([0-9]{1,2})$")
 NDC_PLAIN_RE = re.compile(r"^[0-9]{10,11}$")
+ABBREVIATION_NUMBER_RE = re.compile(r"[a-z]+|[0-9]+")
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*")
 
 #: Words this short are never corrected (abbreviations are short and exact).
@@ -67,6 +68,26 @@ MAX_FORM_LEFTOVER = 8
 FORM_LEFTOVER_MARGIN = 3
 #: A word-final form may be followed by this many letters ("-emia" in "hyperkalemic").
 FORM_END_SLACK = 2
+#: An abbreviation's most frequent sense, searched in the descriptors, weighs this much; each
+#: other sense weighs it times its frequency relative to the most frequent one (the
+#: meta-inventory's share of clinical-note uses), so "CP" reads as chest pain before cerebral
+#: palsy, and a sense no code of the searched system spells out adds nothing.
+ABBREVIATION_SENSE_WEIGHT = 1.2
+#: Where a sense is searched: the long descriptor and inclusion terms. Not the short descriptor,
+#: which for ICD-10-CM repeats the long one (a sense would count twice there) and for HCPCS is
+#: CMS's own abbreviation of it.
+SENSE_FIELDS = ("long", "synonyms")
+#: The abbreviation itself in the ``abbrev`` field (the codes enrichment tagged with it, also
+#: where a sense's words are spread over several fields), shared among its senses. Small: every
+#: tagged code scores alike there, so the senses' descriptor matches decide the order.
+ABBREVIATION_FIELD_WEIGHT = 0.3
+#: A code whose title or inclusion term names the sense exactly (I10 "hypertension", G45.9
+#: "TIA", R07.9 "Chest pain, unspecified"; see :func:`codesearch.enrich.sense_token`) comes
+#: before codes that only mention the sense's words among others. Scaled like the sense.
+ABBREVIATION_NAMED_WEIGHT = 5.0
+#: Abbreviations an unfinished last word completes to (shortest first), and their weight.
+MAX_ABBREVIATION_COMPLETIONS = 4
+ABBREVIATION_COMPLETION_WEIGHT = 0.6
 
 
 def max_edits(word: str) -> int:
@@ -131,15 +152,38 @@ def ndc_candidates(token: str) -> list[str]:
     return []
 
 
+@dataclass(frozen=True)
+class Sense:
+    """What an abbreviation may stand for, with its weight relative to its most frequent sense."""
+
+    abbreviation: str  # as written in the lexicon: "HTN", "AFib"
+    expansion: str
+    weight: float
+
+
+def abbreviation_senses(abbreviations) -> dict[str, list[Sense]]:
+    """Abbreviation key → its senses, most frequent first, one per distinct set of expansion stems."""
+    grouped: dict[str, dict[tuple[str, ...], tuple[str, float, str]]] = defaultdict(dict)
+    for a in abbreviations:
+        same = tuple(sorted(set(stems(a.expansion))))  # "immune globulin intravenous" = "intravenous immune globulin"
+        seen = grouped[a.key].get(same)
+        if seen is None or a.frequency > seen[1]:
+            grouped[a.key][same] = (a.abbreviation, a.frequency, a.expansion)
+    out: dict[str, list[Sense]] = {}
+    for key, senses in grouped.items():
+        top = max(f for _, f, _ in senses.values()) or 1.0
+        ranked = sorted(senses.values(), key=lambda s: (-s[1], s[2]))
+        out[key] = [Sense(abbreviation, expansion, frequency / top) for abbreviation, frequency, expansion in ranked]
+    return out
+
+
 class Expander:
     """Expands queries against one index build's vocabulary and lexicon."""
 
     def __init__(self, index):
         self.index = index
         self.vocab: dict[str, int] = index.vocab
-        self.abbreviations: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for a in index.lexicon.abbreviations:
-            self.abbreviations[a.key].append((a.abbreviation, a.expansion))
+        self.abbreviations: dict[str, list[Sense]] = abbreviation_senses(index.lexicon.abbreviations)
         tables = index.expander_tables  # precomputed by the build: see expander_tables()
         self.plain = {tuple(key): terms for key, terms in tables["plain"]}
         self.lay: dict[tuple[str, ...], list[LayWord]] = lay_index(index.lexicon)
@@ -232,14 +276,7 @@ class Expander:
         alts = [
             Alternative(word, WORD_FIELDS, weight, "word", why or f'word "{word}"', stems(word))
         ]
-        key = abbreviation_key(word)
-        for abbreviation, expansion in self.abbreviations.get(key, ()):
-            alts.append(
-                Alternative(
-                    key, ("abbrev",), 1.2 * weight, "abbreviation",
-                    f"abbreviation {abbreviation} ({expansion})", stems(expansion),
-                )
-            )
+        alts += self.abbreviation_alternatives(abbreviation_key(word), weight)
         key = stems(word)
         for term in self.plain.get(key, ()) if len(key) == 1 else ():
             alts.append(
@@ -320,6 +357,53 @@ class Expander:
                         if alt not in parts[i].alternatives:
                             parts[i].alternatives.append(alt)
 
+    def abbreviation_alternatives(self, key: str, weight: float = 1.0) -> list[Alternative]:
+        """An abbreviation's senses searched in the descriptors, weighted by frequency, and the
+        abbreviation itself in the ``abbrev`` field; each names its sense ("abbreviation HTN
+        (hypertension)")."""
+        senses = self.abbreviations.get(key, ())
+        total = sum(s.weight for s in senses)
+        alts = []
+        for s in senses:
+            why = f"abbreviation {s.abbreviation} ({s.expansion})"
+            alts.append(Alternative(s.expansion, SENSE_FIELDS, ABBREVIATION_SENSE_WEIGHT * s.weight * weight,
+                                    "abbreviation", why, stems(s.expansion)))
+            # Enrichment tagged the codes with the key, not the sense, so the field's score is
+            # split among the senses and the reason shown is one the descriptor spells out.
+            alts.append(Alternative(key, ("abbrev",), ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,
+                                    "abbreviation", why, stems(s.expansion)))
+            alts.append(Alternative(sense_token(key, s.expansion), ("abbrev",),
+                                    ABBREVIATION_NAMED_WEIGHT * s.weight * weight, "abbreviation", why,
+                                    stems(s.expansion)))
+        return alts
+
+    def split_abbreviation(self, word: str) -> list[str]:
+        """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.
+
+        Clinicians glue a type or stage number to the abbreviation; apart, the number matches
+        the descriptors' "type 2" and the letters the abbreviation's senses.
+        """
+        if word.isalpha() or word.isdigit() or self.known(word):
+            return [word]
+        pieces = ABBREVIATION_NUMBER_RE.findall(word)
+        if any(p in self.abbreviations for p in pieces if p.isalpha()):
+            return [p for p in pieces if len(p) > 1 or p.isdigit()]
+        return [word]
+
+    def abbreviation_completions(self, prefix: str) -> list[Alternative]:
+        """The abbrev-field alternatives of the shortest abbreviations ``prefix`` begins."""
+        keys = sorted((k for k in self.abbreviations if k.startswith(prefix) and k != prefix),
+                      key=lambda k: (len(k), k))[:MAX_ABBREVIATION_COMPLETIONS]
+        alts = []
+        for key in keys:
+            senses = self.abbreviations[key]
+            total = sum(s.weight for s in senses)
+            for s in senses:
+                alts.append(Alternative(key, ("abbrev",), ABBREVIATION_COMPLETION_WEIGHT * s.weight / total, "prefix",
+                                        f'"{prefix}…" completes to abbreviation {s.abbreviation} ({s.expansion})',
+                                        stems(s.expansion)))
+        return alts
+
     # -- the whole query --------------------------------------------------------------
     def _expand(self, query: str, prefix: bool = True) -> Expansion:
         text = normalize_query(query)
@@ -354,13 +438,17 @@ class Expander:
                 last_is_word = True
             elif only and len(token) == 2 and token.isupper() and self.index.get(token):
                 exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
+                if abbreviation_key(token) in self.abbreviations:
+                    wordlist.append(abbreviation_key(token))  # "CP" is a modifier and chest pain
+                    last_is_word = True
             elif ndc_candidates(token):
                 exp.ndcs.extend((token, n) for n in ndc_candidates(token))
             elif abbreviation_key(token) in self.abbreviations:
                 wordlist.append(abbreviation_key(token))  # "G-CSF", "Bi-PAP"
                 last_is_word = True
             else:
-                wordlist.extend(w.lower() for w in re.findall(r"[A-Za-z0-9]+", token))
+                for w in re.findall(r"[A-Za-z0-9]+", token):
+                    wordlist.extend(self.split_abbreviation(w.lower()))
                 last_is_word = True
         # A trailing space means the user finished the last word.
         ends_open = prefix and bool(text) and query[-1:].isalnum()
@@ -415,14 +503,7 @@ class Expander:
                                             f'"{word}…" completes to {completion}', stems(completion))
                             )
                         if len(word) >= 2:
-                            for key in self.abbreviations:
-                                if key.startswith(word) and key != word:
-                                    for abbreviation, expansion in self.abbreviations[key]:
-                                        alts.append(
-                                            Alternative(key, ("abbrev",), 0.6, "prefix",
-                                                        f'"{word}…" completes to abbreviation {abbreviation} ({expansion})',
-                                                        stems(expansion))
-                                        )
+                            alts += self.abbreviation_completions(word)
                 if alts:
                     if self.forms(stems(word)):
                         forms[len(exp.parts)] = self.forms(stems(word))

@@ -314,6 +314,9 @@ class CodeRecord:
     products: tuple[DrugProduct, ...] = ()
     brands: tuple[str, ...] = ()
     abbreviations: tuple[str, ...] = ()
+    # Abbreviation senses a descriptor or inclusion term names exactly ("htn=hypertens" on I10),
+    # as :func:`codesearch.enrich.sense_token` writes them; indexed in `abbrev` beside the keys.
+    named_senses: tuple[str, ...] = ()
     plain: str = ""  # shown: the category in plain words, then the everyday words below
     plain_terms: tuple[str, ...] = ()  # everyday words from the lexicon, indexed as `plain`
     # Added from the physician fee schedule relative value file (global row first):
@@ -378,9 +381,9 @@ class CodeRecord:
         data = dict(data)
         data["products"] = tuple(DrugProduct(**p) for p in data.get("products", ()))
         data["rvus"] = tuple(FeeScheduleRow(**r) for r in data.get("rvus", ()))
-        for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "plain_terms",
-                     "synonyms", "includes", "excludes1", "excludes2", "code_first", "use_additional_code",
-                     "code_also", "ancestors"):
+        for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "named_senses",
+                     "plain_terms", "synonyms", "includes", "excludes1", "excludes2", "code_first",
+                     "use_additional_code", "code_also", "ancestors"):
             data[name] = tuple(data.get(name, ()))
         return cls(**data)
 

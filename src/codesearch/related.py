@@ -9,6 +9,7 @@ from codesearch.billing import billing_facts
 from codesearch.describe import plain_language
 from codesearch.enrich import is_drug
 from codesearch.records import SYSTEM_ICD10CM, SYSTEMS, CodeRecord
+from codesearch.schema import stems
 
 _GENERIC_RE = re.compile(r"^(?:injection|inj)[,.]?\s+([a-z][a-z]+)(?:-[a-z]{4})?\b", re.I)
 
@@ -96,12 +97,22 @@ def billing_notes(record: CodeRecord) -> list[str]:
     return BILLING_NOTES.get(record.section_letter, [])
 
 
+def abbreviation_sense(index, record: CodeRecord, abbreviation: str) -> str:
+    """The sense of an abbreviation on a code: the most frequent one its descriptors spell out."""
+    words = set(stems(record.long)) | set(stems(record.short))
+    for synonym in record.synonyms:
+        words |= set(stems(synonym))
+    senses = sorted((a for a in index.lexicon.abbreviations if a.abbreviation == abbreviation),
+                    key=lambda a: -a.frequency)
+    spelled = [a.expansion for a in senses if set(stems(a.expansion)) <= words]
+    return (spelled or [a.expansion for a in senses] or [""])[0]
+
+
 def code_details(index, record: CodeRecord) -> dict:
     """Everything a code page shows, as JSON-ready data."""
     data = record.describe()
-    expansions = {a.abbreviation: a.expansion for a in index.lexicon.abbreviations}
     data["abbreviations"] = [
-        {"abbreviation": a, "expansion": expansions.get(a, "")} for a in record.abbreviations
+        {"abbreviation": a, "expansion": abbreviation_sense(index, record, a)} for a in record.abbreviations
     ]
     data["plain"] = plain_language(record, index.lexicon)
     data["is_drug"] = is_drug(record)
