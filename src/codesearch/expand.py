@@ -19,6 +19,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 
+from codesearch import ranking
 from codesearch.enrich import plain_index
 from codesearch.records import code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
@@ -191,35 +192,40 @@ class Expander:
             mask &= has
         return mask
 
-    def word_alternatives(self, word: str, weight: float = 1.0, why: str = "") -> list[Alternative]:
+    def word_alternatives(self, word: str, weight: float = 1.0, why: str = "",
+                          disable: frozenset[str] = frozenset()) -> list[Alternative]:
         """Exact, abbreviation and plain-language alternatives for a complete word.
 
         ``why`` replaces the reason of the exact alternative ("did you mean …"); the others
-        keep their own, since the correction is also reported on its own.
+        keep their own, since the correction is also reported on its own. ``disable`` names
+        sources (:data:`codesearch.ranking.SOURCES`) to leave out.
         """
         alts = [
-            Alternative(word, WORD_FIELDS, weight, "word", why or f'word "{word}"', stems(word))
+            Alternative(word, word_fields(disable), weight, "word", why or f'word "{word}"', stems(word))
         ]
         key = abbreviation_key(word)
-        for abbreviation, expansion in self.abbreviations.get(key, ()):
+        for abbreviation, expansion in self.abbreviations.get(key, ()) if "abbreviations" not in disable else ():
             alts.append(
                 Alternative(
-                    key, ("abbrev",), 1.2 * weight, "abbreviation",
+                    key, ("abbrev",), ranking.ABBREVIATION_WEIGHT * weight, "abbreviation",
                     f"abbreviation {abbreviation} ({expansion})", stems(expansion),
                 )
             )
-        for term in self.plain.get(stems(word), ()) if len(stems(word)) == 1 else ():
+        lay = self.plain.get(stems(word), ()) if len(stems(word)) == 1 and "lay" not in disable else ()
+        for term in lay:
             alts.append(
                 Alternative(
-                    term, DESCRIPTOR_FIELDS, 0.7 * weight, "synonym",
+                    term, descriptor_fields(disable), ranking.LAY_WORD_WEIGHT * weight, "synonym",
                     f'"{word}" means {term}', stems(term),
                 )
             )
         return alts
 
     # -- the whole query --------------------------------------------------------------
-    def _expand(self, query: str, prefix: bool = True) -> Expansion:
+    def _expand(self, query: str, prefix: bool = True, disable: frozenset[str] = frozenset()) -> Expansion:
         text = normalize_query(query)
+        abbreviations = self.abbreviations if "abbreviations" not in disable else {}
+        plain = self.plain if "lay" not in disable else {}
         exp = Expansion(query=text)
         tokens = TOKEN_RE.findall(text)
         only = len(tokens) == 1
@@ -253,7 +259,7 @@ class Expander:
                 exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
             elif ndc_candidates(token):
                 exp.ndcs.extend((token, n) for n in ndc_candidates(token))
-            elif abbreviation_key(token) in self.abbreviations:
+            elif abbreviation_key(token) in abbreviations:
                 wordlist.append(abbreviation_key(token))  # "G-CSF", "Bi-PAP"
                 last_is_word = True
             else:
@@ -266,13 +272,14 @@ class Expander:
             # Longest plain-language phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
                 key = stems(" ".join(wordlist[i : i + n]))
-                if len(key) > 1 and key in self.plain and wordlist[i] not in STOP_WORDS:
+                if len(key) > 1 and key in plain and wordlist[i] not in STOP_WORDS:
                     phrase = " ".join(wordlist[i : i + n])
-                    alts = [Alternative(phrase, WORD_FIELDS, 1.0, "word", f'phrase "{phrase}"', stems(phrase))]
+                    alts = [Alternative(phrase, word_fields(disable), 1.0, "word", f'phrase "{phrase}"',
+                                        stems(phrase))]
                     alts += [
-                        Alternative(term, DESCRIPTOR_FIELDS, 0.9, "synonym",
+                        Alternative(term, descriptor_fields(disable), ranking.LAY_PHRASE_WEIGHT, "synonym",
                                     f'"{phrase}" means {term}', stems(term))
-                        for term in self.plain[key]
+                        for term in plain[key]
                     ]
                     exp.parts.append(Part(phrase, alts))
                     i += n
@@ -281,34 +288,35 @@ class Expander:
                 word = wordlist[i]
                 is_last = i == len(wordlist) - 1
                 i += 1
-                if word in STOP_WORDS and word not in self.abbreviations and not (is_last and ends_open):
+                if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
-                alts = self.word_alternatives(word) if len(word) > 1 or word.isdigit() else []
+                alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
                 if code_key(word) in code_prefix:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
                                             f"code starts with {word.upper()}"))
                 if not word.isdigit():
                     for fixed, dist in self.corrections(word):
-                        weight = 0.9 if dist == 1 else 0.75
+                        weight = ranking.TYPO_WEIGHTS[dist]
                         exp.corrections.setdefault(word, fixed)
                         alts += [
                             Alternative(a.text, a.fields, a.weight * weight, "typo", a.why, a.highlight)
-                            for a in self.word_alternatives(fixed, 1.0, f'did you mean "{fixed}"')
+                            for a in self.word_alternatives(fixed, 1.0, f'did you mean "{fixed}"', disable)
                         ]
-                    if is_last and ends_open and last_is_word and word not in self.abbreviations:
+                    if is_last and ends_open and last_is_word and word not in abbreviations:
                         context = tuple(w for w in wordlist[:-1] if w not in STOP_WORDS)
                         for completion in self.completions(word, context):
-                            weight = 0.8 if completion in self.brand_words else 0.6
+                            weight = (ranking.PREFIX_BRAND_WEIGHT if completion in self.brand_words
+                                      else ranking.PREFIX_WORD_WEIGHT)
                             alts.append(
-                                Alternative(completion, WORD_FIELDS, weight, "prefix",
+                                Alternative(completion, word_fields(disable), weight, "prefix",
                                             f'"{word}…" completes to {completion}', stems(completion))
                             )
                         if len(word) >= 2:
-                            for key in self.abbreviations:
+                            for key in abbreviations:
                                 if key.startswith(word) and key != word:
-                                    for abbreviation, expansion in self.abbreviations[key]:
+                                    for abbreviation, expansion in abbreviations[key]:
                                         alts.append(
-                                            Alternative(key, ("abbrev",), 0.6, "prefix",
+                                            Alternative(key, ("abbrev",), ranking.PREFIX_ABBREVIATION_WEIGHT, "prefix",
                                                         f'"{word}…" completes to abbreviation {abbreviation} ({expansion})',
                                                         stems(expansion))
                                         )
@@ -338,6 +346,17 @@ class Expander:
         return " ".join(out) if changed else None
 
 
+def word_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The fields a query word is searched in, without those of switched-off sources."""
+    dropped = {ranking.SOURCE_FIELDS[s] for s in disable if s in ranking.SOURCE_FIELDS}
+    return tuple(f for f in WORD_FIELDS if f not in dropped) if dropped else WORD_FIELDS
+
+
+def descriptor_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The descriptor fields a synonym is searched in, without those of switched-off sources."""
+    return tuple(f for f in DESCRIPTOR_FIELDS if f in word_fields(disable))
+
+
 def expander_for(index) -> Expander:
     """The (cached) expander of an index build."""
     if index.expander is None:
@@ -345,6 +364,9 @@ def expander_for(index) -> Expander:
     return index.expander
 
 
-def expand(index, query: str, prefix: bool = True) -> Expansion:
-    """Expand ``query`` against ``index``; the last word is a prefix unless ``prefix`` is false."""
-    return expander_for(index).expand(query, prefix)
+def expand(index, query: str, prefix: bool = True, disable: frozenset[str] = frozenset()) -> Expansion:
+    """Expand ``query`` against ``index``; the last word is a prefix unless ``prefix`` is false.
+
+    ``disable`` names sources (:data:`codesearch.ranking.SOURCES`) to leave out, for ablation.
+    """
+    return expander_for(index).expand(query, prefix, frozenset(disable))
