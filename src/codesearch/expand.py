@@ -66,6 +66,9 @@ class Part:
 
     token: str
     alternatives: list[Alternative]
+    #: Whether the part qualifies the query's subject rather than naming it: "asthma" in
+    #: "nebulizer for asthma" (see :data:`codesearch.ranking.QUALIFIER_WORDS`).
+    qualifier: bool = False
 
 
 @dataclass
@@ -268,6 +271,7 @@ class Expander:
         # A trailing space means the user finished the last word.
         ends_open = prefix and bool(text) and query[-1:].isalnum()
         i = 0
+        qualifying = False
         while i < len(wordlist):
             # Longest plain-language phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
@@ -281,13 +285,15 @@ class Expander:
                                     f'"{phrase}" means {term}', stems(term))
                         for term in plain[key]
                     ]
-                    exp.parts.append(Part(phrase, alts))
+                    exp.parts.append(Part(phrase, alts, qualifying))
                     i += n
                     break
             else:
                 word = wordlist[i]
                 is_last = i == len(wordlist) - 1
                 i += 1
+                if word in ranking.QUALIFIER_WORDS and exp.parts and not (is_last and ends_open):
+                    qualifying = True  # what follows "for" qualifies the subject named before it
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
                 alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
@@ -321,7 +327,7 @@ class Expander:
                                                         stems(expansion))
                                         )
                 if alts:
-                    exp.parts.append(Part(word, alts))
+                    exp.parts.append(Part(word, alts, qualifying))
         return exp
 
     def suggest(self, query: str) -> str | None:

@@ -6,7 +6,8 @@ query's results are ordered by a tuple, compared left to right (:func:`word_sort
 
 1. active codes before terminated ones;
 2. codes before two-letter modifiers (a modifier never tops a word query; typed, it is a code);
-3. codes matching more parts of the query first;
+3. codes matching more parts of the query's subject first (the parts before "for"; the
+   qualifying parts after it only add to the score, :data:`QUALIFIER_WEIGHT`);
 4. codes of the system the query is about first, when no system was chosen (:func:`system_intent`);
 5. the score: BM25F (:data:`FIELD_BOOSTS`) × the alternative's expansion weight, summed over
    the parts, × the document prior (:func:`document_prior`) × the head prior (:data:`HEAD_BOOST`);
@@ -83,6 +84,14 @@ HEAD_WORDS = 4
 #: A query part found in a code's head ("Hyperglycemia, unspecified" for "hyperglycemia") counts
 #: this much more than the same part found only further on ("diabetes … with hyperglycemia").
 HEAD_BOOST = 1.3
+
+# -- query structure -----------------------------------------------------------------------------
+#: A query names its subject first and may qualify it after these words: in "nebulizer for
+#: asthma" or "wheelchair for heavy patient" the code sought is the nebulizer, the wheelchair.
+QUALIFIER_WORDS = frozenset({"for"})
+#: A qualifying part counts this much of a subject part's score, and a code that misses it is
+#: not put in a lower tier: "nebulizer for asthma" lists nebulizers before asthma medicines.
+QUALIFIER_WEIGHT = 0.5
 
 # -- system intent, when no system is chosen ---------------------------------------------------
 #: The system whose best matches are this much stronger than another's is the query's subject:
@@ -225,5 +234,9 @@ def family_system_order(typed: Sequence[str]) -> tuple[str, ...]:
 def word_sort_keys(inactive: np.ndarray, modifier: np.ndarray, missed: np.ndarray,
                    other_system: np.ndarray, score: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, ...]:
     """The sort key of a word query's results as ``np.lexsort`` keys: documents first, then the
-    negated score, then integer tiers; the last is the most significant."""
+    negated score, then integer tiers; the last is the most significant.
+
+    ``missed`` counts the subject parts a code does not match (qualifiers only add to the
+    score); ``other_system`` is 1 for codes outside the query's intended system.
+    """
     return (docs, -score, other_system, missed, modifier, inactive)

@@ -382,7 +382,11 @@ class Searcher:
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST
-        coverage = (part_scores > 0).sum(axis=0)
+            if part.qualifier:
+                acc *= ranking.QUALIFIER_WEIGHT
+        hit = part_scores > 0
+        coverage = hit.sum(axis=0)
+        qualifier = np.array([part.qualifier for part in exp.parts])
         score = part_scores.sum(axis=0) + bonus
         if heads is not None:
             score *= index.doc_prior * heads.prior
@@ -393,7 +397,7 @@ class Searcher:
         if self._system:
             docs = docs[index.doc_system[docs] == self._system]
         total = len(docs)
-        missed = (len(exp.parts) - coverage[docs]).astype(np.int8)
+        missed = (~hit[~qualifier][:, docs]).sum(axis=0).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
             best = docs[missed == missed.min()]
