@@ -9,8 +9,11 @@ query's results are ordered by a tuple, compared left to right (:func:`word_sort
 3. codes matching more parts of the query's subject first (the parts before "for"; the
    qualifying parts after it only add to the score, :data:`QUALIFIER_WEIGHT`);
 4. codes of the system the query is about first, when no system was chosen (:func:`system_intent`);
-5. the score: BM25F (:data:`FIELD_BOOSTS`) × the alternative's expansion weight, summed over
-   the parts, × the document prior (:func:`document_prior`) × the head prior (:data:`HEAD_BOOST`);
+5. the score: per part of the query, its best match — BM25F in one field (:data:`FIELD_BOOSTS`)
+   × the alternative's expansion weight; a word repeated in several fields or reached through
+   several alternatives counts once (summing them favoured codes whose inclusion terms repeat
+   the descriptor: tuning hit@1 0.902 → 0.920) — × the head prior (:data:`HEAD_BOOST`), summed
+   over the parts, × the document prior (:func:`document_prior`) and the accessory prior;
 6. code order, so equal results always come back the same way.
 
 A bare code family ("J15") lists its codes in code order, one system after the other

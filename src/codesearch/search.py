@@ -377,8 +377,8 @@ class Searcher:
                 for fieldname, docs, scores in self._postings(alt):
                     if fieldname == "category":
                         bonus[docs] += scores
-                    else:
-                        acc[docs] += scores
+                    else:  # a part counts once: its best alternative, in its best field
+                        acc[docs] = np.maximum(acc[docs], scores)
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST
