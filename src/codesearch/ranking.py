@@ -115,7 +115,8 @@ SOURCES = ("abbreviations", "lay", "inclusion_terms", "brands", "priors")
 #: The index field each source contributes, dropped from every alternative when it is off.
 SOURCE_FIELDS: dict[str, str] = {"lay": "plain", "inclusion_terms": "synonyms", "brands": "brand"}
 
-_WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|[(;:\[]")
+_WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|[;:]")
+_BRACKETS_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "(primary)", "(octagam)", "[antidiabetic]"
 
 
 def document_prior(record) -> float:
@@ -137,12 +138,12 @@ def descriptor_head(stems_of, long: str) -> tuple[str, ...]:
     """The stems of the first words of a descriptor, up to where it starts qualifying them.
 
     ``stems_of`` stems one word (the index's analyzer). "Replacement battery for external
-    infusion pump" → (replac, batteri); "Injection, immune globulin, (octagam)" → (inject,
-    immun, globulin).
+    infusion pump" → (replac, batteri); "Essential (primary) hypertension" → (essenti,
+    hypertens): bracketed asides are skipped.
     """
     out: list[str] = []
-    for word in _WORD_RE.findall(long.lower()):
-        if word in HEAD_STOP_WORDS or word in "(;:[":
+    for word in _WORD_RE.findall(_BRACKETS_RE.sub(" ", long.lower())):
+        if word in HEAD_STOP_WORDS or word in ";:":
             break
         out.extend(stems_of(word))
         if len(out) >= HEAD_WORDS:
