@@ -438,7 +438,7 @@ def eval_command(ctx, suites, split, ablation, show_failures):
         codesearch eval --split heldout --failures
         codesearch eval --ablation
     """
-    from codesearch.evaluate import (ablation as run_ablation, ablation_table, bm25_ranker,
+    from codesearch.evaluate import (SPLITS, ablation as run_ablation, ablation_table, bm25_ranker,
                                      codesearch_ranker, evaluate, failures, load_judgements, table)
 
     try:
@@ -452,7 +452,9 @@ def eval_command(ctx, suites, split, ablation, show_failures):
     for j in judgements:
         by_split.setdefault(j.split or "suite", []).append(j)
     ablations = {}
-    for name, group in by_split.items():
+    order = sorted(by_split, key=lambda name: (name not in SPLITS, SPLITS.index(name) if name in SPLITS else 0, name))
+    for name in order:
+        group = by_split[name]
         click.echo(f"\n{name} ({len(group)} queries)\n")
         click.echo(table(evaluate(group, codesearch_ranker(index)), evaluate(group, bm25_ranker(index))))
         if ablation:
