@@ -1,16 +1,16 @@
 """Search and rank: an expanded query → ranked results with highlighted snippets and reasons.
 
 Typed codes and NDCs come first; the rest is ordered by the policy of :mod:`codesearch.ranking`
-(tiers, then the BM25F score summed over the matching alternatives, per-term scores
-precomputed from the Whoosh index by :mod:`codesearch.scores`).
+(tiers, then a score summing each query part's best BM25F match, per-term scores precomputed
+from the Whoosh index by :mod:`codesearch.scores`).
 """
 
 from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
