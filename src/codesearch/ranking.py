@@ -187,7 +187,7 @@ class DescriptorHeads:
         self.prior = np.where(np.asarray(accessory, dtype=bool), ACCESSORY, 1.0).astype(np.float32)
 
     def docs_about(self, stem_sets: Iterable[Sequence[str]]) -> np.ndarray:
-        """Documents whose head holds every stem of at least one of ``stem_sets``."""
+        """Documents whose head holds every stem of at least one of ``stem_sets`` (may repeat)."""
         found = []
         for needed in stem_sets:
             if not needed:
@@ -199,7 +199,7 @@ class DescriptorHeads:
                 docs = np.intersect1d(docs, self.docs.get(s, docs[:0]), assume_unique=True)
             if docs is not None and len(docs):
                 found.append(docs)
-        return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int32)
+        return np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
 
 
 def system_intent(systems: np.ndarray, scores: np.ndarray, candidates: Sequence[str]) -> str | None:

@@ -140,7 +140,8 @@ def _first(keys: tuple[np.ndarray, ...], need: int) -> tuple[np.ndarray, ...]:
     _, neg_score, *tiers = keys
     tiers = [t.astype(np.int64) for t in reversed(tiers)]
     tier = np.ravel_multi_index(tiers, [int(t.max()) + 1 for t in tiers])  # the tuple, as one integer
-    kth_tier = np.partition(tier, need - 1)[need - 1]
+    # Few distinct tiers: count them rather than partition (selection is slow on many ties).
+    kth_tier = int(np.searchsorted(np.cumsum(np.bincount(tier)), need))
     better = tier < kth_tier
     boundary = tier == kth_tier
     room = need - int(better.sum())
@@ -297,12 +298,20 @@ class Searcher:
             got = self.index.cache["systems"] = ([str(n) for n in names], ids.astype(np.int8))
         return got
 
-    def _heads(self) -> ranking.DescriptorHeads:
-        """What each descriptor is about (its head) and the accessory prior; memoised per build."""
+    def _heads(self) -> tuple[ranking.DescriptorHeads, np.ndarray]:
+        """What each descriptor is about (its head), and each document's prior; memoised per build."""
         got = self.index.cache.get("heads")
         if got is None:
             records, codes = self.index.records, self.index.table.codes
-            got = self.index.cache["heads"] = ranking.DescriptorHeads((records[c].long for c in codes), stems)
+            heads = ranking.DescriptorHeads((records[c].long for c in codes), stems)
+            got = self.index.cache["heads"] = (heads, self.index.doc_prior * heads.prior)
+        return got
+
+    def _modifiers(self) -> np.ndarray:
+        """1 for each document that is a modifier, else 0; memoised per build."""
+        got = self.index.cache.get("modifiers")
+        if got is None:
+            got = self.index.cache["modifiers"] = (self.index.doc_section == "MOD").astype(np.int8)
         return got
 
     def _count(self, docs: np.ndarray) -> dict[str, int]:
@@ -368,7 +377,7 @@ class Searcher:
         index = self.index
         n_docs = index.table.size
         priors = "priors" not in self._disable
-        heads = self._heads() if priors else None
+        heads, prior = self._heads() if priors else (None, None)
         part_scores = np.zeros((len(exp.parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
         for p, part in enumerate(exp.parts):
@@ -381,23 +390,24 @@ class Searcher:
                         acc[docs] = np.maximum(acc[docs], scores)
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
-                acc[about] *= ranking.HEAD_BOOST
+                acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
             if part.qualifier:
                 acc *= ranking.QUALIFIER_WEIGHT
         hit = part_scores > 0
         coverage = hit.sum(axis=0)
         qualifier = np.array([part.qualifier for part in exp.parts])
         score = part_scores.sum(axis=0) + bonus
-        if heads is not None:
-            score *= index.doc_prior * heads.prior
+        if prior is not None:
+            score *= prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
         matched = docs = np.nonzero(mask)[0]
         names, ids = self._systems()
         if self._system:
-            docs = docs[index.doc_system[docs] == self._system]
+            docs = docs[ids[docs] == names.index(self._system)] if self._system in names else docs[:0]
         total = len(docs)
-        missed = (~hit[~qualifier][:, docs]).sum(axis=0).astype(np.int8)
+        subject = coverage if not qualifier.any() else hit[~qualifier].sum(axis=0)
+        missed = (int((~qualifier).sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
             best = docs[missed == missed.min()]
@@ -406,7 +416,7 @@ class Searcher:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
             inactive=(~index.doc_active[docs]).astype(np.int8),
-            modifier=(index.doc_section[docs] == "MOD").astype(np.int8),
+            modifier=self._modifiers()[docs],
             missed=missed, other_system=other_system, score=score[docs], docs=docs,
         )
         if total > need:
