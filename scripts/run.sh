@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install codesearch into .venv, build the index from ../shared/corpus if there is none,
+# Install codesearch into .venv, build the index from the release embedded in the package if there is none,
 # and answer a query (default) or run any codesearch command: scripts/run.sh serve
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from codesearch.bench import (
+from benchmarks.bench import (
     BenchReport,
     SqlitePeer,
     compare_engines,
@@ -105,3 +105,15 @@ def _no_stray_codesearch_env(monkeypatch):
     """Keep the developer's CODESEARCH_* variables out of these tests."""
     for name in ("CODESEARCH_DATA_DIR", "CODESEARCH_INDEX_DIR", "CODESEARCH_HCPCS_FILE", "CODESEARCH_CROSSWALK_FILE"):
         monkeypatch.delenv(name, raising=False)
+
+
+def test_write_report_keeps_hand_written_sections(tmp_path):
+    """Rewriting the report replaces the generated part and keeps what follows KEEP_MARKER."""
+    from benchmarks.bench import KEEP_MARKER, write_report
+
+    path = tmp_path / "docs" / "benchmarks.md"
+    write_report(path, "# first")
+    assert path.read_text(encoding="utf-8") == "# first\n"
+    path.write_text(f"# first\n\n{KEEP_MARKER}\n## Cold start\nbefore/after\n", encoding="utf-8")
+    write_report(path, "# second\n")
+    assert path.read_text(encoding="utf-8") == f"# second\n\n{KEEP_MARKER}\n## Cold start\nbefore/after\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -98,9 +99,13 @@ def test_current_points_at_complete_build(tiny_settings):
     assert link.is_symlink()
     assert os.readlink(link) == os.path.join("builds", manifest["build_id"])
     build = link.resolve()
-    for name in ("manifest.json", "records.jsonl", "vocab.json", "lexicon.json"):
+    for name in ("manifest.json", "records.sqlite", "vocab.json", "lexicon.json", "expander.json",
+                 "scores_docs.npy", "docs_active.npy"):
         assert (build / name).is_file(), name
-    assert len((build / "records.jsonl").read_text(encoding="utf-8").splitlines()) == TINY_RECORDS
+    with sqlite3.connect(build / "records.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM records").fetchone()[0] == TINY_RECORDS
+    files = {p.name: p.stat().st_size for p in build.iterdir() if p.name != "manifest.json"}
+    assert manifest["files"] == files
     assert list((tiny_settings.index_dir / "builds").glob(".tmp-*")) == []
 
 
@@ -189,7 +194,7 @@ def test_exception_in_write_keeps_old_build_and_removes_tmp(tiny_settings, monke
 
     def boom(folder, records, lexicon, progress):
         seen.append(folder)
-        (folder / "records.jsonl").write_text("partial\n", encoding="utf-8")
+        (folder / "records.sqlite").write_text("partial\n", encoding="utf-8")
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(codesearch.build, "_write", boom)
@@ -218,7 +223,7 @@ def test_stale_tmp_dir_removed_by_next_build(tiny_settings):
     """A `.tmp-x` directory left by a killed build is removed by the next build."""
     stale = tiny_settings.index_dir / "builds" / ".tmp-x"
     stale.mkdir(parents=True)
-    (stale / "records.jsonl").write_text("half\n", encoding="utf-8")
+    (stale / "records.sqlite").write_text("half\n", encoding="utf-8")
     manifest = build_index(tiny_settings)
     assert not stale.exists()
     assert builds(tiny_settings) == [manifest["build_id"]]
@@ -309,10 +314,10 @@ def test_current_without_manifest_is_missing(tiny_settings):
 
 
 def test_truncated_records_is_corrupt(tiny_settings):
-    """records.jsonl cut mid-line makes open_index raise IndexCorruptError naming the build."""
+    """records.sqlite cut in half makes open_index raise IndexCorruptError naming the build."""
     build_index(tiny_settings)
     build = current_build(tiny_settings.index_dir)
-    truncate(build / "records.jsonl")
+    truncate(build / "records.sqlite")
     with pytest.raises(IndexCorruptError) as info:
         open_index(tiny_settings.index_dir)
     assert str(build) in str(info.value)
@@ -320,12 +325,22 @@ def test_truncated_records_is_corrupt(tiny_settings):
 
 
 def test_records_fewer_than_manifest_is_corrupt(tiny_settings):
-    """records.jsonl missing whole lines disagrees with the manifest: IndexCorruptError."""
+    """records.sqlite missing rows (same size on disk) disagrees with the manifest: IndexCorruptError."""
     build_index(tiny_settings)
-    records = current_build(tiny_settings.index_dir) / "records.jsonl"
-    lines = records.read_text(encoding="utf-8").splitlines(keepends=True)
-    records.write_text("".join(lines[:-2]), encoding="utf-8")
-    with pytest.raises(IndexCorruptError, match="inconsistent: manifest says 8 records, records.jsonl has 6"):
+    records = current_build(tiny_settings.index_dir) / "records.sqlite"
+    with sqlite3.connect(records) as db:
+        db.execute("DELETE FROM records WHERE doc >= 6")
+    db.close()
+    with pytest.raises(IndexCorruptError, match="inconsistent: manifest says 8 records, records.sqlite has 6"):
+        open_index(tiny_settings.index_dir)
+
+
+@pytest.mark.parametrize("name", ["scores_scores.npy", "docs_prior.npy", "expander.json"])
+def test_missing_build_file_is_corrupt(tiny_settings, name):
+    """Any file of a build missing is found at open (the manifest lists every file): IndexCorruptError."""
+    build_index(tiny_settings)
+    (current_build(tiny_settings.index_dir) / name).unlink()
+    with pytest.raises(IndexCorruptError, match=f"damaged: {name} is missing"):
         open_index(tiny_settings.index_dir)
 
 
@@ -346,3 +361,17 @@ def test_unreadable_manifest_is_corrupt(tiny_settings):
     (current_build(tiny_settings.index_dir) / "manifest.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(IndexCorruptError, match="manifest.json is unreadable"):
         open_index(tiny_settings.index_dir)
+
+
+def test_failure_in_side_files_child_fails_the_build(tiny_settings, monkeypatch, index_reader):
+    """The forked child writing records.sqlite failing fails the build with its message; the old build stays."""
+    good = build_index(tiny_settings)["build_id"]
+
+    def broken(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(codesearch.build, "write_store", broken)
+    with pytest.raises(RuntimeError, match="writing records.sqlite.*failed: OSError: No space left on device"):
+        build_index(tiny_settings)
+    assert builds(tiny_settings) == [good]
+    assert index_reader(tiny_settings.index_dir).get("J1568") is not None

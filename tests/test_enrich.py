@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from codesearch.enrich import Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug, plain_index
@@ -245,13 +247,42 @@ def test_lexicon_round_trips_through_dict(lexicon):
     assert Lexicon.from_dict(lexicon.to_dict()) == lexicon
 
 
-def test_missing_lexicon_files_are_empty(tmp_path):
-    """A folder without lexicon files loads as an empty lexicon."""
-    assert Lexicon.load(tmp_path) == Lexicon()
+@pytest.mark.parametrize("name", ["abbreviations.tsv", "plain_language.tsv", "sections.tsv"])
+def test_missing_lexicon_file_is_an_error(tmp_path, name):
+    """A lexicon folder without one of its files is refused naming that file, never read as empty."""
+    write_lexicon(tmp_path)
+    (tmp_path / name).unlink()
+    with pytest.raises(CorpusFileError, match="lexicon file missing") as info:
+        Lexicon.load(tmp_path)
+    assert info.value.path == str(tmp_path / name)
+
+
+def test_unreadable_lexicon_file_is_an_error(tmp_path):
+    """A lexicon file that cannot be read (here: a folder in its place) is refused naming it."""
+    write_lexicon(tmp_path)
+    (tmp_path / "sections.tsv").unlink()
+    (tmp_path / "sections.tsv").mkdir()
+    with pytest.raises(CorpusFileError, match="unreadable") as info:
+        Lexicon.load(tmp_path)
+    assert info.value.path == str(tmp_path / "sections.tsv")
+
+
+def test_embedded_lexicon_is_the_projects(tmp_path):
+    """The default lexicon folder is package data holding the project's corpus/*.tsv, byte for byte."""
+    from codesearch.config import Settings
+
+    folder = Settings().lexicon_dir
+    project = Path(__file__).resolve().parents[1] / "corpus"
+    names = sorted(p.name for p in project.glob("*.tsv"))
+    assert names and sorted(p.name for p in folder.glob("*.tsv")) == names
+    for name in names:
+        assert (folder / name).read_bytes() == (project / name).read_bytes(), name
+    assert len(Lexicon.load(folder).abbreviations) > 300
 
 
 def test_comment_and_blank_lines_ignored(tmp_path):
     """'#' comment lines and blank lines in a TSV are skipped."""
+    write_lexicon(tmp_path)
     (tmp_path / "abbreviations.tsv").write_text(
         "abbreviation\texpansion\n# a comment\n\nIVIG\timmune globulin intravenous\n", encoding="utf-8"
     )
@@ -260,6 +291,7 @@ def test_comment_and_blank_lines_ignored(tmp_path):
 
 def test_lexicon_missing_column(tmp_path):
     """A TSV header without a required column is refused naming the file, row 1 and the column."""
+    write_lexicon(tmp_path)
     path = tmp_path / "abbreviations.tsv"
     path.write_text("abbreviation\tnote\nIVIG\tx\n", encoding="utf-8")
     with pytest.raises(CorpusFileError) as info:
@@ -271,6 +303,7 @@ def test_lexicon_missing_column(tmp_path):
 
 def test_lexicon_empty_value(tmp_path):
     """An empty required value is refused with its row and column."""
+    write_lexicon(tmp_path)
     path = tmp_path / "sections.tsv"
     path.write_text("kind\tkey\ttext\nsection\tJ\tDrugs.\nbetos\t\tEquipment.\n", encoding="utf-8")
     with pytest.raises(CorpusFileError) as info:
@@ -281,6 +314,7 @@ def test_lexicon_empty_value(tmp_path):
 
 def test_lexicon_short_row_is_empty_value(tmp_path):
     """A row with too few fields is refused as an empty value in the missing column."""
+    write_lexicon(tmp_path)
     (tmp_path / "plain_language.tsv").write_text("term\tplain\nimmune globulin\n", encoding="utf-8")
     with pytest.raises(CorpusFileError) as info:
         Lexicon.load(tmp_path)
@@ -289,6 +323,7 @@ def test_lexicon_short_row_is_empty_value(tmp_path):
 
 def test_lexicon_error_row_counts_comment_lines(tmp_path):
     """The reported row is the file's line number even when comment lines come before it."""
+    write_lexicon(tmp_path)
     (tmp_path / "plain_language.tsv").write_text(
         "# comment\nterm\tplain\n# another comment\n\nimmune globulin\t\n", encoding="utf-8"
     )
@@ -299,6 +334,7 @@ def test_lexicon_error_row_counts_comment_lines(tmp_path):
 
 def test_lexicon_not_utf8(tmp_path):
     """A lexicon file that is not UTF-8 is refused with a CorpusFileError naming the file."""
+    write_lexicon(tmp_path)
     path = tmp_path / "plain_language.tsv"
     path.write_bytes("term\tplain\nimmune globulin\tanticuerpos ñ\n".encode("latin-1"))
     with pytest.raises(CorpusFileError) as info:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codesearch.bench import child_env, keystrokes, running_server
+from benchmarks.bench import child_env, keystrokes, running_server
 from codesearch.build import build_index, build_lock
 from codesearch.cli import cli
 from codesearch.errors import BuildLockedError, IndexCorruptError
@@ -233,9 +233,9 @@ def test_second_concurrent_build_fails_fast(tiny_settings, real_settings, tmp_pa
 
 
 # -- corrupted builds -------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["records.jsonl", "scores.npz"])
+@pytest.mark.parametrize("name", ["records.sqlite", "scores_scores.npy", "lexicon.json"])
 def test_corrupt_current_build_is_refused(tiny_settings, name):
-    """A truncated records.jsonl or scores.npz: open_index raises IndexCorruptError naming the build; the API answers 503 JSON."""
+    """A truncated records.sqlite, score array or lexicon: open_index raises IndexCorruptError naming the build; the API answers 503 JSON."""
     build_index(tiny_settings)
     build = current_build(tiny_settings.index_dir)
     truncate(build / name)
@@ -250,10 +250,11 @@ def test_corrupt_current_build_is_refused(tiny_settings, name):
         assert error["status"] == 503 and str(build) in error["message"]
 
 
-def test_truncated_scores_file_is_closed(tiny_settings):
-    """Refusing a truncated scores.npz closes the file (np.load alone would leave it open): no ResourceWarning."""
+def test_damaged_scores_file_is_closed(tiny_settings):
+    """Refusing a score array damaged in place (right size, garbage header) leaves no file open: no ResourceWarning."""
     build_index(tiny_settings)
-    truncate(current_build(tiny_settings.index_dir) / "scores.npz")
+    path = current_build(tiny_settings.index_dir) / "scores_scores.npy"
+    path.write_bytes(b"x" * path.stat().st_size)
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         with pytest.raises(IndexCorruptError):
@@ -268,7 +269,7 @@ def test_running_index_keeps_old_build_when_new_one_is_corrupt(tiny_settings):
     index = open_index(tiny_settings.index_dir)
     try:
         build_index(tiny_settings)
-        truncate(current_build(tiny_settings.index_dir) / "records.jsonl")
+        truncate(current_build(tiny_settings.index_dir) / "records.sqlite")
         assert index.refresh() is False
         assert index.version == first["build_id"]
         assert search(index, "octagam").results[0].code == "J1568"

@@ -6,11 +6,12 @@ import pytest
 from click.testing import CliRunner
 
 from codesearch.build import build_index
-from codesearch.cli import cli
-from codesearch.soak import (
+
+from benchmarks.soak import (
     CODE_EVERY,
     HEALTH_EVERY,
     SoakError,
+    main,
     options,
     parse_clients,
     render_markdown,
@@ -82,8 +83,8 @@ def test_options_and_client_levels():
 
 
 def test_cli_rejects_bad_clients(tmp_path):
-    """`codesearch soak --clients x` stops with a one-line error and exit code 1, starting nothing."""
-    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "soak", "--clients", "x"], obj={})
+    """`python -m benchmarks.soak --clients x` stops with a one-line error and exit code 1, starting nothing."""
+    result = CliRunner().invoke(main, ["--index", str(tmp_path / "index"), "--clients", "x"])
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == ["Error: --clients must be comma-separated numbers, got 'x'"]
     assert not (tmp_path / "index").exists()

@@ -4,8 +4,10 @@ Layout of the index directory::
 
     index/
       current -> builds/<build id>     symlink, swapped atomically when a build completes
-      builds/<build id>/               Whoosh segments, records.jsonl, vocab.json,
-                                       lexicon.json and manifest.json (written last)
+      builds/<build id>/               Whoosh segments, the score table (scores_*.npy),
+                                       records.sqlite and docs_*.npy (codesearch.store),
+                                       vocab.json, lexicon.json, expander.json and
+                                       manifest.json (written last, with every file's size)
       .lock                            held by the one build allowed at a time
 
 A build writes into ``builds/.tmp-<id>`` and is renamed and linked only once complete, so
@@ -14,12 +16,16 @@ a failed or killed build leaves the previous index serving.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import fcntl
 import hashlib
 import json
+import multiprocessing
+import multiprocessing.util
 import os
 import shutil
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,12 +36,16 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from codesearch import __version__
-from codesearch.config import Settings
+from codesearch.config import Settings, is_embedded
 from codesearch.enrich import Enricher, Lexicon
 from codesearch.errors import BuildLockedError, CorpusFileError
-from codesearch.index import verify_build
+from codesearch.expand import expander_tables
+from codesearch.index import EXPANDER_FILE, verify_build
+from codesearch.ranking import document_prior
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
+from codesearch.related import links
 from codesearch.scores import write_score_table
+from codesearch.store import write_store
 from codesearch.schema import SCHEMA_VERSION, abbreviation_key, build_schema, words
 from codesearch.sources import read_crosswalk, read_hcpcs
 from codesearch.sources.cpt import read_cpt
@@ -44,6 +54,11 @@ from codesearch.sources.pfs import read_pfs
 
 Progress = Callable[[str, int, int], None]
 KEEP_BUILDS = 2  # the current build and the one before it, which a server may still be reading
+PARALLEL_FROM = 5_000  # records from which the Whoosh index is written by several processes
+MAX_PROCS = 2
+WRITER_MB = 1024  # Whoosh's indexing buffer, shared among the writing processes (as one writer had)
+WRITER_BATCH = 100  # documents handed to a writing process at a time
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def _sha256(path: Path) -> str:
@@ -54,9 +69,25 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _source(kind: str, path: Path) -> dict:
+    """A source file as the manifest records it: which release, and whether it was the embedded one."""
+    return {
+        "kind": kind,
+        "name": path.name,
+        "origin": "embedded" if is_embedded(path) else "path",
+        "path": str(path.resolve()),
+        "bytes": path.stat().st_size,
+        "sha256": _sha256(path),
+    }
+
+
 @contextmanager
 def build_lock(index_dir: Path):
-    """Hold the index directory's build lock, or fail at once if another build has it."""
+    """Hold the index directory's build lock, or fail at once if another build has it.
+
+    Processes the build forks (Whoosh's writers, the side-file writer) drop their inherited
+    copy of the lock and die with the build, so a killed build never leaves it held.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     with (index_dir / ".lock").open("a+") as fh:
         try:
@@ -65,10 +96,31 @@ def build_lock(index_dir: Path):
             raise BuildLockedError(
                 f"another build of {index_dir} is running; wait for it to finish"
             ) from None
+        held = _HeldLock(fh.fileno())
+        multiprocessing.util.register_after_fork(held, _HeldLock.in_child)
         try:
             yield
         finally:
+            held.active = False
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class _HeldLock:
+    """The build lock's file descriptor, as a forked helper process sees it."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.active = True
+
+    def in_child(self) -> None:
+        if not self.active:
+            return
+        os.close(self.fd)  # flock locks belong to the open file, which fork shares
+        try:  # Linux: the kernel kills this helper when the build process dies
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
 
 
 def document(record: CodeRecord) -> dict[str, str]:
@@ -139,17 +191,8 @@ def load_records(settings: Settings, progress: Progress | None = None):
             progress("enrich", i, len(raw))
     if pfs_path is not None:
         files.append(("pfs_rvu", pfs_path))
-    sources = [
-        {"kind": kind, "path": str(path.resolve()), "bytes": path.stat().st_size, "sha256": _sha256(path)}
-        for kind, path in files
-    ]
-    for name in ("abbreviations.tsv", "plain_language.tsv", "sections.tsv"):
-        path = settings.lexicon_dir / name
-        if path.exists():
-            sources.append(
-                {"kind": "lexicon", "path": str(path.resolve()), "bytes": path.stat().st_size,
-                 "sha256": _sha256(path)}
-            )
+    files += [("lexicon", path) for path in sorted(Path(settings.lexicon_dir).glob("*.tsv"))]
+    sources = [_source(kind, path) for kind, path in files]
     return records, sources, lexicon
 
 
@@ -177,6 +220,11 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
         tmp.mkdir()
         try:
             _write(tmp, records, lexicon, progress)
+            if settings.previous_files:
+                from codesearch.changes import compare_with_files
+
+                compared = compare_with_files(records, settings.previous_files)
+                _write_json(tmp / "changes.json", {s: r.to_dict() for s, r in compared.items()})
             counts = Counter()
             plural = {"code": "codes", "modifier": "modifiers", "diagnosis": "diagnoses", "procedure": "procedures"}
             for r in records:
@@ -195,7 +243,12 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
                 "counts": dict(sorted(counts.items())),
                 "ndcs": sum(len(r.products) for r in records),
                 "sources": sources,
+                "files": _file_sizes(tmp),
             }
+            if settings.previous_files:
+                manifest["compared_with"] = [
+                    {"path": str(Path(p).resolve()), "sha256": _sha256(Path(p))} for p in settings.previous_files
+                ]
             manifest["build_seconds"] = round(time.monotonic() - started, 2)
             _write_json(tmp / "manifest.json", manifest)  # last: its presence marks a complete build
             verify_build(tmp)  # never make current a build that would not open
@@ -210,33 +263,87 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
 
 
 def _write(folder: Path, records: list[CodeRecord], lexicon: Lexicon, progress: Progress | None) -> None:
-    ix = whoosh_index.create_in(str(folder), build_schema())
-    writer = ix.writer(limitmb=1024)
+    # Documents are numbered in build order. The records, vocabulary and expander tables are
+    # written by a forked child while the Whoosh index is written (itself by several
+    # processes for a large build); the score table follows, renumbered to build order.
+    codes = [r.code for r in records]
+    side = _start(_write_side_files, folder, records, lexicon)
     try:
-        for i, record in enumerate(records, start=1):
-            writer.add_document(**document(record))
-            if progress and (i % 250 == 0 or i == len(records)):
-                progress("index", i, len(records))
-        writer.commit(optimize=True)
-    except BaseException:
-        writer.cancel()
-        ix.close()
-        raise
-    if progress:
-        progress("score table", 0, 1)
-    try:
-        write_score_table(ix, folder)
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        procs = min(MAX_PROCS, os.cpu_count() or 1) if len(records) >= PARALLEL_FROM else 1
+        if procs > 1:
+            # Several processes analyse and write a segment each, kept as they are (no merge):
+            # the score table reads every segment, queries never touch Whoosh.
+            writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB // procs, batchsize=WRITER_BATCH)
+        else:
+            writer = ix.writer(limitmb=WRITER_MB)
+        try:
+            for i, record in enumerate(records, start=1):
+                writer.add_document(**document(record))
+                if progress and (i % 250 == 0 or i == len(records)):
+                    progress("index", i, len(records))
+            writer.commit(optimize=procs == 1)
+        except BaseException:
+            writer.cancel()
+            ix.close()
+            raise
+        if progress:
+            progress("score table", 0, 1)
+        try:
+            write_score_table(ix, folder, codes)
+        finally:
+            ix.close()
+        if progress:
+            progress("score table", 1, 1)
+        _join(side, "writing records.sqlite, vocab.json and expander.json")
     finally:
-        ix.close()
-    if progress:
-        progress("score table", 1, 1)
-    with (folder / "records.jsonl").open("w", encoding="utf-8") as fh:
-        for record in records:
-            fh.write(json.dumps(record.to_dict(), separators=(",", ":")) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    _write_json(folder / "vocab.json", _vocabulary(records))
+        if side.is_alive():
+            side.terminate()
+            side.join()
+
+
+def _write_side_files(folder: Path, records: list[CodeRecord], lexicon: Lexicon) -> None:
+    write_store(folder, records, [r.code for r in records], prior=document_prior, links=links)
+    vocab = _vocabulary(records)
+    _write_json(folder / "vocab.json", vocab)
     _write_json(folder / "lexicon.json", lexicon.to_dict())
+    _write_json(folder / EXPANDER_FILE, expander_tables(records, lexicon, vocab))
+
+
+def _start(target, *args):
+    """Run ``target(*args)`` in a forked child (it sees this process's memory as it is now)."""
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    child = multiprocessing.get_context("fork").Process(target=_child, args=(writer, target, args), daemon=True)
+    child.start()
+    writer.close()
+    child.answer = reader
+    return child
+
+
+def _child(pipe, target, args) -> None:
+    try:
+        target(*args)
+        pipe.send(None)
+    except BaseException as exc:  # reported by _join in the parent
+        pipe.send(f"{type(exc).__name__}: {exc}")
+        raise SystemExit(1) from None
+
+
+def _join(child, what: str) -> None:
+    """Wait for a child of :func:`_start`; its failure becomes this process's."""
+    try:
+        problem = child.answer.recv()
+    except EOFError:  # the child died without a word (killed)
+        problem = None
+    child.join()
+    child.answer.close()
+    if problem is not None or child.exitcode != 0:
+        raise RuntimeError(f"{what} failed: {problem or f'exit code {child.exitcode}'}")
+
+
+def _file_sizes(folder: Path) -> dict[str, int]:
+    """Every file of a build and its size, for the manifest: opening checks them with one stat each."""
+    return {p.name: p.stat().st_size for p in sorted(folder.iterdir()) if p.is_file() and p.name != "manifest.json"}
 
 
 def _write_json(path: Path, data) -> None:

@@ -10,7 +10,8 @@ import click
 
 from codesearch import __version__
 from codesearch.config import MAX_LIMIT, Settings
-from codesearch.errors import CodeSearchError, IndexMissingError
+from codesearch.errors import ChangesUnavailableError, CodeSearchError, IndexMissingError
+from codesearch.changes import GROUPS as CHANGE_GROUPS
 from codesearch.records import normalize_system
 
 MARK_RE = re.compile(r"<mark>(.*?)</mark>")
@@ -47,9 +48,9 @@ def _terminal(snippet: str) -> str:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="codesearch")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Folder of CMS source files [env CODESEARCH_DATA_DIR; default ../shared/corpus].")
+              help="Folder of CMS/CDC source files [env CODESEARCH_DATA_DIR; default: the release embedded in the package].")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=str), default=None,
-              help="Index folder [env CODESEARCH_INDEX_DIR; default ./index].")
+              help="Index folder [env CODESEARCH_INDEX_DIR; default: ./index in a checkout, else the per-user cache].")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: str | None, index_dir: str | None) -> None:
     """Search HCPCS billing codes by code, brand, abbreviation, plain words or NDC.
@@ -101,15 +102,17 @@ def _do_build(settings: Settings, show_progress: bool = True) -> dict:
 @click.option("--system", "systems", multiple=True,
               type=click.Choice(["hcpcs", "icd10cm", "cpt"], case_sensitive=False),
               help="Build only these systems (repeatable) [default: every system with a source file].")
+@click.option("--previous", "previous", multiple=True, type=click.Path(dir_okay=False, path_type=str),
+              help="An earlier HCPCS or ICD-10-CM release to compare with (repeatable): `codesearch changes --compared`.")
 @click.pass_context
 def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None, icd10cm: str | None,
-          cpt: str | None, systems: tuple[str, ...]) -> None:
+          cpt: str | None, systems: tuple[str, ...], previous: tuple[str, ...]) -> None:
     """Build the search index from the CMS files, replacing the old one only when complete.
 
     \b
     Example:
         codesearch --data-dir ../shared/corpus build
-        codesearch build --hcpcs HCPC2026_JAN_ANWEB.xlsx
+        codesearch build --hcpcs HCPC2026_JAN_ANWEB.xlsx --previous HCPC2025_OCT_ANWEB.xlsx
     """
     from dataclasses import replace
     from pathlib import Path
@@ -125,6 +128,8 @@ def build(ctx: click.Context, hcpcs: str | None, crosswalk: str | None, icd10cm:
         settings = replace(settings, cpt_file=Path(cpt))
     if systems:
         settings = replace(settings, systems=tuple(normalize_system(s) for s in systems))
+    if previous:
+        settings = replace(settings, previous_files=tuple(Path(p) for p in previous))
     try:
         manifest = _do_build(settings)
     except CodeSearchError as exc:
@@ -198,12 +203,88 @@ def query(ctx, text, limit, offset, as_json, include_terminated, section, system
     click.echo(f"{matches} {res.query!r}; showing {offset + 1}-{shown_to} ({systems_line(res.systems)})")
     for r in res.results:
         status = "" if r.status == "active" else click.style(f" [{r.status}]", fg="red")
+        if r.new_in:
+            status += click.style(f" [new {r.new_in}]", fg="green")
         click.echo(f"{click.style(f'{r.code:<8}', bold=True)} {r.system:<7}  {r.title}{status}")
         click.echo(f"        {_terminal(r.snippet)}")
         if r.matched:
             click.echo(click.style(f"        matched: {'; '.join(r.matched[:3])}", dim=True))
         for p in r.products:
             click.echo(f"        NDC {p['ndc']}: {p['drug_name']} ({p['labeler']}), {p['dosage']}")
+
+
+@cli.command()
+@click.option("--system", type=click.Choice(["hcpcs", "icd10cm"], case_sensitive=False), default=None,
+              help="Which system's release [default: hcpcs, or the system of --from].")
+@click.option("--from", "old_file", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="An earlier release file: list what changed from it to the indexed release.")
+@click.option("--compared", is_flag=True, help="Show the comparison saved by `build --previous` instead of action codes.")
+@click.option("--group", type=click.Choice([g[0] for g in CHANGE_GROUPS]), default=None,
+              help="Only one group of changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON object /api/changes returns.")
+@click.pass_context
+def changes(ctx, system, old_file, compared, group, as_json):
+    """What changed in this release: codes added, discontinued and changed.
+
+    Without --from, the release's own action codes (HCPCS ACTION CD with its effective
+    date); with --from OLD_FILE, the difference between that release and the indexed one,
+    computed from the files (HCPCS .xlsx/.zip or ICD-10-CM tabular .xml/.xml.gz), with a
+    word diff of changed descriptors.
+
+    \b
+    Example:
+        codesearch changes
+        codesearch changes --group added --json
+        codesearch changes --from HCPC2025_JUL_ANWEB.xlsx
+    """
+    from pathlib import Path
+
+    from codesearch.changes import compare_releases, index_changes, read_release, system_of
+
+    settings = _settings(ctx)
+    try:
+        index = open_or_build(settings, quiet=as_json)
+        if old_file:
+            old = read_release(old_file)
+            old_system = system_of(old)
+            if system and normalize_system(system) != old_system:
+                raise ChangesUnavailableError(f"{old_file} is a {old_system} release, not {system}")
+            new = [r for r in index.records.values() if r.system == old_system]
+            report = compare_releases(old, new, basis=f"compared with {Path(old_file).name}")
+        else:
+            report = index_changes(index, normalize_system(system or "hcpcs"), compared=compared)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    data = report.to_dict()
+    if group:
+        data["groups"] = [g for g in data["groups"] if g["group"] == group]
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    release = f" {data['release']}" if data["release"] else ""
+    counts = ", ".join(f"{n} {key}" for key, n in data["counts"].items()) or "no changes"
+    click.echo(f"{data['system_name']}{release} ({data['basis']}): {counts}")
+    for g in data["groups"]:
+        click.echo(click.style(f"\n{g['title']} ({len(g['changes'])})", bold=True))
+        for c in g["changes"]:
+            when = (f"  ended {c['termination_date']}" if c["termination_date"]
+                    else f"  effective {c['effective_date']}" if c["effective_date"] else "")
+            if c["action_code"] in ("B", "C", "S", "P", "F", "T"):
+                when += f"  ({c['action']})"
+            code = click.style(f"{c['code']:<9}", bold=True)
+            click.echo(f"{code}{c['short'] or c['long']}{click.style(when, dim=True)}")
+            if c["replacements"]:
+                click.echo(f"         use instead: {', '.join(c['replacements'])} ({c['replacement_source']})")
+            if c["diff"]:
+                click.echo("         " + " ".join(_diff_text(op, text) for op, text in c["diff"]))
+
+
+def _diff_text(op: str, text: str) -> str:
+    if op == "-":
+        return click.style(f"[-{text}-]", fg="red")
+    if op == "+":
+        return click.style(f"{{+{text}+}}", fg="green")
+    return text
 
 
 @cli.command()
@@ -353,70 +434,6 @@ def serve(ctx, host, port, workers, threads, access_log):
     click.echo(f"Serving codesearch on http://{host}:{port}/ ({workers} workers); Ctrl-C stops", err=True)
     run_server(str(settings.index_dir), host=host, port=port, workers=workers, threads=threads,
                access_log=access_log)
-
-
-@cli.command()
-@click.option("--quick", is_flag=True, help="1-second throughput runs (unless --duration is given).")
-@click.option("--duration", type=click.FloatRange(0.1, 600), default=None,
-              help="Seconds per throughput run [default: 10, or 1 with --quick].")
-@click.option("--output", default="docs/benchmarks.md", show_default=True,
-              type=click.Path(dir_okay=False, path_type=str), help="Markdown file to (re)write.")
-@click.pass_context
-def bench(ctx, quick, duration, output):
-    """Benchmark keystroke latency, HTTP throughput, the build and two peers on the real data.
-
-    \b
-    Example:
-        codesearch bench --quick
-        codesearch bench --duration 10 --output docs/benchmarks.md
-    """
-    from codesearch.bench import command_line, render_markdown, run_bench, write_report
-
-    settings = _settings(ctx)
-    seconds = duration if duration is not None else (1.0 if quick else 10.0)
-    try:
-        index = open_or_build(settings)
-        try:
-            report = run_bench(settings, index, duration=seconds, progress=lambda m: click.echo(m, err=True))
-        finally:
-            index.close()
-    except CodeSearchError as exc:
-        raise _fail(exc) from None
-    text = render_markdown(report, command_line())
-    click.echo(text)
-    click.echo(f"wrote {write_report(output, text)}", err=True)
-
-
-@cli.command()
-@click.option("--duration", type=click.FloatRange(1, 3600), default=None,
-              help="Seconds of load, all levels together [default: 60, or 10 with --quick].")
-@click.option("--clients", default=None,
-              help="Client threads per level, comma-separated; levels run one after the other "
-                   "[default: 8,32, or 4 with --quick].")
-@click.option("--rebuild-at", type=click.FloatRange(0, 1), default=0.5, show_default=True,
-              help="Start `codesearch build` into the served index at this fraction of the duration.")
-@click.option("--quick", is_flag=True, help="10 seconds, 4 clients (unless --duration/--clients are given).")
-@click.pass_context
-def soak(ctx, duration, clients, rebuild_at, quick):
-    """Load a served index while it is rebuilt; exit 1 on any failed request or no switch.
-
-    \b
-    Example:
-        codesearch soak --quick
-        codesearch soak --duration 60 --clients 8,32 --rebuild-at 0.5
-    """
-    from codesearch.bench import command_line
-    from codesearch.soak import options, render_markdown, run_soak
-
-    try:
-        seconds, levels = options(duration, clients, quick)
-        report = run_soak(_settings(ctx), duration=seconds, clients=levels, rebuild_at=rebuild_at,
-                          progress=lambda m: click.echo(m, err=True))
-    except CodeSearchError as exc:
-        raise _fail(exc) from None
-    click.echo(render_markdown(report, command_line()))
-    if not report.passed:
-        ctx.exit(1)
 
 
 @cli.command("eval")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from importlib import resources
 from pathlib import Path
+
+from platformdirs import user_cache_dir
 
 from codesearch.errors import CorpusFileError
 
@@ -16,16 +19,40 @@ MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 50
 
 
+def embedded(name: str) -> Path:
+    """A folder of package data (``data``: the embedded CMS/CDC release; ``lexicon``: the
+    authored TSVs), found with importlib.resources; installs unpack it onto the file system."""
+    folder = resources.files("codesearch") / name
+    if not isinstance(folder, Path) or not folder.is_dir():
+        raise CorpusFileError(str(folder), f"the package data folder codesearch/{name} is missing from this install")
+    return folder
+
+
+def is_embedded(path: Path) -> bool:
+    """Whether ``path`` lies in the package's own data (as opposed to a file the user named)."""
+    root = os.path.abspath(str(resources.files("codesearch")))
+    return Path(os.path.abspath(path)).is_relative_to(root)  # not resolve(): lexicon/ may be a link
+
+
+def in_checkout() -> bool:
+    """Whether codesearch runs from its source tree (an editable install), not from a wheel."""
+    return (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "src" / "codesearch").is_dir()
+
+
 def _default_data_dir() -> Path:
-    # The corpus lives beside the project: ../shared/corpus from the repository root.
-    here = Path("../shared/corpus")
-    if here.is_dir():
-        return here.resolve()
-    return (PROJECT_ROOT.parent / "shared" / "corpus").resolve()
+    # The release embedded in the package; newer files via --data-dir / CODESEARCH_DATA_DIR.
+    return embedded("data")
+
+
+def _default_lexicon_dir() -> Path:
+    return embedded("lexicon")
 
 
 def _default_index_dir() -> Path:
-    return (Path.cwd() / "index") if (Path.cwd() / "pyproject.toml").exists() else PROJECT_ROOT / "index"
+    # A checkout keeps ./index as before; an installed package uses the per-user cache.
+    if in_checkout():
+        return PROJECT_ROOT / "index"
+    return Path(user_cache_dir("codesearch", appauthor=False)) / "index"
 
 
 @dataclass(frozen=True)
@@ -34,7 +61,7 @@ class Settings:
 
     data_dir: Path = field(default_factory=_default_data_dir)
     index_dir: Path = field(default_factory=_default_index_dir)
-    lexicon_dir: Path = PROJECT_ROOT / "corpus"
+    lexicon_dir: Path = field(default_factory=_default_lexicon_dir)
     hcpcs_file: Path | None = None
     crosswalk_file: Path | None = None
     pfs_file: Path | None = None
@@ -42,6 +69,8 @@ class Settings:
     cpt_file: Path | None = None
     #: Code systems to build; None builds every system whose source file is present.
     systems: tuple[str, ...] | None = None
+    #: Earlier releases (HCPCS or ICD-10-CM files) to compare the build with (`build --previous`).
+    previous_files: tuple[Path, ...] = ()
 
     @classmethod
     def from_env(cls, environ=None, **overrides) -> Settings:

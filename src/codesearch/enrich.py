@@ -1,7 +1,7 @@
 """Enrichment: brand names, abbreviations and plain-language text added to records.
 
 The abbreviation map and plain-language lexicon are authored by the project in
-``corpus/`` (see its README); brand names come from the ASP crosswalk and from the
+``corpus/`` (see its README) and ship as the package data ``codesearch/lexicon/*.tsv``; brand names come from the ASP crosswalk and from the
 names CMS puts in parentheses in drug descriptors.
 """
 
@@ -42,7 +42,8 @@ class Lexicon:
     def load(cls, folder: str | Path) -> Lexicon:
         """Read ``abbreviations.tsv``, ``plain_language.tsv`` and ``sections.tsv`` from ``folder``.
 
-        A missing file counts as empty, so a bare checkout still builds.
+        Every file is required: a missing or unreadable one is a CorpusFileError naming it,
+        never an empty lexicon (which would silently drop abbreviations and plain words).
         """
         folder = Path(folder)
         abbreviations = tuple(
@@ -76,12 +77,14 @@ class Lexicon:
 
 def _read_tsv(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
     """Rows of an authored TSV as dicts; errors name the file's own line numbers."""
-    if not path.exists():
-        return []
     try:
         text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CorpusFileError(path, "lexicon file missing; codesearch cannot build without it") from None
     except UnicodeDecodeError as exc:
         raise CorpusFileError(path, f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    except OSError as exc:
+        raise CorpusFileError(path, f"lexicon file unreadable: {exc.strerror or exc}") from None
     header: list[str] | None = None
     rows = []
     for lineno, line in enumerate(text.splitlines(), start=1):

@@ -47,3 +47,7 @@ class QueryError(CodeSearchError):
 
 class UnknownCodeError(CodeSearchError):
     """A code that is not in the index was asked for."""
+
+
+class ChangesUnavailableError(CodeSearchError):
+    """The index holds no comparison of the kind asked for (ICD-10-CM without `build --previous`)."""

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from rapidfuzz import process
@@ -116,19 +116,21 @@ class Expander:
         self.abbreviations: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for a in index.lexicon.abbreviations:
             self.abbreviations[a.key].append((a.abbreviation, a.expansion))
-        self.plain = plain_index(index.lexicon)
-        self.plain_words = {w for _, phrase in index.lexicon.plain for w in words(phrase)}
-        self.brand_words = {
-            w for r in index.records.values() for b in r.brands for w in words(b)
-        }
-        # Candidates for typo correction, grouped by length so a word is compared only
-        # with words within its edit allowance.
-        self._by_length: dict[int, list[str]] = defaultdict(list)
-        for w in sorted(set(self.vocab) | set(self.abbreviations) | self.plain_words):
-            if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha():
-                self._by_length[len(w)].append(w)
+        tables = index.expander_tables  # precomputed by the build: see expander_tables()
+        self.plain = {tuple(key): terms for key, terms in tables["plain"]}
+        self.plain_words = set(tables["plain_words"])
+        self.brand_words = set(tables["brand_words"])
         self._word_docs_cache: dict[str, np.ndarray] = {}
         self.expand = lru_cache(maxsize=4096)(self._expand)
+
+    @cached_property
+    def _by_length(self) -> dict[int, list[str]]:
+        """Candidates for typo correction, grouped by length so a word is compared only with
+        words within its edit allowance (grouped when a first word needs correcting)."""
+        out: dict[int, list[str]] = defaultdict(list)
+        for w in self.index.expander_tables["candidates"]:
+            out[len(w)].append(w)
+        return out
 
     def known(self, word: str) -> bool:
         return word in self.vocab or word in self.abbreviations or word in self.plain_words
@@ -361,6 +363,21 @@ def word_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
 def descriptor_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
     """The descriptor fields a synonym is searched in, without those of switched-off sources."""
     return tuple(f for f in DESCRIPTOR_FIELDS if f in word_fields(disable))
+
+
+def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
+    """The expander's word lists, computed once at build time rather than in every process."""
+    plain_words = sorted({w for _, phrase in lexicon.plain for w in words(phrase)})
+    abbreviation_keys = {a.key for a in lexicon.abbreviations}
+    return {
+        "plain": [[list(key), terms] for key, terms in plain_index(lexicon).items()],
+        "plain_words": plain_words,
+        "brand_words": sorted({w for r in records for b in r.brands for w in words(b)}),
+        "candidates": [
+            w for w in sorted(set(vocab) | abbreviation_keys | set(plain_words))
+            if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha()
+        ],
+    }
 
 
 def expander_for(index) -> Expander:

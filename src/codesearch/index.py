@@ -1,4 +1,4 @@
-"""Opening a built index: the current build's Whoosh index, records, vocabulary and lexicon."""
+"""Opening a built index: the current build's records, score table, vocabulary and lexicon."""
 
 from __future__ import annotations
 
@@ -7,18 +7,19 @@ import logging
 import os
 import threading
 from bisect import bisect_left
-from collections import defaultdict
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
-from whoosh import index as whoosh_index
 
 from codesearch.enrich import Lexicon
 from codesearch.errors import CodeSearchError, IndexCorruptError, IndexMissingError
-from codesearch.ranking import document_prior
 from codesearch.records import CodeRecord, code_key
 from codesearch.schema import SCHEMA_VERSION
 from codesearch.scores import ScoreTable
+from codesearch.store import RECORDS_FILE, DocNumbers, NdcMap, RecordStore, load_arrays
+
+EXPANDER_FILE = "expander.json"
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,11 @@ def current_build(index_dir: str | Path) -> Path:
 
 
 class CodeIndex:
-    """A read-only view of one build, reloaded when a newer build becomes current."""
+    """A read-only view of one build, reloaded when a newer build becomes current.
+
+    Opening reads the manifest and maps the build's arrays; records, vocabulary, lexicon
+    and the Whoosh index are read when first used, so a new process answers in milliseconds.
+    """
 
     def __init__(self, index_dir: str | Path, build: str | Path | None = None):
         self.index_dir = Path(index_dir)
@@ -59,71 +64,96 @@ class CodeIndex:
                 f"{build} was built with schema {manifest.get('schema_version')}, this codesearch "
                 f"reads schema {SCHEMA_VERSION}; rebuild with `codesearch build`"
             )
+        for name, size in manifest.get("files", {}).items():  # a cut or missing file, found by one stat each
+            try:
+                actual = (build / name).stat().st_size
+            except OSError:
+                raise IndexCorruptError(f"index build {build} is damaged: {name} is missing") from None
+            if actual != size:
+                raise IndexCorruptError(
+                    f"index build {build} is damaged: {name} has {actual} bytes, the manifest says {size}"
+                )
+        store = None
         try:
-            records: dict[str, CodeRecord] = {}
-            with (build / "records.jsonl").open(encoding="utf-8") as fh:
-                for line in fh:
-                    record = CodeRecord.from_dict(json.loads(line))
-                    records[record.code] = record
-            vocab: dict[str, int] = json.loads((build / "vocab.json").read_text(encoding="utf-8"))
-            lexicon = Lexicon.from_dict(json.loads((build / "lexicon.json").read_text(encoding="utf-8")))
+            store = RecordStore(build)
             table = ScoreTable.load(build)
-            ix = whoosh_index.open_dir(str(build))
+            arrays = load_arrays(build)
+            docs = store.docs()
         except Exception as exc:  # any damage to the build's files
+            if store is not None:
+                store.close()
             raise IndexCorruptError(f"index build {build} is damaged: {exc}") from None
-        if (len(records) != manifest.get("records") or ix.doc_count() != len(records)
-                or table.size != len(records) or any(c not in records for c in table.codes)):
-            ix.close()
+        if docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in arrays.values()):
+            store.close()
             raise IndexCorruptError(
                 f"index build {build} is inconsistent: manifest says {manifest.get('records')} records, "
-                f"records.jsonl has {len(records)}, the Whoosh index {ix.doc_count()}"
+                f"{RECORDS_FILE} has {docs}, the score table {table.size}"
             )
-        ndc_map: dict[str, list[str]] = defaultdict(list)
-        for record in records.values():
-            for product in record.products:
-                if record.code not in ndc_map[product.ndc11]:
-                    ndc_map[product.ndc11].append(record.code)
-        old_ix, old_searcher = self._ix, self._searcher
         self.build = build
         self.manifest = manifest
-        self.records = records
-        self.codes = sorted(records)
-        # Typed codes are looked up without dots: "e119" and "E11.9" both find E11.9. Keys
-        # can collide across systems (HCPCS J1561, ICD-10-CM J15.61), so each maps to a list.
-        self.by_key: dict[str, list[str]] = {}
-        for code in sorted(records, key=lambda c: (records[c].system != "HCPCS", c)):
-            self.by_key.setdefault(records[code].key, []).append(code)
-        self.keys = sorted(self.by_key)
-        # The same, flat and aligned with document numbers, to slice a code family at once.
-        ordered = [(k, c) for k in self.keys for c in self.by_key[k]]
-        self.sorted_keys = [k for k, _ in ordered]
-        self._ordered_codes = [c for _, c in ordered]
-        self.ndc_map = dict(ndc_map)
-        self.vocab = vocab
-        self.vocab_sorted = sorted(vocab)
-        self.lexicon = lexicon
+        self.records = store
         self.table = table
-        # Per-document arrays, in Whoosh document-number order, for vectorised filtering.
-        self.doc_of = {code: n for n, code in enumerate(table.codes)}
-        self.sorted_docs = np.array([self.doc_of[c] for c in self._ordered_codes], dtype=np.int64)
-        self.doc_active = np.array([records[c].active for c in table.codes], dtype=bool)
-        self.doc_section = np.array([
-            records[c].section_letter or ("MOD" if records[c].kind == "modifier" else "") for c in table.codes
-        ])
-        self.doc_system = np.array([records[c].system for c in table.codes])
-        self.doc_prior = np.array([document_prior(records[c]) for c in table.codes], dtype=np.float32)
+        self.doc_of = DocNumbers(store)
+        self.ndc_map = NdcMap(store)
+        # Per-document arrays, in Whoosh document-number order, for vectorised filtering;
+        # the dot-less code keys in code order ("e119" and "E11.9" both find E11.9), aligned
+        # with their documents, to slice a code family at once.
+        self.doc_active = arrays["active"]
+        self.doc_section = arrays["section"]
+        self.doc_system = arrays["system"]
+        self.doc_prior = arrays["prior"]
+        self.sorted_keys = arrays["sorted_keys"]
+        self.sorted_docs = arrays["sorted_docs"]
         self.cache: dict = {}  # per-build memo of expensive lookups, dropped on reload
-        self._ix = ix
-        self._searcher = ix.searcher()
         self._build = build
         try:
             self._link = os.readlink(self.index_dir / "current")
         except OSError:
             self._link = None
         self.expander = None  # built lazily by codesearch.expand
-        if old_searcher is not None:
-            old_searcher.close()
-            old_ix.close()
+
+    # Read on first use: a CLI `show` needs none of these, a query only some.
+    @cached_property
+    def vocab(self) -> dict[str, int]:
+        """Unstemmed word → number of records containing it."""
+        return self._read_json("vocab.json")
+
+    @cached_property
+    def vocab_sorted(self) -> list[str]:
+        return sorted(self.vocab)
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        return Lexicon.from_dict(self._read_json("lexicon.json"))
+
+    @cached_property
+    def expander_tables(self) -> dict:
+        """The expander's word lists, precomputed by the build (see :func:`codesearch.expand.expander_tables`)."""
+        return self._read_json(EXPANDER_FILE)
+
+    @cached_property
+    def codes(self) -> list[str]:
+        """Every code, sorted."""
+        return sorted(str(c) for c in self.table.codes)
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """Every dot-less code key, sorted."""
+        return sorted(set(self.sorted_keys.tolist()))
+
+    @cached_property
+    def by_key(self) -> dict[str, list[str]]:
+        """Dot-less code key → its codes, HCPCS first (J1561 is HCPCS J1561 and ICD-10-CM J15.61)."""
+        out: dict[str, list[str]] = {}
+        for key, doc in zip(self.sorted_keys.tolist(), self.sorted_docs.tolist()):
+            out.setdefault(key, []).append(str(self.table.codes[doc]))
+        return out
+
+    def _read_json(self, name: str):
+        try:
+            return json.loads((self.build / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise IndexCorruptError(f"index build {self.build} is damaged: {name}: {exc}") from None
 
     def refresh(self, wait: bool | None = None) -> bool:
         """Switch to a newer current build if one was made; returns whether it switched.
@@ -182,13 +212,17 @@ class CodeIndex:
             result["error"] = IndexCorruptError(f"index build {target} could not be read: {exc}")
 
     def _adopt(self, fresh: CodeIndex) -> None:
-        """Take over a freshly opened build's state, then close the old Whoosh searcher."""
-        old_ix, old_searcher = self._ix, self._searcher
+        """Take over a freshly opened build's state, then close the old Whoosh searcher and store."""
+        old_ix, old_searcher, old_store = self._ix, self._searcher, self.records
         keep = {"_lock", "_pending", "background_reload", "index_dir"}
+        for name in [k for k in self.__dict__ if k not in keep]:
+            del self.__dict__[name]  # values read lazily from the old build go too
         self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in keep})
         if old_searcher is not None and old_searcher is not self._searcher:
             old_searcher.close()
             old_ix.close()
+        if old_store is not self.records:
+            old_store.close()
 
     def _refuse(self, target: Path, link: str, exc: Exception) -> None:
         # Never serve a half-read build: keep the one we have, and don't retry it per request.
@@ -201,11 +235,22 @@ class CodeIndex:
                 self._searcher.close()
                 self._ix.close()
                 self._searcher = self._ix = None
+            self.records.close()
 
     # -- access ---------------------------------------------------------------------
     @property
     def searcher(self):
-        return self._searcher
+        """The Whoosh searcher of this build, opened on first use (plain BM25 evaluation, tests)."""
+        with self._lock:
+            if self._searcher is None:
+                from whoosh import index as whoosh_index  # late: answering a query never needs it
+
+                try:
+                    self._ix = whoosh_index.open_dir(str(self.build))
+                    self._searcher = self._ix.searcher()
+                except Exception as exc:
+                    raise IndexCorruptError(f"index build {self.build} is damaged: {exc}") from None
+            return self._searcher
 
     @property
     def lock(self) -> threading.RLock:
@@ -219,34 +264,32 @@ class CodeIndex:
         """The record of ``code`` (any case, with or without its dot, modifiers unpadded), or None."""
         record = self.records.get(code.strip().upper())
         if record is None:
-            found = self.by_key.get(code_key(code))
+            found = self.records.codes_for_key(code_key(code))
             record = self.records.get(found[0]) if found else None
         return record
 
     def codes_for(self, typed: str) -> list[str]:
         """Every code a typed code may mean: ``J1561`` is HCPCS J1561 and ICD-10-CM J15.61."""
-        exact = self.records.get(typed.strip().upper())
-        if exact is not None and "." in typed:
-            return [exact.code]
-        return list(self.by_key.get(code_key(typed), ()))
+        if "." in typed and typed.strip().upper() in self.records:
+            return [typed.strip().upper()]
+        return self.records.codes_for_key(code_key(typed))
 
     def docs_with_prefix(self, prefix: str) -> np.ndarray:
         """Document numbers of the codes whose dot-less form starts with ``prefix``, in code order."""
         prefix = code_key(prefix)
-        start = bisect_left(self.sorted_keys, prefix)
-        end = bisect_left(self.sorted_keys, prefix + "\U0010ffff", lo=start)
+        if not prefix:
+            return self.sorted_docs
+        start, end = np.searchsorted(self.sorted_keys, [prefix, prefix + "\U0010ffff"])
         return self.sorted_docs[start:end]
 
     def codes_with_prefix(self, prefix: str) -> list[str]:
         """Codes whose dot-less form starts with ``prefix``, in code order."""
-        prefix = code_key(prefix)
-        start = bisect_left(self.keys, prefix)
-        out = []
-        for key in self.keys[start:]:
-            if not key.startswith(prefix):
-                break
-            out.extend(self.by_key[key])
-        return out
+        return [str(self.table.codes[d]) for d in self.docs_with_prefix(prefix)]
+
+    def linked(self, kind: str, value: str) -> list[str]:
+        """Codes linked to ``value`` as ``kind``: ``xref`` (codes naming it as a cross-reference),
+        ``brand`` (lowercase brand name) or ``generic`` (generic drug name), in code order."""
+        return self.records.linked(kind, value)
 
     def words_with_prefix(self, prefix: str) -> list[str]:
         """Vocabulary words starting with ``prefix``, alphabetically."""
@@ -260,8 +303,21 @@ class CodeIndex:
 
 
 def verify_build(build: str | Path) -> None:
-    """Open a finished build once, raising IndexCorruptError if its parts disagree."""
-    CodeIndex(Path(build).parent, build=build).close()
+    """Open a finished build once, raising IndexCorruptError if its parts disagree.
+
+    Beyond what every open checks, the Whoosh index must hold the same documents as the store.
+    """
+    index = CodeIndex(Path(build).parent, build=build)
+    try:
+        n = index.searcher.doc_count()
+        codes = index.table.codes
+        if n != index.table.size or list(index.records) != codes.tolist():
+            raise IndexCorruptError(
+                f"index build {build} is inconsistent: the Whoosh index has {n} documents, "
+                f"{RECORDS_FILE} {len(index.records)}, in another order than the score table"
+            )
+    finally:
+        index.close()
 
 
 def open_index(index_dir: str | Path) -> CodeIndex:

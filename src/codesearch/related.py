@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 
 from codesearch.billing import billing_facts
 from codesearch.enrich import is_drug
@@ -39,17 +38,18 @@ def generic_name(record: CodeRecord) -> str | None:
     return m.group(1).lower() if m and is_drug(record) else None
 
 
-def _generic_map(index) -> dict[str, list[str]]:
-    cached = getattr(index, "_generic_map", None)
-    if cached is None or cached[0] is not index.records:
-        groups: dict[str, list[str]] = defaultdict(list)
-        for code, record in index.records.items():
-            name = generic_name(record)
-            if name and name not in {"immune", "unclassified", "not", "drug"}:
-                groups[name].append(code)
-        cached = (index.records, dict(groups))
-        index._generic_map = cached
-    return cached[1]
+_NOT_GENERIC = {"immune", "unclassified", "not", "drug"}
+
+
+def links(record: CodeRecord) -> list[tuple[str, str]]:
+    """What other code pages find this code by, stored at build time: the codes it names as
+    cross-references, its brand names (lowercase) and its generic drug name."""
+    out = [("xref", x) for x in record.xrefs if x != record.code]
+    out += [("brand", b) for b in sorted({b.lower() for b in record.brands})]
+    name = generic_name(record)
+    if name and name not in _NOT_GENERIC:
+        out.append(("generic", name))
+    return out
 
 
 def related_codes(index, record: CodeRecord) -> list[dict]:
@@ -58,19 +58,18 @@ def related_codes(index, record: CodeRecord) -> list[dict]:
     for xref in record.xrefs:
         if xref in index.records and xref != record.code:
             out[xref] = "replacement" if not record.active else "cross-reference"
-    for other in index.records.values():
-        if record.code in other.xrefs and other.code != record.code:
-            out.setdefault(other.code, "replaced code" if not other.active else "cross-reference")
+    for code in index.linked("xref", record.code):
+        other = index.records[code]
+        out.setdefault(code, "replaced code" if not other.active else "cross-reference")
     name = generic_name(record)
-    if name:
-        for code in _generic_map(index).get(name, ()):
+    if name and name not in _NOT_GENERIC:
+        for code in index.linked("generic", name):
             if code != record.code:
                 out.setdefault(code, f"same drug ({name})")
-    brands = {b.lower() for b in record.brands}
-    if brands:
-        for other in index.records.values():
-            if other.code != record.code and brands & {b.lower() for b in other.brands}:
-                out.setdefault(other.code, "same brand")
+    for brand in sorted({b.lower() for b in record.brands}):
+        for code in index.linked("brand", brand):
+            if code != record.code:
+                out.setdefault(code, "same brand")
     return [
         {"code": code, "title": index.records[code].short, "status": index.records[code].status, "relation": why}
         for code, why in sorted(out.items())

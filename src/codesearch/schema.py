@@ -9,8 +9,8 @@ from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
 
 from codesearch.ranking import FIELD_BOOSTS  # the BM25F field weights, with the rest of the policy
 
-#: Bumped whenever fields or analysis change; an index of another version is rebuilt.
-SCHEMA_VERSION = 3
+#: Bumped whenever fields, analysis or the build's files change; an index of another version is rebuilt.
+SCHEMA_VERSION = 4
 
 #: Tokens are runs of letters and digits; hyphens and punctuation split words.
 TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"

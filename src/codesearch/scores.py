@@ -3,7 +3,7 @@
 Whoosh holds the index; scoring a keystroke by walking its posting lists in pure Python
 took up to hundreds of milliseconds for short prefixes that expand to common words. The
 build therefore reads every posting of the searchable fields once, scores it with Whoosh's
-own BM25F (field boosts included), and stores the result as flat arrays. A query is then a
+own BM25F (field boosts included), and stores the result as flat, memory-mappable arrays. A query is then a
 handful of vectorised additions over ~9,000 documents.
 """
 
@@ -18,8 +18,8 @@ import numpy as np
 from codesearch.schema import FIELD_BOOSTS
 
 SCORED_FIELDS = tuple(FIELD_BOOSTS)  # brand, abbrev, short, long, category, plain
-TABLE_FILE = "scores.npz"
-TERMS_FILE = "scores_terms.json"
+TABLE_FILES = {name: f"scores_{name}.npy" for name in ("docs", "scores", "offsets", "terms", "codes")}
+TERMS_FILE = "scores_fields.json"
 EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
@@ -44,8 +44,27 @@ def _postings(matcher) -> tuple[list[int], list[float]]:
     return ids, weights
 
 
-def write_score_table(ix, folder: Path) -> None:
-    """Score every posting of the searchable fields of Whoosh index ``ix`` into ``folder``.
+def _leaf_postings(leaves, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, weights) of a term over every segment, numbered as the whole index."""
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    for reader, base in leaves:
+        if (fieldname, text) in reader:
+            i, w = _postings(reader.postings(fieldname, text))
+            ids.append(np.asarray(i, dtype=np.int32) + base)
+            weights.append(np.asarray(w, dtype=np.float64))
+    if not ids:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+def write_score_table(ix, folder: Path, codes: list[str] | None = None) -> list[str]:
+    """Score every posting of the searchable fields of Whoosh index ``ix`` into ``folder``;
+    returns the code of each document number.
+
+    With ``codes`` (every code, in the order the build numbers its documents), postings are
+    renumbered from Whoosh's document numbers (which depend on how its writers split the
+    work) to positions in ``codes``; without, Whoosh's numbering is kept.
 
     Scores are Whoosh's BM25F (``whoosh.scoring.bm25`` with the searcher's idf, average
     field length, B and K1; field boosts are in the posting weights), vectorised per term.
@@ -58,7 +77,15 @@ def write_score_table(ix, folder: Path) -> None:
     with ix.searcher() as searcher:
         reader = searcher.reader()
         n_docs = reader.doc_count_all()
-        codes = [reader.stored_fields(n)["code"] for n in range(n_docs)]
+        leaves = reader.leaf_readers()  # one per segment: a build written by several processes has several
+        whoosh_codes = [reader.stored_fields(n)["code"] for n in range(n_docs)]
+        if codes is None:
+            codes, renumber = whoosh_codes, None
+        else:
+            position = {code: i for i, code in enumerate(codes)}
+            if len(position) != n_docs or set(whoosh_codes) != set(position):
+                raise ValueError("the Whoosh index and the records hold different codes")
+            renumber = np.array([position[c] for c in whoosh_codes], dtype=np.int32)
         for fieldname in SCORED_FIELDS:
             lengths = np.array(
                 [reader.doc_field_length(n, fieldname, 1) for n in range(n_docs)], dtype=np.float64
@@ -66,9 +93,7 @@ def write_score_table(ix, folder: Path) -> None:
             for btext in reader.lexicon(fieldname):
                 text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
                 scorer = searcher.weighting.scorer(searcher, fieldname, text)
-                ids, weights = _postings(searcher.postings(fieldname, text))
-                docs = np.asarray(ids, dtype=np.int32)
-                tf = np.asarray(weights, dtype=np.float64)
+                docs, tf = _leaf_postings(leaves, fieldname, text)
                 if hasattr(scorer, "idf") and hasattr(scorer, "avgfl"):
                     fl = lengths[docs]
                     k1, b = scorer.K1, scorer.B
@@ -79,48 +104,90 @@ def write_score_table(ix, folder: Path) -> None:
                     while m.is_active():
                         scores.append(scorer.score(m))
                         m.next()
+                scores = np.asarray(scores, dtype=np.float32)
+                if renumber is not None:
+                    docs = renumber[docs]
+                    order = np.argsort(docs, kind="stable")
+                    docs, scores = docs[order], scores[order]
                 doc_chunks.append(docs)
-                score_chunks.append(np.asarray(scores, dtype=np.float32))
+                score_chunks.append(scores)
                 total += len(docs)
                 keys.append(f"{fieldname}\t{text}")
                 offsets.append(total)
-    np.savez(
-        folder / TABLE_FILE,
-        docs=np.concatenate(doc_chunks) if doc_chunks else np.zeros(0, dtype=np.int32),
-        scores=np.concatenate(score_chunks) if score_chunks else np.zeros(0, dtype=np.float32),
-        offsets=np.asarray(offsets, dtype=np.int64),
-    )
-    (folder / TERMS_FILE).write_text(json.dumps({"keys": keys, "codes": codes}), encoding="utf-8")
+    save_table(folder, codes, keys, offsets, doc_chunks, score_chunks)
+    return codes
+
+
+def save_table(folder: Path, codes: list[str], keys: list[str], offsets: list[int],
+               doc_chunks: list[np.ndarray], score_chunks: list[np.ndarray]) -> None:
+    """Write the table: uncompressed ``.npy`` arrays (memory-mapped when opened) and the field ranges.
+
+    ``keys`` are ``field\tterm`` in field order and, within a field, in code-point order, with
+    ``offsets`` bounding each term's postings.
+    """
+    fields: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        fieldname = key.split("\t", 1)[0]
+        fields.setdefault(fieldname, [i, i])[1] = i + 1
+    terms = [k.split("\t", 1)[1] for k in keys]
+    for fieldname, (start, end) in fields.items():
+        if terms[start:end] != sorted(terms[start:end]):
+            raise ValueError(f"score table terms of field {fieldname} are not in order")
+    arrays = {
+        "docs": np.concatenate(doc_chunks).astype(np.int32) if doc_chunks else np.zeros(0, dtype=np.int32),
+        "scores": np.concatenate(score_chunks).astype(np.float32) if score_chunks else np.zeros(0, dtype=np.float32),
+        "offsets": np.asarray(offsets, dtype=np.int64),
+        "terms": np.array(terms, dtype=str) if terms else np.zeros(0, dtype="<U1"),
+        "codes": np.array(codes, dtype=str),
+    }
+    for name, array in arrays.items():
+        np.save(Path(folder) / TABLE_FILES[name], array, allow_pickle=False)
+    (Path(folder) / TERMS_FILE).write_text(json.dumps({"fields": fields}), encoding="utf-8")
 
 
 @dataclass
 class ScoreTable:
-    """Posting lists with precomputed scores, and the code of each document number."""
+    """Posting lists with precomputed scores, and the code of each document number.
+
+    Every array is memory-mapped: opening the table reads no postings, and processes that
+    open the same build share its pages.
+    """
 
     docs: np.ndarray
     scores: np.ndarray
     offsets: np.ndarray
-    index: dict[tuple[str, str], int]
-    codes: list[str]
+    terms: np.ndarray  # each field's terms, in code-point order
+    fields: dict[str, tuple[int, int]]  # field → (first, end) index into terms
+    codes: np.ndarray
 
     @classmethod
     def load(cls, folder: Path) -> ScoreTable:
-        # Open the file ourselves: np.load leaves its own handle open when the zip is damaged.
-        with (folder / TABLE_FILE).open("rb") as fh, np.load(fh) as data:
-            docs, scores, offsets = data["docs"], data["scores"], data["offsets"]
-        meta = json.loads((folder / TERMS_FILE).read_text(encoding="utf-8"))
-        index = {tuple(k.split("\t", 1)): i for i, k in enumerate(meta["keys"])}
-        if len(offsets) != len(index) + 1 or offsets[-1] != len(docs) or len(docs) != len(scores):
+        arrays = {name: np.load(Path(folder) / file, mmap_mode="r", allow_pickle=False)
+                  for name, file in TABLE_FILES.items()}
+        meta = json.loads((Path(folder) / TERMS_FILE).read_text(encoding="utf-8"))
+        fields = {f: (int(a), int(b)) for f, (a, b) in meta["fields"].items()}
+        offsets, docs = arrays["offsets"], arrays["docs"]
+        if (len(offsets) != len(arrays["terms"]) + 1 or (len(offsets) and offsets[-1] != len(docs))
+                or len(docs) != len(arrays["scores"])):
             raise ValueError("score table arrays disagree in length")
-        return cls(docs, scores, offsets, index, meta["codes"])
+        return cls(docs, arrays["scores"], offsets, arrays["terms"], fields, arrays["codes"])
 
     @property
     def size(self) -> int:
         return len(self.codes)
 
+    def find(self, fieldname: str, term: str) -> int | None:
+        """The row of ``term`` in ``fieldname``, or None."""
+        span = self.fields.get(fieldname)
+        if span is None:
+            return None
+        start, end = span
+        i = start + int(np.searchsorted(self.terms[start:end], term))
+        return i if i < end and self.terms[i] == term else None
+
     def postings(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, BM25F scores) of a term, sorted by document number."""
-        i = self.index.get((fieldname, term))
+        i = self.find(fieldname, term)
         if i is None:
             return EMPTY
         start, end = self.offsets[i], self.offsets[i + 1]

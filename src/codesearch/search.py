@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from codesearch import ranking
+from codesearch.changes import new_in_release
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
 from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for
@@ -46,6 +47,7 @@ class Result:
     plain: str = ""
     matched: list[str] = field(default_factory=list)
     products: list[dict] = field(default_factory=list)  # the NDC products a query named
+    new_in: str | None = None  # "Oct 2025" when the indexed release added the code
 
     def to_dict(self) -> dict:
         # Shallow copies: asdict() deep-copies, which showed up in the request profile.
@@ -298,13 +300,14 @@ class Searcher:
             got = self.index.cache["systems"] = ([str(n) for n in names], ids.astype(np.int8))
         return got
 
-    def _heads(self) -> tuple[ranking.DescriptorHeads, np.ndarray]:
-        """What each descriptor is about (its head), and each document's prior; memoised per build."""
+    def _heads(self) -> ranking.DescriptorHeads:
+        """What each descriptor is about (its head); memoised per build."""
         got = self.index.cache.get("heads")
         if got is None:
-            records, codes = self.index.records, self.index.table.codes
-            heads = ranking.DescriptorHeads((records[c].long for c in codes), stems)
-            got = self.index.cache["heads"] = (heads, self.index.doc_prior * heads.prior)
+            # Records in document order (the store reads them in one pass); the accessory prior
+            # is already in the build's document prior.
+            heads = ranking.DescriptorHeads((r.long for r in self.index.records.values()), stems)
+            got = self.index.cache["heads"] = heads
         return got
 
     def _modifiers(self) -> np.ndarray:
@@ -377,7 +380,7 @@ class Searcher:
         index = self.index
         n_docs = index.table.size
         priors = "priors" not in self._disable
-        heads, prior = self._heads() if priors else (None, None)
+        heads = self._heads() if priors else None
         part_scores = np.zeros((len(exp.parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
         for p, part in enumerate(exp.parts):
@@ -397,8 +400,8 @@ class Searcher:
         coverage = hit.sum(axis=0)
         qualifier = np.array([part.qualifier for part in exp.parts])
         score = part_scores.sum(axis=0) + bonus
-        if prior is not None:
-            score *= prior
+        if priors:
+            score *= index.doc_prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
         matched = docs = np.nonzero(mask)[0]
@@ -458,6 +461,7 @@ class Searcher:
             plain=plain,
             matched=whys,
             products=products,
+            new_in=new_in_release(record),
         )
 
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from codesearch.config import Settings
 from codesearch.errors import (
+    ChangesUnavailableError,
     CodeSearchError,
     IndexCorruptError,
     IndexMissingError,
@@ -21,6 +22,7 @@ from codesearch.index import CodeIndex, open_index
 ERROR_STATUS = {
     QueryError: 400,
     UnknownCodeError: 404,
+    ChangesUnavailableError: 404,
     IndexMissingError: 503,
     IndexCorruptError: 503,
 }
@@ -49,12 +51,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     app.json.sort_keys = False
 
-    from codesearch.web import api, pages
-    from codesearch.web import openapi
+    from codesearch.web import api, changes, openapi, pages
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(openapi.bp)
+    app.register_blueprint(changes.bp)
 
     @app.before_request
     def _index() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 
 from codesearch import __version__
+from codesearch.changes import GROUPS as CHANGE_GROUPS
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH
 from codesearch.search import MAX_OFFSET
 from codesearch.web.api import CODE_PARAM_RE, NLM_FIELDS, NLM_MAX_LIST
@@ -111,6 +112,8 @@ SCHEMAS: dict[str, Any] = {
             "plain": {"type": "string", "description": "Everyday words, HTML-escaped, matches in `<mark>`."},
             "matched": {**_string_list(), "description": "Why the code matched (e.g. `brand name Octagam`)."},
             "products": {"type": "array", "items": _ref("Product")},
+            "new_in": {"type": ["string", "null"], "examples": ["Oct 2025"],
+                       "description": "The release that added the code, when it is the indexed one."},
         },
     },
     "SearchResponse": {
@@ -231,6 +234,45 @@ SCHEMAS: dict[str, Any] = {
             "billing_unit": {"type": "string", "examples": ["500 mg"]},
             "unit_source": {"type": "string", "enum": ["descriptor", "crosswalk"]},
             "exact": {"type": "number", "description": "The dose over the unit, before rounding up."},
+        },
+    },
+    "Change": {
+        "type": "object",
+        "required": ["code", "system", "group", "short", "long", "status", "replacements", "diff"],
+        "properties": {
+            "code": {"type": "string"},
+            "system": {"type": "string", "enum": ["HCPCS", "ICD10CM"]},
+            "group": {"type": "string", "enum": [g[0] for g in CHANGE_GROUPS]},
+            "short": {"type": "string"},
+            "long": {"type": "string"},
+            "status": {"type": "string", "enum": ["active", "terminated", "removed"]},
+            "action_code": {"type": "string", "description": "The release's action code (A, D, C, …)."},
+            "action": {"type": "string"},
+            "effective_date": {"type": ["string", "null"]},
+            "termination_date": {"type": ["string", "null"]},
+            "replacements": _string_list(),
+            "replacement_source": {"type": "string", "description": "`XREF`, or how it was inferred."},
+            "old_short": {"type": "string"},
+            "old_long": {"type": "string"},
+            "diff": {"type": "array", "description": "Word diff of the long descriptor: `[op, text]`, op `=`, `-`, `+`.",
+                     "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},
+        },
+    },
+    "ChangeReport": {
+        "type": "object",
+        "required": ["system", "system_name", "release", "basis", "total", "counts", "groups"],
+        "properties": {
+            "system": {"type": "string"},
+            "system_name": {"type": "string"},
+            "release": {"type": "string", "examples": ["Oct 2025"]},
+            "basis": {"type": "string", "description": "Action codes, or the earlier file compared with."},
+            "total": {"type": "integer", "minimum": 0},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "groups": {"type": "array", "items": {
+                "type": "object", "required": ["group", "title", "changes"],
+                "properties": {"group": {"type": "string"}, "title": {"type": "string"},
+                               "changes": {"type": "array", "items": _ref("Change")}},
+            }},
         },
     },
     "Health": {
@@ -373,6 +415,20 @@ def _paths() -> dict[str, Any]:
             ],
             "responses": _responses("UnitsAnswer", "The units, rounded up, with the arithmetic.",
                                     (400, 404, 405, 503)),
+        }},
+        "/api/changes": {"get": {
+            "operationId": "changes",
+            "summary": "What changed in the indexed release",
+            "description": "Codes added, discontinued (with replacements), reactivated and changed, grouped, "
+                           "from the release's action codes or, with `compared=true`, from the comparison "
+                           "with an earlier release saved by `codesearch build --previous`.",
+            "parameters": [
+                _query("system", {"type": "string", "enum": ["hcpcs", "icd10cm"], "default": "hcpcs"},
+                       "The code system whose release to describe."),
+                _boolean("compared", "false", "Use the comparison saved at build time."),
+                _query("group", {"type": "string", "enum": [g[0] for g in CHANGE_GROUPS]}, "Only one group."),
+            ],
+            "responses": _responses("ChangeReport", "The changes.", (400, 404, 405, 503)),
         }},
         "/healthz": {"get": {
             "operationId": "health",

@@ -60,6 +60,7 @@
       a.appendChild(el("span", "title", r.title));
       a.appendChild(el("span", "system", " " + r.system));
       if (r.status !== "active") a.appendChild(el("span", "term", " " + r.status));
+      if (r.new_in) a.appendChild(el("span", "new-badge", "new " + r.new_in));
       li.appendChild(a);
       li.appendChild(snippetNode(r.snippet));
       if (r.matched && r.matched.length) li.appendChild(el("div", "why", r.matched.slice(0, 2).join("; ")));

@@ -20,7 +20,7 @@ connection error) and the server switched to the new build without a restart: ev
 so do fresh probes after the clients stop. The resident memory of each gunicorn worker is sampled every few seconds. Everything is bounded:
 loopback only, at most :data:`MAX_CLIENTS` threads per level, :data:`MAX_REQUESTS` requests
 and ``duration + build_timeout + SWITCH_WAIT_S`` seconds per run. :func:`render_markdown` prints the report;
-`codesearch soak` is a thin shell over the two.
+``python -m benchmarks.soak`` (from the checkout) is a thin shell over the two.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from codesearch.bench import (
+import click
+
+from benchmarks.bench import (
     BUILD_TIMEOUT,
     REQUEST_TIMEOUT,
     WORKERS,
@@ -673,7 +675,7 @@ def _ms(x: float) -> str:
     return "–" if x != x else f"{x:.1f}" if x >= 10 else f"{x:.2f}"
 
 
-def render_markdown(report: SoakReport, command: str = "codesearch soak") -> str:
+def render_markdown(report: SoakReport, command: str = "python -m benchmarks.soak") -> str:
     """The report as Markdown."""
     m = report.machine
     r = report.rebuild
@@ -762,3 +764,42 @@ __all__ = [
     "ClientLoad", "LevelResult", "RebuildResult", "SoakError", "SoakReport", "WorkerMemory", "build_command",
     "options", "parse_clients", "probe_health", "render_markdown", "request_for", "run_soak", "workload",
 ]
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Folder of CMS source files [env CODESEARCH_DATA_DIR; default: the embedded release].")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Index folder [env CODESEARCH_INDEX_DIR; default ./index in a checkout].")
+@click.option("--duration", type=click.FloatRange(1, 3600), default=None,
+              help="Seconds of load, all levels together [default: 60, or 10 with --quick].")
+@click.option("--clients", default=None,
+              help="Client threads per level, comma-separated; levels run one after the other "
+                   "[default: 8,32, or 4 with --quick].")
+@click.option("--rebuild-at", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="Start `codesearch build` into the served index at this fraction of the duration.")
+@click.option("--quick", is_flag=True, help="10 seconds, 4 clients (unless --duration/--clients are given).")
+@click.pass_context
+def main(ctx, data_dir, index_dir, duration, clients, rebuild_at, quick):
+    """Load a served index while it is rebuilt; exit 1 on any failed request or no switch.
+
+    \b
+    Example (from the checkout):
+        python -m benchmarks.soak --quick
+        python -m benchmarks.soak --duration 60 --clients 8,32 --rebuild-at 0.5
+    """
+    from benchmarks.bench import command_line
+
+    try:
+        seconds, levels = options(duration, clients, quick)
+        report = run_soak(Settings.from_env(data_dir=data_dir, index_dir=index_dir), duration=seconds,
+                          clients=levels, rebuild_at=rebuild_at, progress=lambda m: click.echo(m, err=True))
+    except CodeSearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(render_markdown(report, command_line()))
+    if not report.passed:
+        ctx.exit(1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

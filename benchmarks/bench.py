@@ -2,7 +2,8 @@
 
 Everything here returns dataclasses; :func:`run_bench` runs the whole set and
 :func:`render_markdown` turns its :class:`BenchReport` into ``docs/benchmarks.md``. The
-`codesearch bench` command is a thin shell over the two.
+command ``python -m benchmarks.bench`` (from the checkout, with the ``bench`` extra installed)
+is a thin shell over the two.
 
 The relevance suite (:func:`codesearch.evaluate.load_judgements`) is the workload: every
 prefix of every judged query is one keystroke of a user typing it. The peers — SQLite FTS5
@@ -34,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
+import click
 import numpy as np
 
 from codesearch.config import Settings
@@ -712,11 +714,11 @@ def run_bench(settings: Settings, index: CodeIndex, *, duration: float = 10.0,
 
 # -- rendering ---------------------------------------------------------------------------------------
 def command_line(argv: Sequence[str] | None = None) -> str:
-    """The command as typed: ``codesearch bench …`` (or ``python -m codesearch.cli bench …``)."""
+    """The command as typed: ``python -m benchmarks.bench …`` (or ``… benchmarks.soak …``)."""
     argv = list(sys.argv if argv is None else argv)
-    prog = Path(argv[0]).name if argv else "codesearch"
-    if prog.endswith(".py") or prog == "__main__.py":
-        prog = "python -m codesearch.cli"
+    prog = Path(argv[0]).name if argv else "bench.py"
+    if prog.endswith(".py"):
+        prog = f"python -m benchmarks.{prog[:-3]}"
     return " ".join([prog, *map(shlex.quote, argv[1:])])
 
 
@@ -871,9 +873,56 @@ def render_markdown(report: BenchReport, command: str) -> str:
     return "\n".join(lines)
 
 
+#: Everything after this line in the report file is written by hand and kept by write_report.
+KEEP_MARKER = "<!-- hand-written below: kept when python -m benchmarks.bench rewrites this file -->"
+
+
 def write_report(path: str | Path, text: str) -> Path:
-    """Write the Markdown, creating the folder."""
+    """Write the Markdown, creating the folder; hand-written sections after KEEP_MARKER stay."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    text = text if text.endswith("\n") else text + "\n"
+    old = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if KEEP_MARKER in old:
+        text += "\n" + KEEP_MARKER + old.split(KEEP_MARKER, 1)[1]
+    path.write_text(text, encoding="utf-8")
     return path
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Folder of CMS source files [env CODESEARCH_DATA_DIR; default: the embedded release].")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Index folder [env CODESEARCH_INDEX_DIR; default ./index in a checkout].")
+@click.option("--quick", is_flag=True, help="1-second throughput runs (unless --duration is given).")
+@click.option("--duration", type=click.FloatRange(0.1, 600), default=None,
+              help="Seconds per throughput run [default: 10, or 1 with --quick].")
+@click.option("--output", default="docs/benchmarks.md", show_default=True,
+              type=click.Path(dir_okay=False, path_type=str), help="Markdown file to (re)write.")
+def main(data_dir, index_dir, quick, duration, output):
+    """Benchmark keystroke latency, HTTP throughput, the build and two peers on the real data.
+
+    \b
+    Example (from the checkout, after `pip install -e '.[bench]'`):
+        python -m benchmarks.bench --quick
+        python -m benchmarks.bench --duration 10 --output docs/benchmarks.md
+    """
+    from codesearch.cli import open_or_build
+
+    settings = Settings.from_env(data_dir=data_dir, index_dir=index_dir)
+    seconds = duration if duration is not None else (1.0 if quick else 10.0)
+    try:
+        index = open_or_build(settings)
+        try:
+            report = run_bench(settings, index, duration=seconds, progress=lambda m: click.echo(m, err=True))
+        finally:
+            index.close()
+    except CodeSearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    text = render_markdown(report, command_line())
+    click.echo(text)
+    click.echo(f"wrote {write_report(output, text)}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

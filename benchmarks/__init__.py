@@ -1,0 +1,1 @@
+"""Development tools run from the checkout: `python -m benchmarks.bench`, `python -m benchmarks.soak`."""
