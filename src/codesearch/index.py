@@ -102,6 +102,7 @@ class CodeIndex:
         self.doc_section = arrays["section"]
         self.doc_system = arrays["system"]
         self.doc_prior = arrays["prior"]
+        self.doc_head = arrays["head"]  # the stems a descriptor is about, space-separated
         self.sorted_keys = arrays["sorted_keys"]
         self.sorted_docs = arrays["sorted_docs"]
         self.cache: dict = {}  # per-build memo of expensive lookups, dropped on reload

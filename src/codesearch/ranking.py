@@ -161,29 +161,23 @@ def is_accessory(head: Sequence[str], long: str) -> bool:
     return any(s in ACCESSORY_HEADS for s in head) or any(p in long for p in ACCESSORY_PHRASES)
 
 
+def head_text(record) -> str:
+    """A record's descriptor head as space-separated stems, stored per document at build time."""
+    from codesearch.schema import stems  # late: schema imports this module
+
+    return " ".join(descriptor_head(stems, record.long))
+
+
 class DescriptorHeads:
     """Codes by the stems of their descriptor heads, for the head prior.
 
-    Computed from the descriptors when a build is first searched (about a second at 84,000 codes).
+    Read from the build's per-document heads (:func:`head_text`) when a build is first searched.
     """
 
-    def __init__(self, longs: Iterable[str], stems_of):
+    def __init__(self, heads: Iterable[str]):
         by_stem: dict[str, list[int]] = {}
-        word_stems: dict[str, tuple[str, ...]] = {}
-
-        def cached(word: str) -> tuple[str, ...]:
-            got = word_stems.get(word)
-            if got is None:
-                got = word_stems[word] = stems_of(word)
-            return got
-
-        seen: dict[str, tuple[str, ...]] = {}
-        for doc, long in enumerate(longs):
-            key = long[:80]  # 7th-character variants share their opening: stem it once
-            head = seen.get(key)
-            if head is None:
-                head = seen[key] = descriptor_head(cached, long)
-            for s in set(head):
+        for doc, head in enumerate(heads):
+            for s in set(head.split()):
                 by_stem.setdefault(s, []).append(doc)
         self.docs = {s: np.asarray(d, dtype=np.int32) for s, d in by_stem.items()}
 

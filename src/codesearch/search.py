@@ -304,9 +304,7 @@ class Searcher:
         """What each descriptor is about (its head); memoised per build."""
         got = self.index.cache.get("heads")
         if got is None:
-            # Records in document order (the store reads them in one pass); the accessory prior
-            # is already in the build's document prior.
-            heads = ranking.DescriptorHeads((r.long for r in self.index.records.values()), stems)
+            heads = ranking.DescriptorHeads(self.index.doc_head.tolist())
             got = self.index.cache["heads"] = heads
         return got
 
