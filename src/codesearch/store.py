@@ -144,7 +144,8 @@ class RecordStore(Mapping):
 
     def docs(self) -> int:
         """How many documents: one more than the largest document number."""
-        return (self._rows("SELECT max(doc) FROM records")[0][0] or -1) + 1
+        largest = self._rows("SELECT max(doc) FROM records")[0][0]
+        return 0 if largest is None else largest + 1  # not `or -1`: a lone record is document 0
 
     def codes_for_key(self, key: str) -> list[str]:
         """Codes whose dot-less form is ``key``: HCPCS first, then by code."""
