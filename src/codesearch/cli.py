@@ -25,6 +25,14 @@ def _fail(exc: CodeSearchError) -> click.ClickException:
     return click.ClickException(str(exc))
 
 
+def systems_line(systems: dict[str, int]) -> str:
+    """Matches per code system, as `12 HCPCS · 144 ICD-10-CM`."""
+    from codesearch.records import SYSTEMS
+
+    # The first word of each system's name: "HCPCS Level II" → HCPCS, "ICD-10-CM" → ICD-10-CM.
+    return " · ".join(f"{n} {SYSTEMS.get(s.upper(), s).split()[0]}" for s, n in systems.items())
+
+
 def _terminal(snippet: str) -> str:
     import html
 
@@ -200,7 +208,7 @@ def query(ctx, text, limit, offset, as_json, include_terminated, section, system
         click.echo(click.style(f'(did you mean "{fixed_to}" for "{fixed_from}")', dim=True))
     shown_to = offset + len(res.results)
     matches = "1 code matches" if res.total == 1 else f"{res.total} codes match"
-    click.echo(f"{matches} {res.query!r}; showing {offset + 1}-{shown_to}")
+    click.echo(f"{matches} {res.query!r}; showing {offset + 1}-{shown_to} ({systems_line(res.systems)})")
     for r in res.results:
         status = "" if r.status == "active" else click.style(f" [{r.status}]", fg="red")
         if r.new_in:
@@ -443,32 +451,53 @@ def serve(ctx, host, port, workers, threads, access_log):
 
 
 @cli.command("eval")
-@click.option("--suite", "suites", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Judged query TSV files [default: tests/relevance/*.tsv].")
+@click.option("--suite", "suites", multiple=True, type=click.Path(exists=True),
+              help="Judged query TSV files or folders [default: tests/relevance].")
+@click.option("--split", type=click.Choice(["tuning", "heldout", "all"]), default="all", show_default=True,
+              help="Which judged split to measure; each is reported on its own.")
+@click.option("--ablation", is_flag=True, help="Also measure with each source switched off in turn.")
 @click.option("--failures", "show_failures", is_flag=True, help="List queries that miss the top 5.")
 @click.pass_context
-def eval_command(ctx, suites, show_failures):
+def eval_command(ctx, suites, split, ablation, show_failures):
     """Measure relevance on the judged queries: hit@1, hit@5, MRR@10, beside plain BM25.
+
+    Each split (tuning, held-out) gets its own table. With --ablation, hit@1 and hit@5 with
+    each source (abbreviations, lay words, inclusion terms, brands, priors) switched off.
 
     \b
     Example:
-        codesearch eval --failures
+        codesearch eval --split heldout --failures
+        codesearch eval --ablation
     """
-    from codesearch.evaluate import (bm25_ranker, codesearch_ranker, evaluate, failures,
-                                     load_judgements, table)
+    from codesearch.evaluate import (SPLITS, ablation as run_ablation, ablation_table, bm25_ranker,
+                                     codesearch_ranker, evaluate, failures, load_judgements, table)
 
     try:
         index = open_or_build(_settings(ctx))
-        judgements = load_judgements(suites or None)
+        judgements = load_judgements(suites or None, split=split)
     except CodeSearchError as exc:
         raise _fail(exc) from None
-    ours = evaluate(judgements, codesearch_ranker(index))
-    base = evaluate(judgements, bm25_ranker(index))
-    click.echo(table(ours, base))
-    if show_failures:
-        for j, rank, got in failures(judgements, codesearch_ranker(index)):
-            click.echo(f"{j.category:<13} {j.query!r:<32} rank={rank} got={' '.join(got)} "
-                       f"want={' '.join(sorted(j.relevant)[:6])}")
+    if not judgements:
+        raise click.ClickException(f"no judged queries in split {split!r}")
+    by_split: dict[str, list] = {}
+    for j in judgements:
+        by_split.setdefault(j.split or "suite", []).append(j)
+    ablations = {}
+    order = sorted(by_split, key=lambda name: (name not in SPLITS, SPLITS.index(name) if name in SPLITS else 0, name))
+    for name in order:
+        group = by_split[name]
+        click.echo(f"\n{name} ({len(group)} queries)\n")
+        click.echo(table(evaluate(group, codesearch_ranker(index)), evaluate(group, bm25_ranker(index))))
+        if ablation:
+            ablations[name] = run_ablation(group, index)
+        if show_failures:
+            click.echo("")
+            for j, rank, got in failures(group, codesearch_ranker(index)):
+                click.echo(f"{j.category:<13} {j.query!r:<32} rank={rank} got={' '.join(got)} "
+                           f"want={' '.join(sorted(j.relevant)[:6])}")
+    if ablations:
+        click.echo("\nablation (overall, each source switched off in turn)\n")
+        click.echo(ablation_table(ablations))
 
 
 def main() -> None:

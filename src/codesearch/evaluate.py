@@ -1,8 +1,11 @@
 """Relevance evaluation: judged queries → hit@1, hit@5 and MRR@10 per category and overall.
 
-The judged set is data (``tests/relevance/*.tsv``: category, query, relevant codes); the
-same metrics are computed for a plain BM25 search over the descriptors alone, so the gain
-from expansion is measured rather than asserted.
+The judged set is data (``tests/relevance/<split>/<system>.tsv``: category, query, relevant
+codes). Two splits: ``tuning`` (the queries the vocabulary and ranking were tuned on) and
+``heldout`` (written apart from the engine and never tuned on). A file's name is the system its
+queries search within (``icd10cm.tsv``); ``any.tsv`` searches every system. The same metrics
+are computed for a plain BM25 search over the descriptors alone, so the gain from expansion is
+measured rather than asserted, and with each source switched off in turn (:func:`ablation`).
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ from whoosh import qparser
 
 from codesearch.errors import CorpusFileError
 from codesearch.index import CodeIndex
+from codesearch.ranking import SOURCES
 from codesearch.records import normalize_system
 from codesearch.search import search
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "tests" / "relevance"
+SPLITS = ("tuning", "heldout")
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class Judgement:
     query: str
     relevant: frozenset[str]
     system: str | None = None  # a suite file named after a system (icd10cm.tsv) searches only it
+    split: str = ""  # the folder the file is in: tuning or heldout
 
 
 @dataclass
@@ -54,9 +60,18 @@ class Metrics:
         return Metrics(self.queries, self.hit1 / n, self.hit5 / n, self.mrr10 / n)
 
 
-def load_judgements(paths: Iterable[str | Path] | None = None) -> list[Judgement]:
-    """Read judged queries from TSV files (default: every ``tests/relevance/*.tsv``)."""
-    files = [Path(p) for p in paths] if paths else sorted(DEFAULT_SUITE.glob("*.tsv"))
+def load_judgements(paths: Iterable[str | Path] | None = None, split: str = "all") -> list[Judgement]:
+    """Read judged queries from TSV files (default: every ``tests/relevance/<split>/*.tsv``).
+
+    ``split`` is ``tuning``, ``heldout`` or ``all``; a folder among ``paths`` stands for its TSV files.
+    """
+    if split != "all" and split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; known: {', '.join(SPLITS)}, all")
+    files: list[Path] = []
+    for p in [Path(p) for p in paths] if paths else [DEFAULT_SUITE]:
+        files += sorted(p.rglob("*.tsv")) if p.is_dir() else [p]
+    if split != "all":
+        files = [f for f in files if f.parent.name == split]
     out = []
     for path in files:
         try:
@@ -70,7 +85,8 @@ def load_judgements(paths: Iterable[str | Path] | None = None) -> list[Judgement
                 relevant = frozenset((row.get("relevant") or "").split())
                 if not row.get("query") or not relevant:
                     raise CorpusFileError(path, "a judged query needs a query and relevant codes", row=rownum)
-                out.append(Judgement(row["category"].strip(), row["query"].strip(), relevant, system))
+                out.append(Judgement(row["category"].strip(), row["query"].strip(), relevant, system,
+                                     path.parent.name))
     return out
 
 
@@ -82,9 +98,10 @@ def first_relevant_rank(codes: list[str], relevant: frozenset[str]) -> int | Non
     return None
 
 
-def codesearch_ranker(index: CodeIndex) -> Callable[[Judgement], list[str]]:
-    """The full engine: expansion, prefixes, synonyms, tiers."""
-    return lambda j: [r.code for r in search(index, j.query, limit=10, system=j.system).results]
+def codesearch_ranker(index: CodeIndex, disable: Iterable[str] = ()) -> Callable[[Judgement], list[str]]:
+    """The full engine (expansion, prefixes, synonyms, priors), less the ``disable``d sources."""
+    disable = frozenset(disable)
+    return lambda j: [r.code for r in search(index, j.query, limit=10, system=j.system, disable=disable).results]
 
 
 def bm25_ranker(index: CodeIndex) -> Callable[[Judgement], list[str]]:
@@ -113,6 +130,25 @@ def evaluate(judgements: list[Judgement], ranker: Callable[[Judgement], list[str
         sums[j.category].add(rank)
         sums["overall"].add(rank)
     return {k: v.averaged() for k, v in sorted(sums.items(), key=lambda kv: (kv[0] == "overall", kv[0]))}
+
+
+def ablation(judgements: list[Judgement], index: CodeIndex) -> dict[str, Metrics]:
+    """Overall metrics with everything on (``"all sources"``) and with each source switched off."""
+    out = {"all sources": evaluate(judgements, codesearch_ranker(index))["overall"]}
+    for source in SOURCES:
+        out[f"without {source}"] = evaluate(judgements, codesearch_ranker(index, {source}))["overall"]
+    return out
+
+
+def ablation_table(results: dict[str, dict[str, Metrics]]) -> str:
+    """A Markdown table of :func:`ablation` results, one column pair per split."""
+    splits = list(results)
+    lines = ["| sources | " + " | ".join(f"{s} hit@1 | {s} hit@5" for s in splits) + " |",
+             "|---|" + "---:|---:|" * len(splits)]
+    for row in next(iter(results.values())):
+        cells = " | ".join(f"{results[s][row].hit1:.3f} | {results[s][row].hit5:.3f}" for s in splits)
+        lines.append(f"| {row} | {cells} |")
+    return "\n".join(lines)
 
 
 def failures(judgements: list[Judgement], ranker: Callable[[Judgement], list[str]], k: int = 5):

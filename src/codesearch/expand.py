@@ -26,6 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 
+from codesearch import ranking
 from codesearch.enrich import LayWord, lay_index, plain_index, sense_token
 from codesearch.records import code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
@@ -48,46 +49,6 @@ CONTEXT_POOL = 30  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
 
-# -- lay vocabulary (corpus/lay_words.tsv); weights relative to a typed word's 1.0 ----------
-#: A lay word's descriptor word ("belly" → abdominal): a little below the word as typed, so a
-#: code with the typed word itself still comes first among codes matching as many parts.
-LAY_WORD_WEIGHT = 0.8
-#: A 2-3-word lay phrase or idiom's descriptor term ("blood thinner" → anticoagulant), like a
-#: plain-language phrase: the phrase is specific, so its meaning counts nearly as typed.
-LAY_PHRASE_WEIGHT = 0.9
-#: A descriptor word built from combining forms of two query parts ("kidney" + "stone" →
-#: nephrolithiasis). It is added to both parts with the weight of a typed word, so one
-#: descriptor word that means both parts counts as much as the two words typed.
-LAY_FORM_WEIGHT = 1.0
-#: Descriptor words kept per pair of combining forms, fewest letters beyond the forms first
-#: ("hepat" + "itis": hepatitis 0, steatohepatitis 5), the most extra letters allowed, and how
-#: many more than the best word's a kept word may have ("hemat" + "uria": hematuria 0 is kept,
-#: hemoglobinuria 6 is not).
-MAX_FORM_WORDS = 2
-MAX_FORM_LEFTOVER = 8
-FORM_LEFTOVER_MARGIN = 3
-#: A word-final form may be followed by this many letters ("-emia" in "hyperkalemic").
-FORM_END_SLACK = 2
-#: An abbreviation's most frequent sense, searched in the descriptors, weighs this much; each
-#: other sense weighs it times its frequency relative to the most frequent one (the
-#: meta-inventory's share of clinical-note uses), so "CP" reads as chest pain before cerebral
-#: palsy, and a sense no code of the searched system spells out adds nothing.
-ABBREVIATION_SENSE_WEIGHT = 1.2
-#: Where a sense is searched: the long descriptor and inclusion terms. Not the short descriptor,
-#: which for ICD-10-CM repeats the long one (a sense would count twice there) and for HCPCS is
-#: CMS's own abbreviation of it.
-SENSE_FIELDS = ("long", "synonyms")
-#: The abbreviation itself in the ``abbrev`` field (the codes enrichment tagged with it, also
-#: where a sense's words are spread over several fields), shared among its senses. Small: every
-#: tagged code scores alike there, so the senses' descriptor matches decide the order.
-ABBREVIATION_FIELD_WEIGHT = 0.3
-#: A code whose title or inclusion term names the sense exactly (I10 "hypertension", G45.9
-#: "TIA", R07.9 "Chest pain, unspecified"; see :func:`codesearch.enrich.sense_token`) comes
-#: before codes that only mention the sense's words among others. Scaled like the sense.
-ABBREVIATION_NAMED_WEIGHT = 5.0
-#: Abbreviations an unfinished last word completes to (shortest first), and their weight.
-MAX_ABBREVIATION_COMPLETIONS = 4
-ABBREVIATION_COMPLETION_WEIGHT = 0.6
 
 
 def max_edits(word: str) -> int:
@@ -114,6 +75,9 @@ class Part:
 
     token: str
     alternatives: list[Alternative]
+    #: Whether the part qualifies the query's subject rather than naming it: "asthma" in
+    #: "nebulizer for asthma" (see :data:`codesearch.ranking.QUALIFIER_WORDS`).
+    qualifier: bool = False
 
 
 @dataclass
@@ -267,30 +231,32 @@ class Expander:
             mask &= has
         return mask
 
-    def word_alternatives(self, word: str, weight: float = 1.0, why: str = "") -> list[Alternative]:
+    def word_alternatives(self, word: str, weight: float = 1.0, why: str = "",
+                          disable: frozenset[str] = frozenset()) -> list[Alternative]:
         """Exact, abbreviation and plain-language alternatives for a complete word.
 
         ``why`` replaces the reason of the exact alternative ("did you mean …"); the others
-        keep their own, since the correction is also reported on its own.
+        keep their own, since the correction is also reported on its own. ``disable`` names
+        sources (:data:`codesearch.ranking.SOURCES`) to leave out.
         """
         alts = [
-            Alternative(word, WORD_FIELDS, weight, "word", why or f'word "{word}"', stems(word))
+            Alternative(word, word_fields(disable), weight, "word", why or f'word "{word}"', stems(word))
         ]
-        alts += self.abbreviation_alternatives(abbreviation_key(word), weight)
+        alts += self.abbreviation_alternatives(abbreviation_key(word), weight) if "abbreviations" not in disable else []
         key = stems(word)
-        for term in self.plain.get(key, ()) if len(key) == 1 else ():
+        for term in self.plain.get(key, ()) if len(key) == 1 and "lay" not in disable else ():
             alts.append(
                 Alternative(
-                    term, DESCRIPTOR_FIELDS, 0.7 * weight, "synonym",
+                    term, descriptor_fields(disable), ranking.PLAIN_WORD_WEIGHT * weight, "synonym",
                     f'"{word}" means {term}', stems(term),
                 )
             )
         said = {stems(a.text) for a in alts}
-        for row in self.lay.get(key, ()) if len(key) == 1 else ():
+        for row in self.lay.get(key, ()) if len(key) == 1 and "lay" not in disable else ():
             # A meaning the plain-language lexicon already gave is not counted twice.
             if not row.is_form and stems(row.clinical) not in said:
                 said.add(stems(row.clinical))
-                alts.append(self._lay_alternative(word, row.clinical, LAY_WORD_WEIGHT * weight))
+                alts.append(self._lay_alternative(word, row.clinical, ranking.LAY_WORD_WEIGHT * weight))
         return alts
 
     @staticmethod
@@ -315,7 +281,7 @@ class Expander:
                     found[w] = (0, len(core))
             elif form.startswith("-") and not form.endswith("-"):  # -itis: ends the word
                 at = w.rfind(core)
-                if at > 0 and len(w) - at - len(core) <= FORM_END_SLACK:
+                if at > 0 and len(w) - at - len(core) <= ranking.FORM_END_SLACK:
                     found[w] = (at, at + len(core))
             else:  # -hepat-: anywhere in the word
                 at = w.find(core)
@@ -339,11 +305,11 @@ class Expander:
                     (s1, e1), (s2, e2) = words_a[w], words_b[w]
                     if e1 <= s2 or e2 <= s1:
                         leftover = len(w) - (e1 - s1) - (e2 - s2)
-                        if leftover <= MAX_FORM_LEFTOVER:
+                        if leftover <= ranking.MAX_FORM_LEFTOVER:
                             rank = (leftover, -self.vocab.get(w, 0))
                             best[w] = min(best.get(w, rank), rank)
-        ranked = sorted(best, key=lambda w: (best[w], w))[:MAX_FORM_WORDS]
-        return [w for w in ranked if best[w][0] <= best[ranked[0]][0] + FORM_LEFTOVER_MARGIN]
+        ranked = sorted(best, key=lambda w: (best[w], w))[:ranking.MAX_FORM_WORDS]
+        return [w for w in ranked if best[w][0] <= best[ranked[0]][0] + ranking.FORM_LEFTOVER_MARGIN]
 
     def _compose(self, parts: list[Part], forms: dict[int, list[str]]) -> None:
         """Add to each pair of parts the descriptor words their combining forms make together."""
@@ -352,7 +318,7 @@ class Expander:
             for q in held[n + 1 :]:
                 said = f"{parts[p].token} {parts[q].token}"
                 for w in self.composed_words(forms[p], forms[q]):
-                    alt = self._lay_alternative(said, w, LAY_FORM_WEIGHT)
+                    alt = self._lay_alternative(said, w, ranking.LAY_FORM_WEIGHT)
                     for i in (p, q):
                         if alt not in parts[i].alternatives:
                             parts[i].alternatives.append(alt)
@@ -366,14 +332,14 @@ class Expander:
         alts = []
         for s in senses:
             why = f"abbreviation {s.abbreviation} ({s.expansion})"
-            alts.append(Alternative(s.expansion, SENSE_FIELDS, ABBREVIATION_SENSE_WEIGHT * s.weight * weight,
+            alts.append(Alternative(s.expansion, ranking.SENSE_FIELDS, ranking.ABBREVIATION_SENSE_WEIGHT * s.weight * weight,
                                     "abbreviation", why, stems(s.expansion)))
             # Enrichment tagged the codes with the key, not the sense, so the field's score is
             # split among the senses and the reason shown is one the descriptor spells out.
-            alts.append(Alternative(key, ("abbrev",), ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,
+            alts.append(Alternative(key, ("abbrev",), ranking.ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,
                                     "abbreviation", why, stems(s.expansion)))
             alts.append(Alternative(sense_token(key, s.expansion), ("abbrev",),
-                                    ABBREVIATION_NAMED_WEIGHT * s.weight * weight, "abbreviation", why,
+                                    ranking.ABBREVIATION_NAMED_WEIGHT * s.weight * weight, "abbreviation", why,
                                     stems(s.expansion)))
         return alts
 
@@ -393,20 +359,23 @@ class Expander:
     def abbreviation_completions(self, prefix: str) -> list[Alternative]:
         """The abbrev-field alternatives of the shortest abbreviations ``prefix`` begins."""
         keys = sorted((k for k in self.abbreviations if k.startswith(prefix) and k != prefix),
-                      key=lambda k: (len(k), k))[:MAX_ABBREVIATION_COMPLETIONS]
+                      key=lambda k: (len(k), k))[:ranking.MAX_ABBREVIATION_COMPLETIONS]
         alts = []
         for key in keys:
             senses = self.abbreviations[key]
             total = sum(s.weight for s in senses)
             for s in senses:
-                alts.append(Alternative(key, ("abbrev",), ABBREVIATION_COMPLETION_WEIGHT * s.weight / total, "prefix",
+                alts.append(Alternative(key, ("abbrev",), ranking.ABBREVIATION_COMPLETION_WEIGHT * s.weight / total, "prefix",
                                         f'"{prefix}…" completes to abbreviation {s.abbreviation} ({s.expansion})',
                                         stems(s.expansion)))
         return alts
 
     # -- the whole query --------------------------------------------------------------
-    def _expand(self, query: str, prefix: bool = True) -> Expansion:
+    def _expand(self, query: str, prefix: bool = True, disable: frozenset[str] = frozenset()) -> Expansion:
         text = normalize_query(query)
+        abbreviations = self.abbreviations if "abbreviations" not in disable else {}
+        plain = self.plain if "lay" not in disable else {}
+        lay = self.lay if "lay" not in disable else {}
         exp = Expansion(query=text)
         tokens = TOKEN_RE.findall(text)
         only = len(tokens) == 1
@@ -443,7 +412,7 @@ class Expander:
                     last_is_word = True
             elif ndc_candidates(token):
                 exp.ndcs.extend((token, n) for n in ndc_candidates(token))
-            elif abbreviation_key(token) in self.abbreviations:
+            elif abbreviation_key(token) in abbreviations:
                 wordlist.append(abbreviation_key(token))  # "G-CSF", "Bi-PAP"
                 last_is_word = True
             else:
@@ -454,60 +423,65 @@ class Expander:
         ends_open = prefix and bool(text) and query[-1:].isalnum()
         forms: dict[int, list[str]] = {}  # part number → the lay combining forms of its words
         i = 0
+        qualifying = False
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
                 key = stems(" ".join(wordlist[i : i + n]))
-                if len(key) > 1 and (key in self.plain or key in self.lay) and wordlist[i] not in STOP_WORDS:
+                if len(key) > 1 and (key in plain or key in lay) and wordlist[i] not in STOP_WORDS:
                     phrase = " ".join(wordlist[i : i + n])
-                    alts = [Alternative(phrase, WORD_FIELDS, 1.0, "word", f'phrase "{phrase}"', stems(phrase))]
+                    alts = [Alternative(phrase, word_fields(disable), 1.0, "word", f'phrase "{phrase}"',
+                                        stems(phrase))]
                     alts += [
-                        Alternative(term, DESCRIPTOR_FIELDS, 0.9, "synonym",
+                        Alternative(term, descriptor_fields(disable), ranking.PLAIN_PHRASE_WEIGHT, "synonym",
                                     f'"{phrase}" means {term}', stems(term))
-                        for term in self.plain.get(key, ())
+                        for term in plain.get(key, ())
                     ]
                     said = {stems(a.text) for a in alts}
-                    for row in self.lay.get(key, ()):
+                    for row in lay.get(key, ()):
                         if not row.is_form and stems(row.clinical) not in said:
                             said.add(stems(row.clinical))
-                            alts.append(self._lay_alternative(phrase, row.clinical, LAY_PHRASE_WEIGHT))
-                    if self.forms(key):
+                            alts.append(self._lay_alternative(phrase, row.clinical, ranking.LAY_PHRASE_WEIGHT))
+                    if self.forms(key) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(key)
-                    exp.parts.append(Part(phrase, alts))
+                    exp.parts.append(Part(phrase, alts, qualifying))
                     i += n
                     break
             else:
                 word = wordlist[i]
                 is_last = i == len(wordlist) - 1
                 i += 1
-                if word in STOP_WORDS and word not in self.abbreviations and not (is_last and ends_open):
+                if word in ranking.QUALIFIER_WORDS and exp.parts and not (is_last and ends_open):
+                    qualifying = True  # what follows "for" qualifies the subject named before it
+                if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
-                alts = self.word_alternatives(word) if len(word) > 1 or word.isdigit() else []
+                alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
                 if code_key(word) in code_prefix:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
                                             f"code starts with {word.upper()}"))
                 if not word.isdigit():
                     for fixed, dist in self.corrections(word):
-                        weight = 0.9 if dist == 1 else 0.75
+                        weight = ranking.TYPO_WEIGHTS[dist]
                         exp.corrections.setdefault(word, fixed)
                         alts += [
                             Alternative(a.text, a.fields, a.weight * weight, "typo", a.why, a.highlight)
-                            for a in self.word_alternatives(fixed, 1.0, f'did you mean "{fixed}"')
+                            for a in self.word_alternatives(fixed, 1.0, f'did you mean "{fixed}"', disable)
                         ]
-                    if is_last and ends_open and last_is_word and word not in self.abbreviations:
+                    if is_last and ends_open and last_is_word and word not in abbreviations:
                         context = tuple(w for w in wordlist[:-1] if w not in STOP_WORDS)
                         for completion in self.completions(word, context):
-                            weight = 0.8 if completion in self.brand_words else 0.6
+                            weight = (ranking.PREFIX_BRAND_WEIGHT if completion in self.brand_words
+                                      else ranking.PREFIX_WORD_WEIGHT)
                             alts.append(
-                                Alternative(completion, WORD_FIELDS, weight, "prefix",
+                                Alternative(completion, word_fields(disable), weight, "prefix",
                                             f'"{word}…" completes to {completion}', stems(completion))
                             )
                         if len(word) >= 2:
-                            alts += self.abbreviation_completions(word)
+                            alts += self.abbreviation_completions(word) if "abbreviations" not in disable else []
                 if alts:
-                    if self.forms(stems(word)):
+                    if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
-                    exp.parts.append(Part(word, alts))
+                    exp.parts.append(Part(word, alts, qualifying))
         self._compose(exp.parts, forms)
         return exp
 
@@ -531,6 +505,17 @@ class Expander:
             else:
                 out.append(token)
         return " ".join(out) if changed else None
+
+
+def word_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The fields a query word is searched in, without those of switched-off sources."""
+    dropped = {ranking.SOURCE_FIELDS[s] for s in disable if s in ranking.SOURCE_FIELDS}
+    return tuple(f for f in WORD_FIELDS if f not in dropped) if dropped else WORD_FIELDS
+
+
+def descriptor_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The descriptor fields a synonym is searched in, without those of switched-off sources."""
+    return tuple(f for f in DESCRIPTOR_FIELDS if f in word_fields(disable))
 
 
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
@@ -558,6 +543,9 @@ def expander_for(index) -> Expander:
     return index.expander
 
 
-def expand(index, query: str, prefix: bool = True) -> Expansion:
-    """Expand ``query`` against ``index``; the last word is a prefix unless ``prefix`` is false."""
-    return expander_for(index).expand(query, prefix)
+def expand(index, query: str, prefix: bool = True, disable: frozenset[str] = frozenset()) -> Expansion:
+    """Expand ``query`` against ``index``; the last word is a prefix unless ``prefix`` is false.
+
+    ``disable`` names sources (:data:`codesearch.ranking.SOURCES`) to leave out, for ablation.
+    """
+    return expander_for(index).expand(query, prefix, frozenset(disable))

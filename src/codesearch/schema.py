@@ -1,4 +1,4 @@
-"""The one place that defines the index schema, field weights and text analysis."""
+"""The one place that defines the index schema and text analysis (field weights: :mod:`codesearch.ranking`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ from functools import lru_cache
 from whoosh import fields
 from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
 
+from codesearch.ranking import FIELD_BOOSTS  # the BM25F field weights, with the rest of the policy
+
 #: Bumped whenever fields, analysis or the build's files change; an index of another version is rebuilt.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 #: Tokens are runs of letters and digits; hyphens and punctuation split words.
 TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"
@@ -16,17 +18,6 @@ TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"
 STEMMED = StemmingAnalyzer(expression=TOKEN_PATTERN)
 EXACT = RegexTokenizer(expression=TOKEN_PATTERN) | LowercaseFilter()
 
-#: BM25F field weights. Brand names and abbreviations are precise signals; plain-language
-#: text is broad, so it counts least.
-FIELD_BOOSTS: dict[str, float] = {
-    "brand": 6.0,
-    "abbrev": 6.0,
-    "short": 2.0,
-    "long": 1.5,
-    "synonyms": 1.2,
-    "category": 0.4,
-    "plain": 0.5,
-}
 
 #: The fields a word of the query is searched in.
 WORD_FIELDS = ("short", "long", "synonyms", "brand", "plain", "category")

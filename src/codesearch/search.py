@@ -1,22 +1,23 @@
 """Search and rank: an expanded query → ranked results with highlighted snippets and reasons.
 
-Ranking, in order: an exact code or NDC; then active before terminated; then codes matching
-more parts of the query (all parts first); then the BM25F score summed over the matching
-alternatives (field weights in :mod:`codesearch.schema`, per-term scores precomputed from the
-Whoosh index by :mod:`codesearch.scores`). :func:`search` returns pages of up to 50 results
-with snippets and reasons; :func:`ranked` up to 500 codes of the same order from one ranking.
+Typed codes and NDCs come first; the rest is ordered by the policy of :mod:`codesearch.ranking`
+(tiers, then a score summing each query part's best BM25F match, per-term scores precomputed
+from the Whoosh index by :mod:`codesearch.scores`). :func:`search` returns pages of up to 50
+results with snippets and reasons; :func:`ranked` up to 500 codes of the same order from one
+ranking.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
 
+from codesearch import ranking
 from codesearch.changes import new_in_release
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH, MAX_WINDOW
 from codesearch.describe import plain_language
@@ -27,7 +28,6 @@ from codesearch.records import CodeRecord, normalize_system
 from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
 
 MAX_OFFSET = 10_000
-CODE_PREFIX_SCORE = 5.0  # a code family named beside words counts like a strong word match
 POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
 FILTER_CACHE = 256  # RecordFilter masks memoised per build (80 KB each at 83,000 codes)
 _SCHEMA = build_schema()
@@ -71,6 +71,9 @@ class SearchResults:
     results: list[Result]
     suggestion: str | None = None
     corrections: dict[str, str] = field(default_factory=dict)
+    #: Matching codes per system ("hcpcs", "icd10cm", "cpt"), under every filter but ``system``,
+    #: so a search narrowed to one system still shows what the others hold.
+    systems: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -79,6 +82,7 @@ class SearchResults:
             "results": [r.to_dict() for r in self.results],
             "suggestion": self.suggestion,
             "corrections": self.corrections,
+            "systems": dict(self.systems),
         }
 
 
@@ -108,6 +112,11 @@ MATCH_KINDS = frozenset({"codes", "words"})
 @lru_cache(maxsize=65536)
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
     return tuple(_SCHEMA[fieldname].process_text(text, mode="query"))
+
+
+def system_label(system: str) -> str:
+    """The key of a system in :attr:`SearchResults.systems` (``ICD10CM`` → ``icd10cm``)."""
+    return system.lower()
 
 
 def validate(query: str, limit: int, offset: int, max_limit: int = MAX_LIMIT) -> None:
@@ -150,12 +159,32 @@ class Tail:
     by_words: bool
 
 
+def _first(keys: tuple[np.ndarray, ...], need: int) -> tuple[np.ndarray, ...]:
+    """The candidates holding the first ``need`` of ``np.lexsort(keys)`` order, ties kept.
+
+    ``keys`` are (documents, negated scores, integer tiers…, most significant last): every
+    candidate of a better tier is kept, and of the tier where the cut falls those scoring at
+    least the ``need``-th, so that pages cut one global order the same way whatever their size.
+    """
+    _, neg_score, *tiers = keys
+    tiers = [t.astype(np.int64) for t in reversed(tiers)]
+    tier = np.ravel_multi_index(tiers, [int(t.max()) + 1 for t in tiers])  # the tuple, as one integer
+    # Few distinct tiers: count them rather than partition (selection is slow on many ties).
+    kth_tier = int(np.searchsorted(np.cumsum(np.bincount(tier)), need))
+    better = tier < kth_tier
+    boundary = tier == kth_tier
+    room = need - int(better.sum())
+    kth_score = np.partition(neg_score[boundary], room - 1)[room - 1]
+    keep = better | (boundary & (neg_score <= kth_score))
+    return tuple(k[keep] for k in keys)
+
+
 def _distinct_parts(exp: Expansion) -> tuple[list, np.ndarray]:
     """The query's parts without repeats (`arm arm arm` is scored once), and how often each appears."""
     seen: dict[tuple, int] = {}
     parts, repeats = [], []
     for part in exp.parts:
-        key = tuple(part.alternatives)
+        key = (tuple(part.alternatives), part.qualifier)
         if key in seen:
             repeats[seen[key]] += 1
         else:
@@ -180,6 +209,7 @@ class Searcher:
     def __init__(self, index: CodeIndex):
         self.index = index
         self._system: str | None = None
+        self._disable: frozenset[str] = frozenset()
         self._allowed: np.ndarray | None = None  # a RecordFilter's mask, for ranked()
 
     def search(
@@ -192,10 +222,13 @@ class Searcher:
         section: str | None = None,
         system: str | None = None,
         prefix: bool = True,
+        disable: Iterable[str] = (),
     ) -> SearchResults:
         """Ranked results for ``query``; the last word is a prefix unless ``prefix`` is false.
 
         ``system`` (hcpcs, icd10cm, cpt) limits results to one code system; all by default.
+        ``disable`` switches sources off to measure what each brings (ablation): any of
+        :data:`codesearch.ranking.SOURCES`.
         """
         validate(query, limit, offset)
         if system is not None:
@@ -203,12 +236,18 @@ class Searcher:
                 system = normalize_system(system)
             except ValueError as exc:
                 raise QueryError(str(exc), parameter="system") from None
+        disable = frozenset(disable)
+        unknown = sorted(disable - set(ranking.SOURCES))
+        if unknown:
+            raise QueryError(f"unknown source(s) {', '.join(unknown)}; known: {', '.join(ranking.SOURCES)}",
+                             parameter="disable")
         self._system = system
+        self._disable = disable
         index = self.index
         index.refresh()
         with index.lock:
-            exp = expand(index, query, prefix)
-            head, tail = self._rank(exp, include_terminated, section, need=offset + limit)
+            exp = expand(index, query, prefix, disable)
+            head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
             total = len(head) + tail.total
             results = []
             for i in range(offset, min(offset + limit, total)):
@@ -227,7 +266,7 @@ class Searcher:
         suggestion = None
         if not total and exp.query:
             suggestion = expander_for(index).suggest(exp.query)
-        return SearchResults(exp.query, total, results, suggestion, dict(exp.corrections))
+        return SearchResults(exp.query, total, results, suggestion, dict(exp.corrections), counts)
 
     def ranked(
         self,
@@ -256,6 +295,7 @@ class Searcher:
             except ValueError as exc:
                 raise QueryError(str(exc), parameter="system") from None
         self._system = system
+        self._disable = frozenset()
         index = self.index
         index.refresh()
         with index.lock:
@@ -267,7 +307,7 @@ class Searcher:
                     exp = replace(exp, codes=[], code_prefixes=[], ndcs=[])
             self._allowed = self._filter_mask(where) if where is not None else None
             try:
-                head, tail = self._rank(exp, include_terminated, None, need=offset + limit)
+                head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
             finally:
                 self._allowed = None
             codes = [code for code, _, _ in head] + [index.table.codes[int(d)] for d in tail.docs]
@@ -320,14 +360,15 @@ class Searcher:
         return whys, alts
 
     # -- ranking --------------------------------------------------------------------
-    def _mask(self, include_terminated: bool, section: str | None, code_prefixes: list[str]) -> np.ndarray:
+    def _mask(self, include_terminated: bool, section: str | None, code_prefixes: list[str],
+              system: str | None = None) -> np.ndarray:
         """Documents the filters allow."""
         index = self.index
         mask = index.doc_active.copy() if not include_terminated else np.ones(index.table.size, dtype=bool)
         if self._allowed is not None:
             mask &= self._allowed
-        if self._system:
-            mask &= index.doc_system == self._system
+        if system:
+            mask &= index.doc_system == system
         if section:
             s = section.upper()
             mask &= index.doc_section == ("MOD" if s in ("MOD", "MODIFIER", "MODIFIERS") else s)
@@ -348,7 +389,8 @@ class Searcher:
         out = []
         if alt.kind == "code_prefix":
             docs = np.sort(index.docs_with_prefix(alt.text)).astype(np.int32)
-            out.append(("code", docs, np.full(len(docs), CODE_PREFIX_SCORE * alt.weight, dtype=np.float32)))
+            out.append(("code", docs,
+                        np.full(len(docs), ranking.CODE_PREFIX_SCORE * alt.weight, dtype=np.float32)))
         else:
             for fieldname in alt.fields:
                 terms = _field_terms(fieldname, alt.text)
@@ -366,14 +408,43 @@ class Searcher:
         cache[alt] = out
         return out
 
+    def _systems(self) -> tuple[list[str], np.ndarray]:
+        """The index's systems and each document's position among them; memoised per build."""
+        got = self.index.cache.get("systems")
+        if got is None:
+            names, ids = np.unique(self.index.doc_system, return_inverse=True)
+            got = self.index.cache["systems"] = ([str(n) for n in names], ids.astype(np.int8))
+        return got
+
+    def _heads(self) -> ranking.DescriptorHeads:
+        """What each descriptor is about (its head); memoised per build."""
+        got = self.index.cache.get("heads")
+        if got is None:
+            heads = ranking.DescriptorHeads(self.index.doc_head.tolist())
+            got = self.index.cache["heads"] = heads
+        return got
+
+    def _modifiers(self) -> np.ndarray:
+        """1 for each document that is a modifier, else 0; memoised per build."""
+        got = self.index.cache.get("modifiers")
+        if got is None:
+            got = self.index.cache["modifiers"] = (self.index.doc_section == "MOD").astype(np.int8)
+        return got
+
+    def _count(self, docs: np.ndarray) -> dict[str, int]:
+        """Matching documents per system, keyed as :attr:`SearchResults.systems`."""
+        names, ids = self._systems()
+        counts = np.bincount(ids[docs], minlength=len(names))
+        return {system_label(n): int(c) for n, c in zip(names, counts) if c}
+
     def _rank(self, exp: Expansion, include_terminated: bool, section: str | None, need: int):
-        """Exact codes and NDCs (head), then the first ``need`` other matches in order (tail)."""
+        """Exact codes and NDCs (head), the first ``need`` other matches in order (tail), counts."""
         index = self.index
-        head: list[tuple[str, list[str], float]] = []
+        head: list[tuple[str, list[str], float]] = []  # (code, reasons, score), every system
         seen: set[str] = set()
 
-        # Section and system filters apply to typed codes too; terminated ones are still shown.
-        filtered = self._mask(True, section, []) if (section or self._system or self._allowed is not None) else None
+        # Section and caller filters apply to typed codes too; terminated ones are still shown.
+        filtered = self._mask(True, section, []) if (section or self._allowed is not None) else None
 
         def allowed(code: str) -> bool:
             if code not in index.records or code in seen:
@@ -392,63 +463,86 @@ class Searcher:
 
         taken = np.array([index.doc_of[c] for c in seen], dtype=np.int64)
         if exp.parts:
-            tail = self._rank_words(exp, include_terminated, section, need, taken)
+            tail, matched = self._rank_words(exp, include_terminated, section, need, taken)
         elif exp.code_prefixes:
-            mask = self._mask(include_terminated, section, exp.code_prefixes)
-            mask[taken] = False
-            docs = np.concatenate([index.docs_with_prefix(p) for p in exp.code_prefixes])
-            docs = docs[mask[docs]]  # already in code order
-            tail = Tail(docs[:need], None, len(docs), by_words=False)
+            tail, matched = self._rank_family(exp, include_terminated, section, need, taken)
         else:
-            tail = Tail(np.zeros(0, dtype=np.int64), None, 0, by_words=False)
-        return head, tail
+            tail, matched = Tail(np.zeros(0, dtype=np.int64), None, 0, by_words=False), taken[:0]
+        counts = self._count(np.concatenate([taken, matched]))
+        if self._system:
+            head = [h for h in head if index.records[h[0]].system == self._system]
+        return head, tail, counts
+
+    def _rank_family(self, exp: Expansion, include_terminated: bool, section: str | None,
+                     need: int, taken: np.ndarray) -> tuple[Tail, np.ndarray]:
+        """A bare code family: its codes in code order, one system after the other."""
+        index = self.index
+        mask = self._mask(include_terminated, section, exp.code_prefixes)
+        mask[taken] = False
+        docs = np.concatenate([index.docs_with_prefix(p) for p in exp.code_prefixes])
+        matched = docs = docs[mask[docs]]  # already in code order
+        if self._system:
+            docs = docs[index.doc_system[docs] == self._system]
+        order = {s: i for i, s in enumerate(ranking.family_system_order(exp.query.split()))}
+        group = np.array([order.get(s, len(order)) for s in index.doc_system[docs]], dtype=np.int8)
+        docs = docs[np.argsort(group, kind="stable")]
+        return Tail(docs[:need], None, len(docs), by_words=False), matched
 
     def _rank_words(self, exp: Expansion, include_terminated: bool, section: str | None,
-                    need: int, taken: np.ndarray) -> Tail:
-        """Documents matching the word parts: active first, more parts first, then score."""
+                    need: int, taken: np.ndarray) -> tuple[Tail, np.ndarray]:
+        """Documents matching the word parts, in the order of :func:`ranking.word_sort_keys`."""
         index = self.index
         n_docs = index.table.size
+        priors = "priors" not in self._disable
+        heads = self._heads() if priors else None
+        # A repeated part (`arm arm arm`) is scored once and counted as often as it is repeated.
         parts, repeats = _distinct_parts(exp)
-        coverage = np.zeros(n_docs, dtype=np.int64)  # how many parts each document matches
-        summed = np.zeros(n_docs, dtype=np.float32)
-        scratch = np.zeros(n_docs, dtype=np.float32)
+        part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
-        # Sparse: only the postings are touched, so 60 query words cost 60 short loops, not a
-        # 60 x 80,000 matrix. A repeated part counts as often as it is repeated.
-        for part, times in zip(parts, repeats):
-            hit_docs, hit_scores = [], []
+        for p, part in enumerate(parts):
+            acc = part_scores[p]
             for alt in part.alternatives:
                 for fieldname, docs, scores in self._postings(alt):
                     if fieldname == "category":
-                        bonus[docs] += scores * np.float32(times)
-                    else:
-                        hit_docs.append(docs)
-                        hit_scores.append(scores)
-            if hit_docs:
-                # The part's score per document first (alternatives in order), then into the total.
-                docs = np.concatenate(hit_docs)
-                np.add.at(scratch, docs, np.concatenate(hit_scores))
-                hit = np.unique(docs)
-                summed[hit] += scratch[hit] * np.float32(times)
-                scratch[hit] = 0
-                coverage[hit] += times
-        score = (summed + bonus) * index.doc_prior
+                        bonus[docs] += scores
+                    else:  # a part counts once: its best alternative, in its best field
+                        acc[docs] = np.maximum(acc[docs], scores)
+            if heads is not None:
+                about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
+                acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
+            if part.qualifier:
+                acc *= ranking.QUALIFIER_WEIGHT
+        hit = part_scores > 0
+        times = repeats[:, None]
+        coverage = (hit * times).sum(axis=0)
+        qualifier = np.array([part.qualifier for part in parts])
+        score = (part_scores * times).sum(axis=0) + bonus
+        if priors:
+            score *= index.doc_prior
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
-        docs = np.nonzero(mask)[0]
+        matched = docs = np.nonzero(mask)[0]
+        names, ids = self._systems()
+        if self._system:
+            docs = docs[ids[docs] == names.index(self._system)] if self._system in names else docs[:0]
         total = len(docs)
-        # One sort key, smaller first: inactive, then fewer parts matched, then lower score.
-        key = (~index.doc_active[docs]).astype(np.float64) * 1e12 \
-            + (len(exp.parts) - coverage[docs]).astype(np.float64) * 1e9 - score[docs]
+        subject = coverage if not qualifier.any() else (hit[~qualifier] * times[~qualifier]).sum(axis=0)
+        missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
+        other_system = np.zeros(total, dtype=np.int8)
+        if priors and not self._system and total:
+            best = docs[missed == missed.min()]
+            intent = ranking.system_intent(ids[best], score[best], range(len(names)))
+            if intent is not None:
+                other_system = (ids[docs] != intent).astype(np.int8)
+        keys = ranking.word_sort_keys(
+            inactive=(~index.doc_active[docs]).astype(np.int8),
+            modifier=self._modifiers()[docs],
+            missed=missed, other_system=other_system, score=score[docs], docs=docs,
+        )
         if total > need:
-            # Keep every document tied with the need-th key, so that pages cut the one global
-            # (key, document) order the same way whatever the page size.
-            kth = np.partition(key, need - 1)[need - 1]
-            keep = key <= kth
-            docs, key = docs[keep], key[keep]
-        order = np.lexsort((docs, key))  # ties in document order
-        docs = docs[order][:need]
-        return Tail(docs, score[docs], total, by_words=True)
+            keys = _first(keys, need)
+        docs = keys[0][np.lexsort(keys)[:need]]
+        return Tail(docs, score[docs], total, by_words=True), matched
 
     # -- presentation -------------------------------------------------------------------
     def _result(self, record: CodeRecord, exp: Expansion, whys: list[str], alts: list[Alternative],

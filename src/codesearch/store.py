@@ -7,7 +7,7 @@ The build therefore writes:
   the dot-less code key, the NDCs and the links code pages follow (cross-references, brand
   names, generic drug names). Opened read-only and immutable; a record is decoded when asked.
 - ``docs_*.npy``: per-document arrays in Whoosh document order (active, section, system,
-  ranking prior) and the dot-less code keys in code order with their documents.
+  ranking prior, descriptor head) and the dot-less code keys in code order with their documents.
   Saved uncompressed and opened with ``np.load(mmap_mode="r")``: the pages are the file's,
   shared by every process that maps them.
 """
@@ -25,7 +25,7 @@ import numpy as np
 from codesearch.records import CodeRecord
 
 RECORDS_FILE = "records.sqlite"
-ARRAYS = ("active", "section", "system", "prior", "sorted_keys", "sorted_docs")
+ARRAYS = ("active", "section", "system", "prior", "head", "sorted_keys", "sorted_docs")
 CACHE = 4096  # decoded records kept per store
 
 _SCHEMA = """
@@ -44,7 +44,7 @@ def array_path(folder: Path, name: str) -> Path:
 
 
 def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str],
-                prior: Callable[[CodeRecord], float],
+                prior: Callable[[CodeRecord], float], head: Callable[[CodeRecord], str],
                 links: Callable[[CodeRecord], list[tuple[str, str]]]) -> None:
     """Write ``records.sqlite`` and the per-document arrays; ``codes`` are the documents' codes in order."""
     by_code = {r.code: r for r in records}
@@ -77,6 +77,7 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
         "section": np.array([r.section_letter or ("MOD" if r.kind == "modifier" else "") for r in ordered], dtype=str),
         "system": np.array([r.system for r in ordered], dtype=str),
         "prior": np.array([prior(r) for r in ordered], dtype=np.float32),
+        "head": np.array([head(r) for r in ordered], dtype=str),
         "sorted_keys": np.array([ordered[d].key for d in keyed], dtype=str),
         "sorted_docs": np.array(keyed, dtype=np.int64),
     }
@@ -144,7 +145,7 @@ class RecordStore(Mapping):
     def docs(self) -> int:
         """How many documents: one more than the largest document number."""
         largest = self._rows("SELECT max(doc) FROM records")[0][0]
-        return 0 if largest is None else largest + 1
+        return 0 if largest is None else largest + 1  # not `or -1`: a lone record is document 0
 
     def codes_for_key(self, key: str) -> list[str]:
         """Codes whose dot-less form is ``key``: HCPCS first, then by code."""

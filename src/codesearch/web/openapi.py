@@ -124,7 +124,7 @@ SCHEMAS: dict[str, Any] = {
     "SearchResponse": {
         "type": "object",
         "description": "A page of results and how the query was understood.",
-        "required": ["query", "total", "results", "suggestion", "corrections"],
+        "required": ["query", "total", "results", "suggestion", "corrections", "systems"],
         "properties": {
             "query": {"type": "string"},
             "total": {"type": "integer", "minimum": 0, "description": "Matching codes in all pages."},
@@ -132,6 +132,11 @@ SCHEMAS: dict[str, Any] = {
             "suggestion": {"type": ["string", "null"], "description": "A respelled query, if any."},
             "corrections": {"type": "object", "additionalProperties": {"type": "string"},
                             "description": "Misspelled word → the word searched instead."},
+            "systems": {"type": "object", "propertyNames": {"enum": SYSTEMS},
+                        "additionalProperties": {"type": "integer", "minimum": 1},
+                        "examples": [{"hcpcs": 12, "icd10cm": 144}],
+                        "description": "Matching codes per code system, under every filter but `system` "
+                                       "(so a narrowed search still shows what the others hold)."},
         },
     },
     "FeeScheduleRow": {

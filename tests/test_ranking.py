@@ -1,0 +1,168 @@
+"""The ranking policy: priors, tiers, system intent and per-system counts."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from codesearch import ranking
+from codesearch.errors import QueryError
+from codesearch.expand import expand
+from codesearch.schema import stems
+from codesearch.search import _first, search
+
+
+def codes(res):
+    return [r.code for r in res.results]
+
+
+def icd(code: str, long: str) -> SimpleNamespace:
+    return SimpleNamespace(system="ICD10CM", code=code, key=code.replace(".", ""), long=long)
+
+
+# -- the policy as pure functions -------------------------------------------------------------
+def test_icd_prior_prefers_general_unspecified_initial():
+    """ICD-10-CM: a shorter code, an 'unspecified' code and an initial encounter weigh more."""
+    prior = ranking.document_prior
+    assert prior(icd("I10", "Essential (primary) hypertension")) > prior(icd("I27.20", "Pulmonary hypertension"))
+    assert prior(icd("M10.9", "Gout, unspecified")) > prior(icd("M10.0", "Idiopathic gout"))
+    assert prior(icd("S72.001A", "Fracture, initial encounter")) > prior(icd("S72.001D", "Fracture, subsequent"))
+    assert prior(SimpleNamespace(system="HCPCS", code="J1568", key="J1568", long="Injection")) == 1.0
+
+
+@pytest.mark.parametrize(("long", "head", "accessory"), [
+    ("Replacement battery for external infusion pump owned by patient", ("replac", "batteri"), True),
+    ("Injection, immune globulin, (octagam), intravenous", ("inject", "immun", "globulin", "intraven"), False),
+    ("Essential (primary) hypertension", ("essenti", "hypertension"), False),
+    ("Fracture of unspecified part of neck of right femur", ("fractur",), False),
+    ("Spacer, bag or reservoir, with or without mask, for use with metered dose inhaler",
+     ("spacer", "bag", "reservoir"), True),
+    ("Wheelchair accessory, crutch and cane holder, each", ("wheelchair", "accessori", "crutch", "cane"), True),
+    ("External ambulatory infusion pump, insulin", ("extern", "ambulatori", "infus", "pump"), False),
+])
+def test_descriptor_head_and_accessory(long, head, accessory):
+    """A descriptor's head stops where it starts qualifying; accessories are told by their head."""
+    got = ranking.descriptor_head(stems, long)
+    assert got == head
+    assert ranking.is_accessory(got, long) is accessory
+
+
+def test_system_intent_needs_a_margin():
+    """The system with clearly stronger best matches is the intent; a close call is none."""
+    systems = np.array([0, 0, 0, 1, 1])
+    assert ranking.system_intent(systems, np.array([9.0, 8, 7, 2, 1]), range(2)) == 0
+    assert ranking.system_intent(systems, np.array([1.0, 1, 1, 1.5, 1.5]), range(2)) is None
+    assert ranking.system_intent(systems[:3], np.array([1.0, 1, 1]), range(2)) == 0
+
+
+def test_family_order_dotted_is_icd_first():
+    """A bare family lists HCPCS first; a dotted one (ICD-10-CM notation) lists ICD-10-CM first."""
+    assert ranking.family_system_order(["J15"])[0] == "HCPCS"
+    assert ranking.family_system_order(["E11.6"])[0] == "ICD10CM"
+
+
+def test_first_keeps_the_global_order():
+    """Cutting candidates to the first n by tiers and score gives the same top n as a full sort."""
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        n = int(rng.integers(2, 300))
+        docs = np.arange(n)
+        keys = (docs, -rng.integers(0, 20, n).astype(np.float32), rng.integers(0, 2, n),
+                rng.integers(0, 3, n), rng.integers(0, 2, n))
+        need = int(rng.integers(1, n + 1))
+        full = docs[np.lexsort(keys)[:need]]
+        cut = _first(keys, need)
+        assert list(cut[0][np.lexsort(cut)[:need]]) == list(full)
+
+
+# -- on the real index --------------------------------------------------------------------------
+def test_immune_globulin_lists_ivig_in_top_10(real_index):
+    """'immune globulin' with no system filter lists intravenous immune globulin J-codes in the top 10."""
+    got = search(real_index, "immune globulin")
+    ivig = [r for r in got.results if r.code.startswith("J") and "intravenous" in r.description.lower()]
+    assert ivig, codes(got)
+    assert got.results[0].system == "HCPCS"
+
+
+def test_code_family_groups_systems(real_index):
+    """J15 lists the HCPCS J15xx family, then the ICD-10-CM J15.x codes, never interleaved."""
+    res = search(real_index, "J15", limit=50)
+    systems = [r.system for r in res.results]
+    assert systems[0] == "HCPCS" and "ICD10CM" in systems
+    first_icd = systems.index("ICD10CM")
+    assert set(systems[first_icd:]) == {"ICD10CM"}
+    assert res.systems["hcpcs"] + res.systems["icd10cm"] == res.total
+    hcpcs = [c for c, s in zip(codes(res), systems) if s == "HCPCS"]
+    assert hcpcs == sorted(hcpcs)
+
+
+def test_systems_counts_ignore_the_system_filter(real_index):
+    """Per-system counts are reported with every search, including the systems filtered out."""
+    both = search(real_index, "insulin")
+    narrowed = search(real_index, "insulin", system="icd10cm")
+    assert set(both.systems) == {"hcpcs", "icd10cm"}
+    assert narrowed.systems == both.systems
+    assert narrowed.total == both.systems["icd10cm"]
+    assert both.to_dict()["systems"] == both.systems
+    assert search(real_index, "J1568").systems == {"hcpcs": 1}
+
+
+def test_word_query_about_drugs_puts_hcpcs_first(real_index):
+    """A drug query with no filter lists the drug codes before diagnoses that mention the drug."""
+    res = search(real_index, "vitamin b12 shot for anemia")
+    assert res.results[0].code == "J3420", codes(res)
+
+
+def test_modifier_never_tops_a_word_query(real_index):
+    """Words that describe modifier GA list codes first; typed, GA is first."""
+    res = search(real_index, "waiver of liability", limit=50)
+    kinds = [r.kind for r in res.results]
+    assert kinds[0] == "code" and "modifier" in kinds
+    assert kinds.index("modifier") > 0 and set(kinds[kinds.index("modifier"):]) == {"modifier"}
+    assert codes(search(real_index, "GA"))[0] == "GA"
+
+
+def test_item_before_its_accessories(real_index):
+    """'infusion pump' lists pumps before replacement batteries and supplies for pumps."""
+    res = search(real_index, "infusion pump", system="hcpcs")
+    top = res.results[:5]
+    assert not any(ranking.is_accessory(ranking.descriptor_head(stems, r.description), r.description) for r in top)
+    assert "pump" in top[0].title.lower()
+
+
+def test_qualifier_after_for(real_index):
+    """'nebulizer for asthma' lists nebulizers (the subject) before asthma medicines."""
+    res = search(real_index, "nebulizer for asthma")
+    assert res.results[0].title.lower().startswith("nebulizer"), codes(res)
+    parts = expand(real_index, "nebulizer for asthma").parts
+    assert [(p.token, p.qualifier) for p in parts] == [("nebulizer", False), ("asthma", True)]
+
+
+def test_code_about_the_word_first(real_index):
+    """'hyperglycemia' lists R73.9 (about it) before diabetes codes that mention it."""
+    assert codes(search(real_index, "hyperglycemia", system="icd10cm"))[0] == "R73.9"
+
+
+def test_initial_encounter_first(real_index):
+    """Among fracture codes, an initial encounter comes before its later encounters."""
+    got = codes(search(real_index, "fracture of right clavicle", system="icd10cm", limit=20))
+    assert got[0].endswith("A")
+    for i, code in enumerate(got):
+        if code[-1] in "DGKPS" and code[:-1] + "A" in got:
+            assert got.index(code[:-1] + "A") < i
+
+
+def test_disable_sources(real_index):
+    """Switched-off sources leave their alternatives and fields out; unknown ones are refused."""
+    assert any(a.fields == ("abbrev",) for p in expand(real_index, "IVIG").parts for a in p.alternatives)
+    off = expand(real_index, "IVIG", disable=frozenset({"abbreviations"}))
+    assert not any("abbrev" in a.fields for p in off.parts for a in p.alternatives)
+    fields = {f for p in expand(real_index, "octagam", disable=frozenset({"brands", "lay"})).parts
+              for a in p.alternatives for f in a.fields}
+    assert "brand" not in fields and "plain" not in fields and "short" in fields
+    assert len(search(real_index, "IVIG", disable={"abbreviations"}).results) < len(search(real_index, "IVIG").results)
+    with pytest.raises(QueryError) as info:
+        search(real_index, "IVIG", disable={"vibes"})
+    assert info.value.parameter == "disable"
