@@ -86,7 +86,8 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
 
 def load_arrays(folder: Path) -> dict[str, np.ndarray]:
     """The per-document arrays, memory-mapped read-only."""
-    return {name: np.load(array_path(folder, name), mmap_mode="r", allow_pickle=False) for name in ARRAYS}
+    return {name: np.load(array_path(folder, name), mmap_mode="r", allow_pickle=False).view(np.ndarray)
+            for name in ARRAYS}
 
 
 class RecordStore(Mapping):
