@@ -144,7 +144,7 @@ class RecordStore(Mapping):
 
     def docs(self) -> int:
         """How many documents: one more than the largest document number."""
-        return (self._rows("SELECT max(doc) FROM records")[0][0] or -1) + 1
+        return self._rows("SELECT coalesce(max(doc), -1) + 1 FROM records")[0][0]
 
     def codes_for_key(self, key: str) -> list[str]:
         """Codes whose dot-less form is ``key``: HCPCS first, then by code."""
