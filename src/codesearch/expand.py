@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import process
@@ -153,18 +153,14 @@ class Expander:
         self.lay: dict[tuple[str, ...], list[LayWord]] = lay_index(index.lexicon)
         self.plain_words = set(tables["plain_words"])
         self.brand_words = set(tables["brand_words"])
+        # Candidates for typo correction, grouped by length so a word is compared only
+        # with words within its edit allowance.
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for w in tables["candidates"]:
+            self._by_length[len(w)].append(w)
         self._word_docs_cache: dict[str, np.ndarray] = {}
         self._form_cache: dict[str, dict[str, tuple[int, int]]] = {}
         self.expand = lru_cache(maxsize=4096)(self._expand)
-
-    @cached_property
-    def _by_length(self) -> dict[int, list[str]]:
-        """Candidates for typo correction, grouped by length so a word is compared only with
-        words within its edit allowance (grouped when a first word needs correcting)."""
-        out: dict[int, list[str]] = defaultdict(list)
-        for w in self.index.expander_tables["candidates"]:
-            out[len(w)].append(w)
-        return out
 
     def known(self, word: str) -> bool:
         return word in self.vocab or word in self.abbreviations or word in self.plain_words

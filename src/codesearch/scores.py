@@ -10,7 +10,7 @@ handful of vectorised additions over ~9,000 documents.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -159,10 +159,12 @@ class ScoreTable:
     terms: np.ndarray  # each field's terms, in code-point order
     fields: dict[str, tuple[int, int]]  # field → (first, end) index into terms
     codes: np.ndarray
+    _found: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, folder: Path) -> ScoreTable:
-        arrays = {name: np.load(Path(folder) / file, mmap_mode="r", allow_pickle=False)
+        # Plain ndarray views of the maps: slicing a np.memmap costs a Python call per slice.
+        arrays = {name: np.load(Path(folder) / file, mmap_mode="r", allow_pickle=False).view(np.ndarray)
                   for name, file in TABLE_FILES.items()}
         meta = json.loads((Path(folder) / TERMS_FILE).read_text(encoding="utf-8"))
         fields = {f: (int(a), int(b)) for f, (a, b) in meta["fields"].items()}
@@ -177,13 +179,20 @@ class ScoreTable:
         return len(self.codes)
 
     def find(self, fieldname: str, term: str) -> int | None:
-        """The row of ``term`` in ``fieldname``, or None."""
+        """The row of ``term`` in ``fieldname``, or None (a binary search, remembered)."""
+        key = (fieldname, term)
+        if key in self._found:
+            return self._found[key]
         span = self.fields.get(fieldname)
-        if span is None:
-            return None
-        start, end = span
-        i = start + int(np.searchsorted(self.terms[start:end], term))
-        return i if i < end and self.terms[i] == term else None
+        row = None
+        if span is not None:
+            start, end = span
+            i = start + int(np.searchsorted(self.terms[start:end], term))
+            row = i if i < end and self.terms[i] == term else None
+        if len(self._found) > 100_000:
+            self._found.clear()
+        self._found[key] = row
+        return row
 
     def postings(self, fieldname: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(document numbers, BM25F scores) of a term, sorted by document number."""

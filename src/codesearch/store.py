@@ -87,7 +87,8 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
 
 def load_arrays(folder: Path) -> dict[str, np.ndarray]:
     """The per-document arrays, memory-mapped read-only."""
-    return {name: np.load(array_path(folder, name), mmap_mode="r", allow_pickle=False) for name in ARRAYS}
+    return {name: np.load(array_path(folder, name), mmap_mode="r", allow_pickle=False).view(np.ndarray)
+            for name in ARRAYS}
 
 
 class RecordStore(Mapping):
@@ -144,8 +145,7 @@ class RecordStore(Mapping):
 
     def docs(self) -> int:
         """How many documents: one more than the largest document number."""
-        largest = self._rows("SELECT max(doc) FROM records")[0][0]
-        return 0 if largest is None else largest + 1  # not `or -1`: a lone record is document 0
+        return self._rows("SELECT coalesce(max(doc), -1) + 1 FROM records")[0][0]
 
     def codes_for_key(self, key: str) -> list[str]:
         """Codes whose dot-less form is ``key``: HCPCS first, then by code."""
