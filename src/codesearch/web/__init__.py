@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from codesearch.config import Settings
+from codesearch.config import OpsSettings, Settings
 from codesearch.errors import (
     CodeSearchError,
     IndexCorruptError,
@@ -41,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         CODESEARCH_CORS_ORIGINS=[
             o.strip() for o in os.environ.get("CODESEARCH_CORS_ORIGINS", "").split(",") if o.strip()
         ],
+        # Metrics, access log and search analytics (codesearch.web.observe).
+        CODESEARCH_OPS=None,
         CACHE_SECONDS=300,
         MAX_CONTENT_LENGTH=16 * 1024,
         JSON_SORT_KEYS=False,
@@ -98,6 +100,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.logger.exception("unhandled error")
         return error_response(500, "internal error; the server log has details")
 
+    from codesearch.web import observe
+
+    observe.install(app, app.config["CODESEARCH_OPS"] or OpsSettings.from_env())
     return app
 
 

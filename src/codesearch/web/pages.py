@@ -11,6 +11,7 @@ from codesearch.related import code_details
 from codesearch.search import search
 from codesearch.web import get_index
 from codesearch.web.api import CODE_PARAM_RE
+from codesearch.web.observe import note_search
 
 bp = Blueprint("pages", __name__)
 
@@ -26,6 +27,8 @@ def home():
         system = ""
     index = get_index()
     res = search(index, q, limit=20, prefix=False, system=system or None) if q.strip() else None
+    if res is not None:
+        note_search(q, res.total)
     present = {r for r in index.manifest.get("counts", {}) if r.startswith("system_")}
     choices = [(k, label) for k, label in SYSTEM_CHOICES.items() if not k or f"system_{normalize_system(k)}" in present]
     return render_template("index.html", q=q, res=res, Markup=Markup, system=system, choices=choices)
