@@ -176,3 +176,12 @@ def test_cli_misses_reads_the_database_named_by_the_environment(recorded, tmp_pa
         f"Error: {tmp_path / 'index' / 'analytics.sqlite3'}: no search analytics recorded here; they are off "
         "unless CODESEARCH_ANALYTICS=on or `codesearch serve --analytics`"
     ]
+
+
+def test_an_empty_database_lists_nothing(tmp_path):
+    """A database file with nothing written yet lists no misses; a file of another kind is one clear error."""
+    (tmp_path / "empty.sqlite3").touch()
+    assert store_at(tmp_path / "empty.sqlite3").misses() == []
+    (tmp_path / "other.sqlite3").write_text("not a database, just text " * 100)
+    with pytest.raises(ConfigError, match="not a codesearch analytics database"):
+        store_at(tmp_path / "other.sqlite3").misses()

@@ -274,3 +274,18 @@ def test_metrics_port_serves_metrics_apart_from_the_public_address(tiny_settings
         assert status == 200
         assert sample(text, "codesearch_search_zero_results_total", endpoint="api.api_search") == 5
         assert sample(text, "codesearch_index_build_info", build_id=tiny_index.version) == 1
+
+
+def test_serve_refuses_an_access_log_it_cannot_write(tmp_path):
+    """`codesearch serve --access-log` into a missing, unwritable place is one line and exit 1, before serving."""
+    from click.testing import CliRunner
+
+    from codesearch.cli import cli
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = CliRunner().invoke(cli, ["--index", str(tmp_path / "index"), "serve", "--access-log",
+                                      str(blocker / "access.jsonl")])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {blocker / 'access.jsonl'}: cannot write the access log there (")

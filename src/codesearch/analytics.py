@@ -157,6 +157,8 @@ class AnalyticsStore:
             )
         db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
         try:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'query_days'").fetchone():
+                return []  # created, nothing written yet
             totals = db.execute(
                 "SELECT query, SUM(searches), SUM(zero), SUM(opened), SUM(opened_first) "
                 "FROM query_days WHERE day >= ? GROUP BY query", (self._cutoff(),)

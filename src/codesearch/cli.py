@@ -355,6 +355,7 @@ def serve(ctx, host, port, workers, threads, access_log, metrics, metrics_port, 
     try:
         ops = OpsSettings.from_env(access_log=access_log, metrics=metrics, metrics_port=metrics_port,
                                    metrics_host=metrics_host, analytics=analytics)
+        ops.check_writable(settings.index_dir)
         open_or_build(settings).close()
     except CodeSearchError as exc:
         raise _fail(exc) from None

@@ -201,3 +201,22 @@ class OpsSettings:
     def analytics_path(self, index_dir: str | Path) -> Path:
         """The analytics database: explicit, or ``analytics.sqlite3`` beside the builds in ``index_dir``."""
         return self.analytics_db if self.analytics_db is not None else Path(index_dir) / "analytics.sqlite3"
+
+    def check_writable(self, index_dir: str | Path) -> None:
+        """Refuse, before a server starts, an access log or analytics file it could not write."""
+        if self.access_log and self.access_log != "-":
+            path = Path(self.access_log)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                raise ConfigError(f"{path}: cannot write the access log there ({exc.strerror or exc})") from None
+        if self.analytics:
+            folder = self.analytics_path(index_dir).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"{folder}: cannot keep search analytics there ({exc.strerror or exc})") from None
+            if not os.access(folder, os.W_OK):
+                raise ConfigError(f"{folder}: cannot keep search analytics there (not writable)")

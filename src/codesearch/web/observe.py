@@ -101,33 +101,40 @@ def install(app: Flask, ops: OpsSettings) -> None:
 
     @app.after_request
     def _observe(response: Response) -> Response:
-        seconds = perf_counter() - g.get("observe_started", perf_counter())
-        endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
-        total = g.get("search_total")
-        index = _serving_index(index_dir)
-        if metrics is not None:
-            metrics.observe_request(endpoint, response.status_code, seconds)
-            if total is not None:
-                metrics.observe_search(endpoint, total)
-            if index is not None:
-                metrics.observe_build(index.version)
-        if store is not None:
-            _record_analytics(store, endpoint, response.status_code, total, index)
-        if log is not None:
-            fields = {
-                "method": request.method[:16],
-                "endpoint": endpoint,
-                "path": request.full_path.rstrip("?") if ops.access_log_query else request.path,
-                "status": response.status_code,
-                "duration_ms": round(seconds * 1000, 2),
-                "results": total,
-                "build_id": index.version if index is not None else None,
-                "pid": os.getpid(),  # which worker answered
-            }
-            if ops.log_client_address:
-                fields["client"] = request.remote_addr
-            log.info("request", extra={"fields": fields})
+        try:
+            _record(response, metrics, log, store, ops, index_dir)
+        except Exception:  # never fail a request over its bookkeeping (a full disk, ...)
+            current_app.logger.warning("request not recorded in metrics or logs", exc_info=True)
         return response
+
+
+def _record(response: Response, metrics, log, store, ops: OpsSettings, index_dir: str) -> None:
+    seconds = perf_counter() - g.get("observe_started", perf_counter())
+    endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
+    total = g.get("search_total")
+    index = _serving_index(index_dir)
+    if metrics is not None:
+        metrics.observe_request(endpoint, response.status_code, seconds)
+        if total is not None:
+            metrics.observe_search(endpoint, total)
+        if index is not None:
+            metrics.observe_build(index.version)
+    if store is not None:
+        _record_analytics(store, endpoint, response.status_code, total, index)
+    if log is not None:
+        fields = {
+            "method": request.method[:16],
+            "endpoint": endpoint,
+            "path": request.full_path.rstrip("?") if ops.access_log_query else request.path,
+            "status": response.status_code,
+            "duration_ms": round(seconds * 1000, 2),
+            "results": total,
+            "build_id": index.version if index is not None else None,
+            "pid": os.getpid(),  # which worker answered
+        }
+        if ops.log_client_address:
+            fields["client"] = request.remote_addr
+        log.info("request", extra={"fields": fields})
 
 
 def _serving_index(index_dir: str):
