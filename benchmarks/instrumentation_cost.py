@@ -53,8 +53,23 @@ def keystroke_paths() -> list[str]:
     return [f"/api/search?q={quote(q[:i], safe='')}&limit=10" for q in queries for i in range(1, len(q) + 1)]
 
 
-def run(index: str, args: list[str], script: Path, seconds: int, connections: int, tmp: str) -> float:
-    """Requests per second of one server configuration under wrk."""
+def server_cpu_seconds(master: int) -> float:
+    """User + system CPU time of the server: its master and every worker (children of the master)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(stat.parent.name), int(fields[1])
+        if pid == master or ppid == master:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run(index: str, args: list[str], script: Path, seconds: int, connections: int, tmp: str) -> tuple[float, float]:
+    """Requests per second of one server configuration under wrk, and server CPU ms per request."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CODESEARCH_")}
     env["CODESEARCH_ANALYTICS_DB"] = f"{tmp}/analytics.sqlite3"
@@ -74,14 +89,44 @@ def run(index: str, args: list[str], script: Path, seconds: int, connections: in
                 time.sleep(0.2)
         for _ in range(20):  # each worker builds its expander on first use
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=warm+up", timeout=30).read()  # noqa: S310
+        cpu_before = server_cpu_seconds(proc.pid)
         out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script),
                               f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
         if re.search(r"Non-2xx or 3xx responses: (\d+)", out):
             raise SystemExit(f"failed requests under {' '.join(args)}:\n{out}")
-        return float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))
+        cpu = server_cpu_seconds(proc.pid) - cpu_before
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        return float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)), 1000 * cpu / requests
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def added_microseconds(index: str, tmp: str, requests: int = 3000, rounds: int = 5) -> dict[str, float]:
+    """CPU microseconds each configuration adds to a request, in process (Flask test client, /healthz):
+    the bookkeeping alone, without the noise of the search and of other work on the machine."""
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(dir=tmp)  # as under `codesearch serve`
+    from codesearch.config import OpsSettings
+    from codesearch.web import create_app
+
+    ops = {
+        "all off": OpsSettings(metrics=False),
+        "metrics + JSON access log": OpsSettings(access_log=f"{tmp}/micro-access.jsonl"),
+        "metrics + access log + analytics": OpsSettings(access_log=f"{tmp}/micro-access.jsonl", analytics=True,
+                                                        analytics_db=Path(tmp) / "micro.sqlite3"),
+    }
+    clients = {name: create_app({"CODESEARCH_INDEX_DIR": index, "CODESEARCH_OPS": o}).test_client()
+               for name, o in ops.items()}
+    per_request: dict[str, list[float]] = {name: [] for name in ops}
+    for _ in range(rounds):
+        for name, client in clients.items():
+            client.get("/api/search?q=warm+up")
+            t0 = time.process_time()
+            for _ in range(requests):
+                client.get("/api/search?q=j1568&limit=1")
+            per_request[name].append(1e6 * (time.process_time() - t0) / requests)
+    base = statistics.median(per_request["all off"])
+    return {name: statistics.median(runs) - base for name, runs in per_request.items()} | {"base": base}
 
 
 def main() -> None:
@@ -94,23 +139,31 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed")
     results: dict[str, list[float]] = {name: [] for name in CONFIGS}
+    cpu: dict[str, list[float]] = {name: [] for name in CONFIGS}
     with tempfile.TemporaryDirectory(prefix="codesearch-ops-bench-") as tmp:
         script = Path(tmp) / "keys.lua"
         paths = keystroke_paths()
         script.write_text(WRK_SCRIPT % ",".join(f'"{p}"' for p in paths), encoding="utf-8")
         for n in range(opts.rounds):
             for name, args in CONFIGS.items():
-                rps = run(opts.index, args, script, opts.duration, opts.connections, tmp)
+                rps, ms = run(opts.index, args, script, opts.duration, opts.connections, tmp)
                 results[name].append(rps)
-                print(f"round {n + 1}: {name}: {rps:.0f} req/s", file=sys.stderr)
+                cpu[name].append(ms)
+                print(f"round {n + 1}: {name}: {rps:.0f} req/s, {ms:.3f} CPU ms/request", file=sys.stderr)
+        added = added_microseconds(os.path.abspath(opts.index), tmp)
     base = statistics.median(results["all off"])
+    base_cpu = statistics.median(cpu["all off"])
     print(f"{len(paths)} keystroke requests, {opts.connections} connections, 2 workers, "
           f"{opts.duration} s x {opts.rounds} rounds\n")
-    print("| configuration | req/s (median) | each round | vs all off |")
-    print("|---|---:|---|---:|")
+    print("| configuration | req/s (median) | each round | vs all off | server CPU ms/request (median) | vs all off "
+          "| CPU µs added per request, in process |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     for name, runs in results.items():
-        med = statistics.median(runs)
-        print(f"| {name} | {med:.0f} | {', '.join(f'{r:.0f}' for r in runs)} | {100 * (med / base - 1):+.1f}% |")
+        med, ms = statistics.median(runs), statistics.median(cpu[name])
+        print(f"| {name} | {med:.0f} | {', '.join(f'{r:.0f}' for r in runs)} | {100 * (med / base - 1):+.1f}% "
+              f"| {ms:.3f} | {100 * (ms / base_cpu - 1):+.1f}% | {added[name]:+.0f} |")
+    print(f"\nIn process, `GET /api/search?q=j1568&limit=1` through the Flask test client costs "
+          f"{added['base']:.0f} µs of CPU with everything off.")
 
 
 if __name__ == "__main__":

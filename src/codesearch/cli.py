@@ -355,6 +355,8 @@ def serve(ctx, host, port, workers, threads, access_log, metrics, metrics_port, 
     try:
         ops = OpsSettings.from_env(access_log=access_log, metrics=metrics, metrics_port=metrics_port,
                                    metrics_host=metrics_host, analytics=analytics)
+        if ops.metrics and ops.metrics_port == port:
+            raise click.ClickException(f"--metrics-port {port} is the port the site is served on; pick another")
         ops.check_writable(settings.index_dir)
         open_or_build(settings).close()
     except CodeSearchError as exc:

@@ -11,7 +11,7 @@ import json
 import logging
 import os
 import sys
-from datetime import datetime, timezone
+import time
 from pathlib import Path
 from time import perf_counter
 from urllib.parse import parse_qs, urlsplit
@@ -47,11 +47,19 @@ def note_search(query: str, total: int, offset: int = 0) -> None:
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: ``time`` (UTC, ms) and the record's ``fields`` or its message."""
 
+    _encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: per line it shows
+
+    def __init__(self):
+        super().__init__()
+        self._second, self._stamp = -1, ""
+
     def format(self, record: logging.LogRecord) -> str:
-        when = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
-        entry = {"time": when.replace("+00:00", "Z")}
+        second = int(record.created)
+        if second != self._second:  # the date and time to the second change once a second
+            self._second, self._stamp = second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        entry = {"time": f"{self._stamp}.{int(record.msecs):03d}Z"}
         entry.update(getattr(record, "fields", None) or {"message": record.getMessage()})
-        return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        return self._encoder.encode(entry)
 
 
 def access_logger(target: str) -> logging.Logger:
@@ -94,6 +102,7 @@ def install(app: Flask, ops: OpsSettings) -> None:
         atexit.register(_flush_quietly, app, store)
     if metrics is None and log is None and store is None:
         return
+    index_key = str(Path(index_dir))
 
     @app.before_request
     def _started() -> None:
@@ -102,17 +111,17 @@ def install(app: Flask, ops: OpsSettings) -> None:
     @app.after_request
     def _observe(response: Response) -> Response:
         try:
-            _record(response, metrics, log, store, ops, index_dir)
+            _record(response, metrics, log, store, ops, index_key)
         except Exception:  # never fail a request over its bookkeeping (a full disk, ...)
             current_app.logger.warning("request not recorded in metrics or logs", exc_info=True)
         return response
 
 
-def _record(response: Response, metrics, log, store, ops: OpsSettings, index_dir: str) -> None:
+def _record(response: Response, metrics, log, store, ops: OpsSettings, index_key: str) -> None:
     seconds = perf_counter() - g.get("observe_started", perf_counter())
     endpoint = request.url_rule.endpoint if request.url_rule is not None else "unmatched"
     total = g.get("search_total")
-    index = _serving_index(index_dir)
+    index = _serving_index(index_key)
     if metrics is not None:
         metrics.observe_request(endpoint, response.status_code, seconds)
         if total is not None:
@@ -137,9 +146,9 @@ def _record(response: Response, metrics, log, store, ops: OpsSettings, index_dir
         log.info("request", extra={"fields": fields})
 
 
-def _serving_index(index_dir: str):
-    """The index this process has open for ``index_dir``, without opening one."""
-    return current_app.extensions.get("codesearch", {}).get(str(Path(index_dir)))
+def _serving_index(index_key: str):
+    """The index this process has open (keyed as :func:`codesearch.web.get_index` keys it), without opening one."""
+    return current_app.extensions.get("codesearch", {}).get(index_key)
 
 
 def _record_analytics(store, endpoint: str, status: int, total: int | None, index) -> None:
