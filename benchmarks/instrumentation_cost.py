@@ -2,8 +2,11 @@
 
 Starts `codesearch serve --workers 2` on the built index once per configuration and round, loads
 it with ``wrk`` replaying every prefix of every judged query (the keystroke workload of
-`codesearch bench`), and prints a Markdown table of requests per second. Rounds alternate the
-configurations so the noise of a shared machine falls on each alike; the median is reported.
+`codesearch bench`), and prints a Markdown table of requests per second and of the server's CPU
+time per request (its master and workers, from /proc), which other work on a shared machine
+disturbs less. Rounds alternate the configurations, each round starting with another one, so
+that noise falls on each alike; medians are reported. Last, the CPU microseconds each
+configuration adds to one request in process (Flask test client), the bookkeeping alone.
 
     python benchmarks/instrumentation_cost.py --duration 10 --rounds 3 --connections 8
 """
@@ -87,8 +90,9 @@ def run(index: str, args: list[str], script: Path, seconds: int, connections: in
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"codesearch serve {' '.join(args)} did not start") from None
                 time.sleep(0.2)
-        for _ in range(20):  # each worker builds its expander on first use
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=warm+up", timeout=30).read()  # noqa: S310
+        # Warm both workers (each builds its expander and caches on first use) with the same load, unmeasured.
+        subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", "3s", "-s", str(script),
+                        f"http://127.0.0.1:{port}"], capture_output=True, check=True)
         cpu_before = server_cpu_seconds(proc.pid)
         out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script),
                               f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
@@ -144,8 +148,10 @@ def main() -> None:
         script = Path(tmp) / "keys.lua"
         paths = keystroke_paths()
         script.write_text(WRK_SCRIPT % ",".join(f'"{p}"' for p in paths), encoding="utf-8")
+        names = list(CONFIGS)
         for n in range(opts.rounds):
-            for name, args in CONFIGS.items():
+            for name in names[n % len(names):] + names[:n % len(names)]:  # each round starts elsewhere
+                args = CONFIGS[name]
                 rps, ms = run(opts.index, args, script, opts.duration, opts.connections, tmp)
                 results[name].append(rps)
                 cpu[name].append(ms)
