@@ -83,6 +83,10 @@ class AnalyticsStore:
         self._pending: Counter[tuple[str, str, str]] = Counter()
         self._lock = threading.Lock()
         self._flushed_at = time.monotonic()
+        # One connection per process, opened at the first write (after a server's fork): closing
+        # the last connection checkpoints and syncs the WAL, a stall a request should not wait on.
+        self._db: sqlite3.Connection | None = None
+        self._write_lock = threading.Lock()
 
     # -- recording ---------------------------------------------------------------------------------
     def record_search(self, query: str, total: int) -> None:
@@ -111,11 +115,15 @@ class AnalyticsStore:
         with self._lock:
             pending, self._pending = self._pending, Counter()
             self._flushed_at = time.monotonic()
+        if not pending:
+            return
         rows: dict[tuple[str, str], dict[str, int]] = {}
         for (day, q, column), n in pending.items():
             rows.setdefault((day, q), dict.fromkeys(_COLUMNS, 0))[column] += n
-        db = self._connect()
-        try:
+        with self._write_lock:
+            if self._db is None:
+                self._db = self._connect()
+            db = self._db
             with db:  # one transaction
                 db.executemany(
                     "INSERT INTO query_days (day, query, searches, zero, opened, opened_first) "
@@ -125,15 +133,21 @@ class AnalyticsStore:
                     [(day, q, *(c[k] for k in _COLUMNS)) for (day, q), c in rows.items()],
                 )
                 db.execute("DELETE FROM query_days WHERE day < ?", (self._cutoff(),))
-        finally:
-            db.close()
+
+    def close(self) -> None:
+        """Write what is held in memory and close the connection."""
+        self.flush()
+        with self._write_lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def _cutoff(self) -> str:
         return (self._today() - timedelta(days=self.retention_days - 1)).isoformat()
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=10)
+        db = sqlite3.connect(self.path, timeout=10, check_same_thread=False)  # used under _write_lock
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute(_SCHEMA)

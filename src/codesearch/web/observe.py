@@ -197,6 +197,6 @@ def _opened_from_search(index) -> tuple[str, bool] | None:
 
 def _flush_quietly(app: Flask, store) -> None:
     try:
-        store.flush()
+        store.close()
     except Exception:  # at exit there is no request to fail; say so and go
         app.logger.warning("search analytics not written at exit", exc_info=True)
