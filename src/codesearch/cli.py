@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from pathlib import Path
 
 import click
 
@@ -425,20 +426,38 @@ def units(ctx, code, dose, as_json):
               help="gunicorn worker processes; each opens the index once.")
 @click.option("--threads", default=None, type=click.IntRange(1, 1024),
               help="Threads per worker; a slow client holds one [default: 256].")
-@click.option("--access-log", is_flag=True, help="Log every request to standard output.")
+@click.option("--access-log", "access_log", default=None, is_flag=False, flag_value="-", metavar="[PATH]",
+              help="One JSON line per request, to standard error or appended to PATH "
+                   "[env CODESEARCH_ACCESS_LOG; default off].")
+@click.option("--metrics/--no-metrics", "metrics", default=None,
+              help="Prometheus /metrics [env CODESEARCH_METRICS; default on].")
+@click.option("--metrics-port", type=click.IntRange(1, 65535), default=None,
+              help="Serve /metrics only on this port, not on --port [env CODESEARCH_METRICS_PORT].")
+@click.option("--metrics-host", default=None,
+              help="Address of --metrics-port [env CODESEARCH_METRICS_HOST; default 127.0.0.1].")
+@click.option("--analytics/--no-analytics", "analytics", default=None,
+              help="Count queries that found nothing or whose first result was not opened "
+                   "[env CODESEARCH_ANALYTICS; default off].")
 @click.pass_context
-def serve(ctx, host, port, workers, threads, access_log):
+def serve(ctx, host, port, workers, threads, access_log, metrics, metrics_port, metrics_host, analytics):
     """Serve the search page and JSON API under gunicorn, building the index first if needed.
 
     \b
     Example:
         codesearch serve --port 8000 --workers 2
         curl 'http://127.0.0.1:8000/api/search?q=octagam'
+        codesearch serve --metrics-port 9100 --access-log /var/log/codesearch.jsonl --analytics
     """
+    from codesearch.config import OpsSettings
     from codesearch.web.server import serve as run_server
 
     settings = _settings(ctx)
     try:
+        ops = OpsSettings.from_env(access_log=access_log, metrics=metrics, metrics_port=metrics_port,
+                                   metrics_host=metrics_host, analytics=analytics)
+        if ops.metrics and ops.metrics_port == port:
+            raise click.ClickException(f"--metrics-port {port} is the port the site is served on; pick another")
+        ops.check_writable(settings.index_dir)
         open_or_build(settings).close()
     except IndexCorruptError as exc:
         # A damaged index must not keep the server down: it answers 503 saying why until a good build lands.
@@ -446,8 +465,56 @@ def serve(ctx, host, port, workers, threads, access_log):
     except CodeSearchError as exc:
         raise _fail(exc) from None
     click.echo(f"Serving codesearch on http://{host}:{port}/ ({workers} workers); Ctrl-C stops", err=True)
-    run_server(str(settings.index_dir), host=host, port=port, workers=workers,
-               **({"threads": threads} if threads else {}), access_log=access_log)
+    if ops.metrics:
+        where = f"{ops.metrics_host}:{ops.metrics_port}" if ops.metrics_port else f"{host}:{port}"
+        click.echo(f"Metrics on http://{where}/metrics", err=True)
+    if ops.analytics:
+        click.echo(f"Search analytics to {ops.analytics_path(settings.index_dir)}", err=True)
+    try:
+        run_server(str(settings.index_dir), host=host, port=port, workers=workers,
+                   **({"threads": threads} if threads else {}), ops=ops)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+
+
+@cli.command()
+@click.option("--kind", type=click.Choice(["zero", "unopened"]), default="zero", show_default=True,
+              help="zero: searches that found nothing; unopened: searches whose first result was never opened.")
+@click.option("--limit", "-n", default=20, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of {query, count, searches, opened, opened_first}.")
+@click.option("--db", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Analytics database [env CODESEARCH_ANALYTICS_DB; default INDEX/analytics.sqlite3].")
+@click.pass_context
+def misses(ctx, kind, limit, as_json, db):
+    """List the most frequent searches that found nothing (or whose first result went unopened).
+
+    Needs `codesearch serve --analytics` (or CODESEARCH_ANALYTICS=on) to have recorded them.
+
+    \b
+    Example:
+        codesearch misses --limit 20
+        codesearch misses --kind unopened --json
+    """
+    from codesearch.analytics import AnalyticsStore
+    from codesearch.config import OpsSettings
+
+    try:
+        ops = OpsSettings.from_env(analytics_db=Path(db) if db else None)
+        found = AnalyticsStore(ops.analytics_path(_settings(ctx).index_dir), ops.analytics_retention_days
+                               ).misses(kind, limit)
+    except CodeSearchError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        click.echo(json.dumps([m.to_dict() for m in found], indent=2))
+        return
+    if not found:
+        click.echo(f"no {'zero-result' if kind == 'zero' else 'unopened'} searches recorded in the last "
+                   f"{ops.analytics_retention_days} days")
+        return
+    label = "found nothing" if kind == "zero" else "searched, first result never opened"
+    click.echo(f"{'count':>7}  query ({label})")
+    for m in found:
+        click.echo(f"{m.count:>7}  {m.query}")
 
 
 @cli.command("eval")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from platformdirs import user_cache_dir
 
-from codesearch.errors import CorpusFileError
+from codesearch.errors import ConfigError, CorpusFileError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -159,3 +159,95 @@ class Settings:
         if not found:
             return None
         return max(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+_ON = {"1", "true", "yes", "on"}
+_OFF = {"0", "false", "no", "off"}
+
+
+def _env_bool(env, name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in _ON | _OFF:
+        return raw in _ON
+    raise ConfigError(f"{name} must be on or off, got {raw[:40]!r}")
+
+
+def _env_int(env, name: str, low: int, high: int) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, got {raw[:40]!r}")
+    return int(raw)
+
+
+@dataclass(frozen=True)
+class OpsSettings:
+    """What a running server records about itself: Prometheus metrics, access log, search analytics.
+
+    Each has a ``CODESEARCH_*`` variable (read by :meth:`from_env`) and a `codesearch serve` option.
+    """
+
+    #: Collect metrics and answer /metrics (on the public address unless ``metrics_port`` is set).
+    metrics: bool = True
+    #: Serve /metrics only on this port (from the server's master process), not on the public one.
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    #: None: no access log; "-": JSON lines to standard error; else a file to append them to.
+    access_log: str | None = None
+    #: Keep the query string in the logged path (it holds what people searched for).
+    access_log_query: bool = False
+    #: Log the client's address (off: the log names no one).
+    log_client_address: bool = False
+    #: Count normalized queries that found nothing or whose first result was not opened (opt-in).
+    analytics: bool = False
+    #: The SQLite file the counts go to; None is ``analytics.sqlite3`` in the index folder.
+    analytics_db: Path | None = None
+    #: Days of counts kept; older days are deleted.
+    analytics_retention_days: int = 90
+
+    @classmethod
+    def from_env(cls, environ=None, **overrides) -> OpsSettings:
+        """Defaults, overridden by CODESEARCH_* variables, overridden by non-None options."""
+        env = os.environ if environ is None else environ
+        base = cls()
+        access_log = env.get("CODESEARCH_ACCESS_LOG", "").strip()
+        values = {
+            "metrics": _env_bool(env, "CODESEARCH_METRICS", base.metrics),
+            "metrics_port": _env_int(env, "CODESEARCH_METRICS_PORT", 1, 65535),
+            "metrics_host": env.get("CODESEARCH_METRICS_HOST", "").strip() or base.metrics_host,
+            "access_log": None if access_log.lower() in _OFF | {""} else access_log,
+            "access_log_query": _env_bool(env, "CODESEARCH_ACCESS_LOG_QUERY", base.access_log_query),
+            "log_client_address": _env_bool(env, "CODESEARCH_LOG_CLIENT_ADDRESS", base.log_client_address),
+            "analytics": _env_bool(env, "CODESEARCH_ANALYTICS", base.analytics),
+            "analytics_db": Path(env["CODESEARCH_ANALYTICS_DB"]) if env.get("CODESEARCH_ANALYTICS_DB") else None,
+            "analytics_retention_days": _env_int(env, "CODESEARCH_ANALYTICS_RETENTION_DAYS", 1, 36500)
+            or base.analytics_retention_days,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(base, **values)
+
+    def analytics_path(self, index_dir: str | Path) -> Path:
+        """The analytics database: explicit, or ``analytics.sqlite3`` beside the builds in ``index_dir``."""
+        return self.analytics_db if self.analytics_db is not None else Path(index_dir) / "analytics.sqlite3"
+
+    def check_writable(self, index_dir: str | Path) -> None:
+        """Refuse, before a server starts, an access log or analytics file it could not write."""
+        if self.access_log and self.access_log != "-":
+            path = Path(self.access_log)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with path.open("a", encoding="utf-8"):
+                    pass
+            except OSError as exc:
+                raise ConfigError(f"{path}: cannot write the access log there ({exc.strerror or exc})") from None
+        if self.analytics:
+            folder = self.analytics_path(index_dir).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(f"{folder}: cannot keep search analytics there ({exc.strerror or exc})") from None
+            if not os.access(folder, os.W_OK):
+                raise ConfigError(f"{folder}: cannot keep search analytics there (not writable)")

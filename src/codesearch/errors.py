@@ -25,6 +25,10 @@ class CorpusFileError(CodeSearchError):
         super().__init__(f"{where}: {message}")
 
 
+class ConfigError(CodeSearchError):
+    """A setting (a CODESEARCH_* variable or an option) has a value codesearch cannot use."""
+
+
 class IndexMissingError(CodeSearchError):
     """No built index where one was expected."""
 

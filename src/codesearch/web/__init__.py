@@ -11,7 +11,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from codesearch.config import Settings
+from codesearch.config import OpsSettings, Settings
 from codesearch.errors import (
     ChangesUnavailableError,
     CodeSearchError,
@@ -57,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Origins allowed to read the API from a browser: any (`*`) unless the environment says
         # otherwise; empty means CORS is off.
         CODESEARCH_CORS_ORIGINS=cors_origins(os.environ.get("CODESEARCH_CORS_ORIGINS")),
+        # Metrics, access log and search analytics (codesearch.web.observe).
+        CODESEARCH_OPS=None,
         CACHE_SECONDS=300,
         MAX_CONTENT_LENGTH=16 * 1024,
         JSON_SORT_KEYS=False,
@@ -134,6 +136,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.logger.exception("unhandled error")
         return error_response(500, "internal error; the server log has details")
 
+    from codesearch.web import observe
+
+    observe.install(app, app.config["CODESEARCH_OPS"] or OpsSettings.from_env())
     return app
 
 

@@ -12,6 +12,7 @@ from codesearch.errors import IndexCorruptError, IndexMissingError, QueryError, 
 from codesearch.related import code_details
 from codesearch.search import MAX_OFFSET, search
 from codesearch.web import get_index
+from codesearch.web.observe import note_search
 
 bp = Blueprint("api", __name__)
 
@@ -78,16 +79,19 @@ def api_search():
     if section is not None and not re.fullmatch(r"[A-Za-z]|MOD|mod", section):
         raise QueryError(f"section must be a section letter or MOD, got {section[:20]!r}", parameter="section")
     index = get_index()
+    limit = int_arg("limit", 10, low=1, high=MAX_LIMIT, cap=True)
+    offset = int_arg("offset", 0, low=0, high=MAX_OFFSET)
     res = search(
         index,
         q,
-        limit=int_arg("limit", 10, low=1, high=MAX_LIMIT, cap=True),
-        offset=int_arg("offset", 0, low=0, high=MAX_OFFSET),
+        limit=limit,
+        offset=offset,
         include_terminated=bool_arg("include_terminated"),
         section=section,
         system=request.args.get("system") or None,
         prefix=bool_arg("prefix", True),
     )
+    note_search(q, res.total, offset)
     return cached(jsonify(res.to_dict()), index)
 
 

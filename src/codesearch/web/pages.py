@@ -11,6 +11,7 @@ from codesearch.related import category_page, code_details
 from codesearch.search import search
 from codesearch.web import get_index
 from codesearch.web.api import CODE_PARAM_RE
+from codesearch.web.observe import note_search
 
 bp = Blueprint("pages", __name__)
 
@@ -49,6 +50,7 @@ def home():
     elif q.strip():
         offset = min((page - 1) * PAGE_SIZE, 10_000)
         res = search(index, q, limit=PAGE_SIZE, offset=offset, system=system or None)
+        note_search(q, res.total, offset)
     present = {r for r in index.manifest.get("counts", {}) if r.startswith("system_")}
     choices = [(k, label) for k, label in SYSTEM_CHOICES.items() if not k or f"system_{normalize_system(k)}" in present]
     groups = grouped(res.results) if res else []

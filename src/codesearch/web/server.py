@@ -12,6 +12,9 @@ background thread when a build lands.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 import threading
 import time
 
@@ -19,7 +22,8 @@ from gunicorn import util
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.gthread import ThreadWorker
 
-from codesearch.errors import CodeSearchError
+from codesearch.config import OpsSettings
+from codesearch.errors import CodeSearchError, ConfigError
 from codesearch.web import SECURITY_HEADERS, create_app, get_index
 
 THREADS = 256  # per worker: more than the slow connections one worker should have to absorb
@@ -48,9 +52,10 @@ class Worker(ThreadWorker):
 class CodeSearchServer(BaseApplication):
     """A gunicorn application whose workers each open the index once, at start."""
 
-    def __init__(self, index_dir: str, options: dict):
+    def __init__(self, index_dir: str, options: dict, ops: OpsSettings | None = None):
         self.index_dir = index_dir
         self.options = options
+        self.ops = ops
         super().__init__()
 
     def load_config(self) -> None:
@@ -59,7 +64,7 @@ class CodeSearchServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self):
-        app = create_app({"CODESEARCH_INDEX_DIR": self.index_dir})
+        app = create_app({"CODESEARCH_INDEX_DIR": self.index_dir, "CODESEARCH_OPS": self.ops})
         app.debug = False  # never the debugger under a real server
         with app.app_context():
             try:
@@ -87,8 +92,9 @@ def keep_fresh(app) -> None:
 
 
 def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 2,
-          threads: int = THREADS, timeout: int = 30, access_log: bool = False) -> None:
-    """Serve until interrupted."""
+          threads: int = THREADS, timeout: int = 30, ops: OpsSettings | None = None) -> None:
+    """Serve until interrupted; ``ops`` says what to record (metrics, access log, analytics)."""
+    ops = ops or OpsSettings.from_env()
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -98,7 +104,7 @@ def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
         "timeout": timeout,
         "graceful_timeout": 10,
         "preload_app": False,
-        "accesslog": "-" if access_log else None,
+        "accesslog": None,  # the JSON access log of codesearch.web.observe replaces gunicorn's
         "limit_request_line": 4094,
         "limit_request_fields": 50,
         "limit_request_field_size": 8190,
@@ -108,4 +114,29 @@ def serve(index_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
         "control_socket_disable": True,
         "proc_name": "codesearch",
     }
-    CodeSearchServer(index_dir, options).run()
+    if not ops.metrics:
+        CodeSearchServer(index_dir, options, ops).run()
+        return
+    # Workers add their counters up through files in a directory of this server's own, named
+    # before prometheus_client is first imported (it picks its mode then) and before any fork.
+    metrics_dir = tempfile.mkdtemp(prefix="codesearch-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    from codesearch.web import metrics
+
+    metrics_server, master = None, os.getpid()
+    try:
+        if ops.metrics_port is not None:
+            try:
+                metrics_server = metrics.start_metrics_server(ops.metrics_host, ops.metrics_port, index_dir)
+            except OSError as exc:
+                raise ConfigError(f"cannot serve metrics on {ops.metrics_host}:{ops.metrics_port}: "
+                                  f"{exc.strerror or exc}") from None
+        options["child_exit"] = lambda arbiter, worker: metrics.mark_worker_dead(worker.pid)
+        CodeSearchServer(index_dir, options, ops).run()
+    finally:
+        # Workers leave run() through here too (gunicorn raises SystemExit in the forked child):
+        # only the master stops the metrics listener and removes the directory.
+        if os.getpid() == master:
+            if metrics_server is not None:
+                metrics_server.shutdown()
+            shutil.rmtree(metrics_dir, ignore_errors=True)
