@@ -25,6 +25,7 @@ from codesearch.records import CodeRecord
 from codesearch.schema import stems
 from codesearch.search import RecordFilter, ranked
 from codesearch.web import get_index
+from codesearch.web.observe import note_search
 from codesearch.web.api import bool_arg, cached, int_arg, text_arg
 
 bp = Blueprint("ctss", __name__)
@@ -327,6 +328,7 @@ def answer(table: Table):
         if suggest and not found.total and found.suggestion:
             found = ranked(index, found.suggestion, **options)
         total, codes = found.total, found.codes
+        note_search(terms, total, offset)
     records = [index.records[c] for c in codes]
     getter = table.fields
     code_list = [_text(getter[cf[0]](r)) for r in records]
