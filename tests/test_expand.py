@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 
 from codesearch.enrich import INVENTORY, Abbreviation
-from codesearch.expand import (
-    ABBREVIATION_SENSE_WEIGHT, SENSE_FIELDS, abbreviation_senses, expand, max_edits, ndc_candidates,
-    normalize_query,
-)
+from codesearch.expand import abbreviation_senses, expand, max_edits, ndc_candidates, normalize_query
+from codesearch.ranking import ABBREVIATION_SENSE_WEIGHT, SENSE_FIELDS
 
 
 @pytest.mark.parametrize(("word", "edits"), [("ivig", 0), ("cpap", 0), ("octag", 1), ("octagamss", 2), ("pembrolizumab", 2)])

@@ -461,13 +461,13 @@ def test_show_more_reaches_every_result_by_keyboard(page, seen):
 
 
 def test_results_are_grouped_by_system_with_labels(page, seen):
-    """J15 answers from HCPCS and ICD-10-CM: each system is a labelled role=group of its own options."""
+    """"lice" answers from ICD-10-CM (pediculosis) and HCPCS (treatment kits): each system is a labelled role=group."""
     from playwright.sync_api import expect
 
-    want = api(page, "J15")
+    want = api(page, "lice")
     systems = list(dict.fromkeys(r["system"] for r in want["results"]))
-    assert set(systems) == {"HCPCS", "ICD10CM"}, "J15 names HCPCS drugs and ICD-10-CM pneumonia"
-    type_query(page, "J15")
+    assert set(systems) == {"HCPCS", "ICD10CM"}, "lice names ICD-10-CM pediculosis and HCPCS items"
+    type_query(page, "lice")
     groups = page.locator('#results [role="group"]')
     expect(groups).to_have_count(2)
     labels = {"HCPCS": "HCPCS Level II", "ICD10CM": "ICD-10-CM"}

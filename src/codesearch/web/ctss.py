@@ -25,8 +25,8 @@ from codesearch.records import CodeRecord
 from codesearch.schema import stems
 from codesearch.search import RecordFilter, ranked
 from codesearch.web import get_index
-from codesearch.web.observe import note_search
 from codesearch.web.api import bool_arg, cached, int_arg, text_arg
+from codesearch.web.observe import note_search
 
 bp = Blueprint("ctss", __name__)
 
