@@ -81,7 +81,7 @@ def test_ivig_still_finds_immune_globulin_j_codes(real_index):
 
 @pytest.mark.parametrize(
     ("q", "prefixes"),
-    [("AFO", ("L",)), ("TENS", ("E07",)), ("G-CSF", ("J", "Q5")), ("TPN", ("B4", "B5", "S936"))],
+    [("AFO", ("L",)), ("TENS", ("E07",)), ("G-CSF", ("J", "Q5")), ("TPN", ("B4", "B5", "B9", "S936"))],
 )
 def test_hand_written_and_hcpcs_shorthand_still_work(real_index, q, prefixes):
     """Supply jargon the inventory lacks (AFO, TENS) and HCPCS shorthand still find their codes."""
