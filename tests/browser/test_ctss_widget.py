@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import shutil
-import signal
 import socket
 import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -28,11 +23,6 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 HERE = Path(__file__).resolve().parent
 WIDGET = HERE / "node_modules" / "autocomplete-lhc"
 #: The widget's list: one table row per item, the code in the first cell (tableFormat).
@@ -59,46 +49,6 @@ def widget() -> Path:
     locked = json.loads((HERE / "package-lock.json").read_text())["packages"]["node_modules/autocomplete-lhc"]
     assert version == locked["version"], f"installed autocomplete-lhc {version}, locked {locked['version']}"
     return WIDGET
-
-
-@pytest.fixture(scope="module")
-def server(real_settings, real_index, tmp_path_factory):
-    """`codesearch serve` on a free port over the session's real index, default settings (CORS too)."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve-ctss") / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CODESEARCH_")}
-    env["CODESEARCH_LEXICON_DIR"] = str(real_settings.lexicon_dir)
-    cmd = [
-        sys.executable, "-m", "codesearch.cli",
-        "--data-dir", str(real_settings.data_dir), "--index", str(real_settings.index_dir),
-        "serve", "--port", str(port), "--workers", "2",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # Generous: each worker opens the 80,000-code index on its first request, slowly on a busy machine.
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"codesearch serve exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=10) as r:  # noqa: S310 - local server
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"codesearch serve did not answer /healthz within 120 s:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # only the group this fixture started
-            proc.wait()
 
 
 def widget_scripts(widget: Path) -> list[str]:
@@ -170,19 +120,6 @@ def site(widget, server):
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless, launched by Playwright (no downloaded browser)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -18,11 +14,6 @@ import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 PROJECT = Path(__file__).resolve().parents[2]
 SCREENSHOT = PROJECT / "docs" / "screenshot.png"
 SCRIPT = "<script>alert(1)</script>"
@@ -33,68 +24,9 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(url: str, timeout: float = 2.0) -> tuple[int, bytes]:
     with urllib.request.urlopen(url, timeout=timeout) as r:  # noqa: S310 - a local test server
         return r.status, r.read()
-
-
-@pytest.fixture(scope="module")
-def server(real_settings, real_index, tmp_path_factory):
-    """`python -m codesearch.cli serve` on a free port over the session's real index; yields its base URL."""
-    port = _free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CODESEARCH_")}
-    env["CODESEARCH_LEXICON_DIR"] = str(real_settings.lexicon_dir)
-    cmd = [
-        sys.executable, "-m", "codesearch.cli",
-        "--data-dir", str(real_settings.data_dir), "--index", str(real_settings.index_dir),
-        "serve", "--port", str(port), "--workers", "2",
-    ]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a loaded 2-core machine reads the index slowly
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"codesearch serve exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                status, body = _get(base + "/healthz")
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"codesearch serve did not answer /healthz within 120 s:\n{log.read_text()}")
-            time.sleep(0.2)
-        assert real_index.manifest["build_id"].encode() in body, "the server must use the session's index"
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # only the group this fixture started
-            proc.wait()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's chromium, headless, launched by Playwright (no downloaded browser)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @dataclass
