@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from rapidfuzz import process
@@ -264,25 +265,39 @@ class Expander:
         """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
 
+    @cached_property
+    def _vocab_text(self) -> tuple[list[str], list[int], str]:
+        """The vocabulary as one newline-joined text, with each word's start: forms are found by
+        scanning it in C rather than word by word in Python."""
+        words_ = list(self.vocab)
+        starts, pos = [], 0
+        for w in words_:
+            starts.append(pos)
+            pos += len(w) + 1
+        return words_, starts, "\n".join(words_)
+
     def _form_words(self, form: str) -> dict[str, tuple[int, int]]:
         """Vocabulary words holding a combining form → the span it covers; memoised per form."""
         found = self._form_cache.get(form)
         if found is not None:
             return found
         core = form.strip("-")
+        words_, starts, text = self._vocab_text
+        first: dict[int, int] = {}  # word number → first and last offset of the form in it
+        last: dict[int, int] = {}
+        for m in re.finditer(f"(?={re.escape(core)})", text):  # overlapping occurrences too
+            i = bisect_right(starts, m.start()) - 1
+            first.setdefault(i, m.start() - starts[i])
+            last[i] = m.start() - starts[i]
+        n = len(core)
         found = {}
-        for w in self.vocab:
-            if form.endswith("-") and not form.startswith("-"):  # hyper-: starts the word
-                if w.startswith(core) and len(w) > len(core):
-                    found[w] = (0, len(core))
-            elif form.startswith("-") and not form.endswith("-"):  # -itis: ends the word
-                at = w.rfind(core)
-                if at > 0 and len(w) - at - len(core) <= ranking.FORM_END_SLACK:
-                    found[w] = (at, at + len(core))
-            else:  # -hepat-: anywhere in the word
-                at = w.find(core)
-                if at >= 0 and len(w) > len(core):
-                    found[w] = (at, at + len(core))
+        if form.endswith("-") and not form.startswith("-"):  # hyper-: starts the word
+            found = {words_[i]: (0, n) for i, at in first.items() if at == 0 and len(words_[i]) > n}
+        elif form.startswith("-") and not form.endswith("-"):  # -itis: ends the word
+            found = {words_[i]: (at, at + n) for i, at in last.items()
+                     if at > 0 and len(words_[i]) - at - n <= ranking.FORM_END_SLACK}
+        else:  # -hepat-: anywhere in the word
+            found = {words_[i]: (at, at + n) for i, at in first.items() if len(words_[i]) > n}
         self._form_cache[form] = found
         return found
 
