@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -17,11 +18,10 @@ from codesearch.records import CodeRecord
 from codesearch.search import search
 from codesearch.web import create_app
 
-from conftest import REAL_CORPUS
 from fixtures import TINY_ROWS, hcpcs_row, write_xlsx
 
-REAL_HCPCS = REAL_CORPUS / "hcpcs" / "HCPC2025_OCT_ANWEB.xlsx"
-REAL_ICD = REAL_CORPUS / "icd10cm" / "icd10cm_tabular_April-1-2026.xml.gz"
+HCPCS_FILE = Path("hcpcs") / "HCPC2025_OCT_ANWEB.xlsx"
+ICD_FILE = Path("icd10cm") / "icd10cm_tabular_April-1-2026.xml.gz"
 
 #: An earlier release than TINY_ROWS: J9271 worded differently, Q0000 still active, an old
 #: code since removed, and no J1569 (added later).
@@ -112,10 +112,10 @@ def test_replacement_found_by_product_name_when_xref_is_empty():
     assert "datopotamab" in gone.replacement_source
 
 
-def test_real_release_compared_with_itself_has_no_changes():
+def test_real_release_compared_with_itself_has_no_changes(real_settings):
     """The real HCPCS and ICD-10-CM files compared with themselves: no changes."""
-    for path, at_least in ((REAL_HCPCS, 8_000), (REAL_ICD, 70_000)):
-        records = read_release(path)
+    for name, at_least in ((HCPCS_FILE, 8_000), (ICD_FILE, 70_000)):
+        records = read_release(real_settings.data_dir / name)
         assert len(records) >= at_least
         assert compare_releases(records, records, basis="itself").changes == []
         assert compare_releases(records[1:], records, basis="one fewer").counts() == {"added": 1}
@@ -149,7 +149,7 @@ def test_cli_changes_from_a_file_and_errors(real_settings, real_index, tmp_path)
     """`changes --from` compares with a file; a bad file or no ICD comparison is one line, exit 1."""
     runner = CliRunner()
     base = ["--index", str(real_settings.index_dir), "changes"]
-    result = runner.invoke(cli, [*base, "--from", str(REAL_HCPCS)], obj={})
+    result = runner.invoke(cli, [*base, "--from", str(real_settings.data_dir / HCPCS_FILE)], obj={})
     assert result.exit_code == 0, result.output
     assert "no changes" in result.output
     bad = tmp_path / "notes.txt"
