@@ -303,6 +303,6 @@ def index_changes(index, system: str = SYSTEM_HCPCS, *, compared: bool = False) 
             )
         report = report_from_dict(saved[system])
     else:
-        report = release_changes(index.records.values(), system)
+        report = release_changes(index.records_of(system), system)
     index.cache[key] = report
     return report

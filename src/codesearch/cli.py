@@ -258,7 +258,7 @@ def changes(ctx, system, old_file, compared, group, as_json):
             old_system = system_of(old)
             if system and normalize_system(system) != old_system:
                 raise ChangesUnavailableError(f"{old_file} is a {old_system} release, not {system}")
-            new = [r for r in index.records.values() if r.system == old_system]
+            new = index.records_of(old_system)
             report = compare_releases(old, new, basis=f"compared with {Path(old_file).name}")
         else:
             report = index_changes(index, normalize_system(system or "hcpcs"), compared=compared)

@@ -358,6 +358,10 @@ class CodeIndex:
         """Codes whose dot-less form starts with ``prefix``, in code order."""
         return [str(self.table.codes[d]) for d in self.docs_with_prefix(prefix)]
 
+    def records_of(self, system: str) -> list[CodeRecord]:
+        """Every record of one code system (``HCPCS``, ``ICD10CM``, ``CPT``), decoding no other."""
+        return self.records.values_at(np.nonzero(self.doc_system == system)[0].tolist())
+
     def linked(self, kind: str, value: str) -> list[str]:
         """Codes linked to ``value`` as ``kind``: ``xref`` (codes naming it as a cross-reference),
         ``brand`` (lowercase brand name) or ``generic`` (generic drug name), in code order."""
