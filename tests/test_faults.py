@@ -299,7 +299,7 @@ def one_error_line(result) -> str:
     assert isinstance(result.exception, SystemExit), result.exception
     assert "Traceback" not in result.output
     lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(
-        ("read ", "enrich", "index ", "score table", "No index in "))]
+        ("read ", "index ", "score table", "write index", "No index in "))]
     assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
     return lines[0]
 

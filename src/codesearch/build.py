@@ -35,6 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec import whoosh3
 
 from codesearch import __version__
 from codesearch.config import Settings, is_embedded
@@ -47,7 +48,8 @@ from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRec
 from codesearch.related import links
 from codesearch.scores import write_score_table
 from codesearch.store import write_store
-from codesearch.schema import SCHEMA_VERSION, abbreviation_key, build_schema, words
+from codesearch.schema import (SCHEMA_VERSION, abbreviation_key, build_schema, exact_tokens, keyword_tokens,
+                               stem_tokens, words)
 from codesearch.sources import read_crosswalk, read_hcpcs
 from codesearch.sources.cpt import read_cpt
 from codesearch.sources.icd10cm import read_icd10cm
@@ -58,8 +60,30 @@ KEEP_BUILDS = 2  # the current build and the one before it, which a server may s
 PARALLEL_FROM = 5_000  # records from which the Whoosh index is written by several processes
 MAX_PROCS = 2
 WRITER_MB = 1024  # Whoosh's indexing buffer, shared among the writing processes (as one writer had)
-WRITER_BATCH = 100  # documents handed to a writing process at a time
+WRITER_BATCH = 2500  # documents handed to a writing process at a time (in a file; Whoosh queues 4 per process)
 PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def _lengths_read_once(self, fieldname, column):
+    """``W3PerDocReader._cached_reader``, keeping a field's length column in memory once read.
+
+    Whoosh 2.7's segment writer looks up the document's field length for every posting it
+    writes (for the blocks' length bounds): through a file seek and read per posting, and a
+    ``stat`` per posting of a field without lengths (an ID field), which it never caches.
+    Profiled on this build, those lookups were a third of the writers' commit; the column is
+    one byte per document, the values are the same.
+    """
+    if fieldname not in self._readers:
+        reader = None
+        if self.has_column(fieldname):
+            reader = self.column_reader(fieldname, column)
+            if column is whoosh3.LENGTHS_COLUMN:
+                reader = reader.load()
+        self._readers[fieldname] = reader
+    return self._readers[fieldname]
+
+
+whoosh3.W3PerDocReader._cached_reader = _lengths_read_once
 
 
 def _sha256(path: Path) -> str:
@@ -163,10 +187,25 @@ def document(record: CodeRecord) -> dict[str, str]:
     }
 
 
-def load_records(settings: Settings, progress: Progress | None = None):
-    """Read and enrich every record; returns (records, source file descriptions, lexicon)."""
-    files: list[tuple[str, Path]] = []
-    raw: list[CodeRecord] = []
+@contextmanager
+def reading(path: Path):
+    """Turn an OSError raised while reading source ``path`` into a CorpusFileError naming it.
+
+    The build reads its sources while writing the index, inside :func:`writing`, which would
+    otherwise report an unreadable source as a failed write.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise CorpusFileError(Path(exc.filename or path), exc.strerror or str(exc)) from None
+
+
+def _read(settings: Settings, files: list[tuple[str, Path]], progress: Progress | None):
+    """Each system's records as read, in turn: yields (system name, records, crosswalk so far).
+
+    Notes each source file in ``files``. A system is read whole before the next, so the build
+    indexes one system while reading the next.
+    """
     crosswalk: dict = {}
     if settings.wants(SYSTEM_HCPCS):
         hcpcs_path = settings.hcpcs_path()
@@ -174,10 +213,13 @@ def load_records(settings: Settings, progress: Progress | None = None):
         files += [("hcpcs", hcpcs_path), ("asp_crosswalk", crosswalk_path)]
         if progress:
             progress("read HCPCS release", 0, 1)
-        raw += read_hcpcs(hcpcs_path)
+        with reading(hcpcs_path):
+            raw = list(read_hcpcs(hcpcs_path))
+        with reading(crosswalk_path):
+            crosswalk = read_crosswalk(crosswalk_path)
         if progress:
             progress("read HCPCS release", 1, 1)
-        crosswalk = read_crosswalk(crosswalk_path)
+        yield "HCPCS", raw, crosswalk
     if settings.wants(SYSTEM_ICD10CM):
         icd_path = settings.icd10cm_path()
         if icd_path is None and settings.systems is not None:
@@ -185,34 +227,19 @@ def load_records(settings: Settings, progress: Progress | None = None):
         if icd_path is not None:
             if progress:
                 progress("read ICD-10-CM", 0, 1)
-            raw += read_icd10cm(icd_path)
+            with reading(icd_path):
+                raw = list(read_icd10cm(icd_path))
             files.append(("icd10cm", icd_path))
             if progress:
                 progress("read ICD-10-CM", 1, 1)
+            yield "ICD-10-CM", raw, crosswalk
     if settings.wants(SYSTEM_CPT):
         cpt_path = settings.cpt_path()
         if cpt_path is not None:
-            raw += read_cpt(cpt_path)
+            with reading(cpt_path):
+                raw = list(read_cpt(cpt_path))
             files.append(("cpt", cpt_path))
-    if not raw:
-        raise CorpusFileError(settings.data_dir, f"no records for systems {', '.join(settings.systems or ())}")
-    lexicon = Lexicon.load(settings.lexicon_dir)
-    pfs_path = settings.pfs_path()  # optional: an older data directory has no PFS file
-    pfs = read_pfs(pfs_path) if pfs_path is not None else {}
-    enricher = Enricher(lexicon, crosswalk)
-    records = []
-    for i, record in enumerate(raw, start=1):
-        record = enricher.enrich(record)
-        if record.kind == "code" and record.code in pfs:
-            record = dataclasses.replace(record, rvus=tuple(pfs[record.code]))
-        records.append(record)
-        if progress and (i % 500 == 0 or i == len(raw)):
-            progress("enrich", i, len(raw))
-    if pfs_path is not None:
-        files.append(("pfs_rvu", pfs_path))
-    files += [("lexicon", path) for path in sorted(Path(settings.lexicon_dir).glob("*.tsv"))]
-    sources = [_source(kind, path) for kind, path in files]
-    return records, sources, lexicon
+            yield "CPT", raw, crosswalk
 
 
 def _vocabulary(records: list[CodeRecord]) -> dict[str, int]:
@@ -237,14 +264,13 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
         with writing(index_dir):
             for litter in index_dir.glob(".current-*"):  # a link a killed build made but never swapped in
                 litter.unlink(missing_ok=True)
-        records, sources, lexicon = load_records(settings, progress)
         build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         tmp = builds / f".tmp-{build_id}"
         with writing(tmp):
             tmp.mkdir()
         try:
             with writing(tmp):
-                _write(tmp, records, lexicon, progress)
+                records, sources = _write(tmp, settings, progress)
             if settings.previous_files:
                 from codesearch.changes import compare_with_files
 
@@ -290,44 +316,137 @@ def build_index(settings: Settings, progress: Progress | None = None) -> dict:
     return manifest
 
 
-def _write(folder: Path, records: list[CodeRecord], lexicon: Lexicon, progress: Progress | None) -> None:
-    # Documents are numbered in build order. The records, vocabulary and expander tables are
-    # written by a forked child while the Whoosh index is written (itself by several
-    # processes for a large build); the score table follows, renumbered to build order.
-    codes = [r.code for r in records]
-    side = _start(_write_side_files, folder, records, lexicon)
+def _write(folder: Path, settings: Settings, progress: Progress | None) -> tuple[list[CodeRecord], list[dict]]:
+    """Read, enrich and index every record into ``folder``; returns (records, source file descriptions).
+
+    Documents are numbered in build order. Each record is enriched and each field analysed once,
+    here, as its system is read; the token lists go to Whoosh's writers (several processes for a
+    large build, indexing one system while this process reads the next) and to the score table,
+    which this process computes while the writers finish. The records, vocabulary and expander
+    tables are written meanwhile by a forked child.
+    """
+    lexicon = Lexicon.load(settings.lexicon_dir)  # first: a missing lexicon stops the build at once
+    pfs_path = settings.pfs_path()  # optional: an older data directory has no PFS file
+    pfs = {}
+    if pfs_path is not None:
+        with reading(pfs_path):
+            pfs = read_pfs(pfs_path)
+    files: list[tuple[str, Path]] = []
+    schema = build_schema()
+    ix = whoosh_index.create_in(str(folder), schema)
+    writer = _Writer(ix)
+    records: list[CodeRecord] = []
+    documents: list[dict] = []
+    side = None
     try:
-        ix = whoosh_index.create_in(str(folder), build_schema())
-        procs = min(MAX_PROCS, os.cpu_count() or 1) if len(records) >= PARALLEL_FROM else 1
-        if procs > 1:
-            # Several processes analyse and write a segment each, kept as they are (no merge):
-            # the score table reads every segment, queries never touch Whoosh.
-            writer = ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MB // procs, batchsize=WRITER_BATCH)
-        else:
-            writer = ix.writer(limitmb=WRITER_MB)
-        try:
-            for i, record in enumerate(records, start=1):
-                writer.add_document(**document(record))
-                if progress and (i % 250 == 0 or i == len(records)):
-                    progress("index", i, len(records))
-            writer.commit(optimize=procs == 1)
-        except BaseException:
-            writer.cancel()
-            ix.close()
-            raise
+        analyse = _Analyser()
+        enricher = None
+        for system, raw, crosswalk in _read(settings, files, progress):
+            enricher = enricher or Enricher(lexicon, crosswalk)
+            for i, record in enumerate(raw, start=1):
+                record = enricher.enrich(record)
+                if record.kind == "code" and record.code in pfs:
+                    record = dataclasses.replace(record, rvus=tuple(pfs[record.code]))
+                records.append(record)
+                document = analyse(record)
+                documents.append(document)
+                writer.add(document)
+                if progress and (i % 1000 == 0 or i == len(raw)):
+                    progress(f"index {system}", i, len(raw))
+        if not records:
+            raise CorpusFileError(settings.data_dir, f"no records for systems {', '.join(settings.systems or ())}")
+        side = _start(_write_side_files, folder, records, lexicon)
         if progress:
             progress("score table", 0, 1)
-        try:
-            write_score_table(ix, folder, codes)
-        finally:
-            ix.close()
+        write_score_table(folder, [r.code for r in records], documents, schema)
         if progress:
             progress("score table", 1, 1)
+            progress("write index", 0, 1)
+        writer.commit()
         _join(side, "writing records.sqlite, vocab.json and expander.json")
+        if progress:
+            progress("write index", 1, 1)
+    except BaseException:
+        writer.cancel()
+        raise
     finally:
-        if side.is_alive():
+        ix.close()
+        if side is not None and side.is_alive():
             side.terminate()
             side.join()
+    if pfs_path is not None:
+        files.append(("pfs_rvu", pfs_path))
+    files += [("lexicon", path) for path in sorted(Path(settings.lexicon_dir).glob("*.tsv"))]
+    return records, [_source(kind, path) for kind, path in files]
+
+
+class _Writer:
+    """Whoosh's writer, opened once the build knows whether it is large enough for several processes.
+
+    Documents are held until :data:`PARALLEL_FROM` have come (or the last has); a large build then
+    writes with several processes, a segment each, kept as they are (no merge: queries never
+    touch Whoosh), the documents going out :data:`WRITER_BATCH` to a file.
+    """
+
+    def __init__(self, ix):
+        self.ix = ix
+        self.writer = None
+        self.waiting: list[dict] = []
+        self.procs = 1
+        self.committed = False
+
+    def add(self, document: dict) -> None:
+        if self.writer is None:
+            self.waiting.append(document)
+            if len(self.waiting) >= PARALLEL_FROM:
+                self._open()
+        else:
+            self.writer.add_document(**document)
+
+    def _open(self) -> None:
+        self.procs = min(MAX_PROCS, os.cpu_count() or 1) if len(self.waiting) >= PARALLEL_FROM else 1
+        if self.procs > 1:
+            self.writer = self.ix.writer(procs=self.procs, multisegment=True, limitmb=WRITER_MB // self.procs,
+                                         batchsize=WRITER_BATCH)
+        else:
+            self.writer = self.ix.writer(limitmb=WRITER_MB)
+        waiting, self.waiting = self.waiting, []
+        for document in waiting:
+            self.writer.add_document(**document)
+
+    def commit(self) -> None:
+        if self.writer is None:
+            self._open()
+        self.writer.commit(optimize=self.procs == 1)
+        self.committed = True
+
+    def cancel(self) -> None:
+        """Drop what was written, unless committed (the build folder is removed either way)."""
+        if self.writer is not None and not self.committed:
+            self.writer.cancel()
+
+
+#: How each indexed field's text becomes tokens (what the field's analyser would give).
+_ANALYSE = {"short": stem_tokens, "long": stem_tokens, "synonyms": stem_tokens, "plain": stem_tokens,
+            "category": stem_tokens, "brand": exact_tokens, "abbrev": keyword_tokens}
+
+
+class _Analyser:
+    """A record's :func:`document` with its text fields as token lists, each distinct text analysed once."""
+
+    def __init__(self):
+        self.seen: dict[tuple[str, str], list[str]] = {}
+
+    def __call__(self, record: CodeRecord) -> dict:
+        doc = document(record)
+        for fieldname, analyse in _ANALYSE.items():
+            key = (fieldname, doc[fieldname])
+            tokens = self.seen.get(key)
+            if tokens is None:
+                tokens = self.seen[key] = analyse(doc[fieldname])
+            doc[fieldname] = tokens
+        # An empty field indexes nothing: left out, Whoosh skips it instead of analysing nothing.
+        return {name: value for name, value in doc.items() if value}
 
 
 def _write_side_files(folder: Path, records: list[CodeRecord], lexicon: Lexicon) -> None:
@@ -407,4 +526,4 @@ def _prune(builds: Path, keep: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-__all__ = ["build_index", "build_lock", "document", "load_records"]
+__all__ = ["build_index", "build_lock", "document"]

@@ -372,8 +372,15 @@ class CodeRecord:
         return self.status == "active"
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the stored fields (derived names are left out)."""
-        return dataclasses.asdict(self)
+        """A JSON-ready dict of the stored fields (derived names are left out).
+
+        The same as ``dataclasses.asdict`` (whose deep copy of every value took most of a
+        build's time writing the record store), field by field.
+        """
+        out = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        out["products"] = tuple({n: getattr(p, n) for n in _PRODUCT_FIELDS} for p in self.products)
+        out["rvus"] = tuple({n: getattr(r, n) for n in _RVU_FIELDS} for r in self.rvus)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CodeRecord:
@@ -402,3 +409,8 @@ class CodeRecord:
             rvus=[r.describe() for r in self.rvus],
         )
         return out
+
+
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(CodeRecord))
+_PRODUCT_FIELDS = tuple(f.name for f in dataclasses.fields(DrugProduct))
+_RVU_FIELDS = tuple(f.name for f in dataclasses.fields(FeeScheduleRow))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from whoosh import fields
-from whoosh.analysis import RegexTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.analysis import STOP_WORDS, RegexTokenizer, LowercaseFilter, StemmingAnalyzer
+from whoosh.lang.porter import stem
 
 from codesearch.ranking import FIELD_BOOSTS  # the BM25F field weights, with the rest of the policy
 
@@ -46,16 +48,54 @@ def build_schema() -> fields.Schema:
     )
 
 
+_TOKEN = re.compile(TOKEN_PATTERN)
+_COMMA_PARTS = re.compile(r"[^,]+")
+_MIN_SIZE = 2  # StemmingAnalyzer's default: shorter words are dropped with the stop words
+_STEMS: dict[str, str] = {}  # word → stem; bounded like StemmingAnalyzer's own cache
+_STEM_CACHE_SIZE = 100_000
+
+
+def stem_tokens(text: str) -> list[str]:
+    """The tokens :data:`STEMMED` gives for ``text``, computed without Whoosh's token pipeline.
+
+    The build hands these lists to Whoosh (a list bypasses a field's analyser) and scores the
+    same lists, so each field of each document is analysed once; tests check the lists equal
+    :data:`STEMMED`'s tokens on every descriptor of the real files.
+    """
+    out = []
+    for match in _TOKEN.findall(text):
+        word = match.lower()
+        if len(word) < _MIN_SIZE or word in STOP_WORDS:
+            continue
+        stemmed = _STEMS.get(word)
+        if stemmed is None:
+            if len(_STEMS) >= _STEM_CACHE_SIZE:
+                _STEMS.clear()
+            stemmed = _STEMS[word] = stem(word)
+        out.append(stemmed)
+    return out
+
+
+def exact_tokens(text: str) -> list[str]:
+    """The tokens :data:`EXACT` gives for ``text`` (lowercase, nothing dropped)."""
+    return [match.lower() for match in _TOKEN.findall(text)]
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """The tokens of a ``KEYWORD(lowercase=True, commas=True)`` field: runs between commas, stripped."""
+    return [part.strip().lower() for part in _COMMA_PARTS.findall(text)]
+
+
 @lru_cache(maxsize=65536)
 def stems(text: str) -> tuple[str, ...]:
     """The stemmed tokens of ``text``, as the descriptor fields index them."""
-    return tuple(t.text for t in STEMMED(text))
+    return tuple(stem_tokens(text))
 
 
 @lru_cache(maxsize=65536)
 def words(text: str) -> tuple[str, ...]:
     """The lowercase, unstemmed tokens of ``text`` (stop words kept)."""
-    return tuple(t.text for t in EXACT(text))
+    return tuple(exact_tokens(text))
 
 
 def abbreviation_key(text: str) -> str:

@@ -1,19 +1,24 @@
-"""Per-term BM25F score table, precomputed from the Whoosh index at build time.
+"""Per-term BM25F score table, precomputed at build time beside the Whoosh index.
 
 Whoosh holds the index; scoring a keystroke by walking its posting lists in pure Python
 took up to hundreds of milliseconds for short prefixes that expand to common words. The
-build therefore reads every posting of the searchable fields once, scores it with Whoosh's
-own BM25F (field boosts included), and stores the result as flat, memory-mappable arrays. A query is then a
-handful of vectorised additions over ~9,000 documents.
+build therefore scores every posting of the searchable fields once, with Whoosh's own BM25F
+(field boosts included), from the same token lists it hands to Whoosh's writer, and stores the
+result as flat, memory-mappable arrays. A query is then a handful of vectorised additions over
+the documents.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass, field
+from math import log
 from pathlib import Path
 
 import numpy as np
+from whoosh.scoring import BM25F
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from codesearch.schema import FIELD_BOOSTS
 
@@ -23,99 +28,65 @@ TERMS_FILE = "scores_fields.json"
 EMPTY = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
-def _postings(matcher) -> tuple[list[int], list[float]]:
-    """All (document number, weight) pairs of a Whoosh posting list, a block at a time."""
-    ids: list[int] = []
-    weights: list[float] = []
-    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_read_weights"):
-        # Whoosh's own leaf matcher decodes a block at once; reading whole blocks avoids
-        # a Python call per posting (the build's slowest step at 80,000 codes).
-        while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids)
-            weights.extend(matcher._weights)
-            matcher._next_block()
-        return ids, weights
-    while matcher.is_active():  # any other matcher: one posting at a time
-        ids.append(matcher.id())
-        weights.append(matcher.weight())
-        matcher.next()
-    return ids, weights
+def write_score_table(folder: Path, codes: list[str], documents: list[dict], schema) -> None:
+    """Score every term of the searchable fields of ``documents`` into ``folder``.
 
-
-def _leaf_postings(leaves, fieldname: str, text: str) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, weights) of a term over every segment, numbered as the whole index."""
-    ids: list[np.ndarray] = []
-    weights: list[np.ndarray] = []
-    for reader, base in leaves:
-        if (fieldname, text) in reader:
-            i, w = _postings(reader.postings(fieldname, text))
-            ids.append(np.asarray(i, dtype=np.int32) + base)
-            weights.append(np.asarray(w, dtype=np.float64))
-    if not ids:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
-    return np.concatenate(ids), np.concatenate(weights)
-
-
-def write_score_table(ix, folder: Path, codes: list[str] | None = None) -> list[str]:
-    """Score every posting of the searchable fields of Whoosh index ``ix`` into ``folder``;
-    returns the code of each document number.
-
-    With ``codes`` (every code, in the order the build numbers its documents), postings are
-    renumbered from Whoosh's document numbers (which depend on how its writers split the
-    work) to positions in ``codes``; without, Whoosh's numbering is kept.
-
-    Scores are Whoosh's BM25F (``whoosh.scoring.bm25`` with the searcher's idf, average
-    field length, B and K1; field boosts are in the posting weights), vectorised per term.
+    ``documents`` are the build's documents in build order (document number = position, code
+    ``codes[i]``), each searchable field a list of tokens exactly as handed to Whoosh (a list
+    bypasses a field's analyser), so the table holds what Whoosh indexed without reading it back.
+    Scores are Whoosh's BM25F for ``schema``'s fields: ``whoosh.scoring.bm25`` with the idf
+    ``log(N / (df + 1)) + 1``, the field's average length over all documents, the document's field
+    length as Whoosh stores it (one byte, :func:`whoosh.util.numeric.length_to_byte`), B and K1 of
+    ``BM25F()``, and the field boost in the term frequency; a field Whoosh does not score by length
+    (``KEYWORD``) scores the posting weight, as Whoosh's ``WeightScorer`` does.
+    ``tests/test_scores.py`` checks the table against Whoosh's own scorer on the built index.
     """
+    weighting = BM25F()
+    n_docs = len(documents)
     doc_chunks: list[np.ndarray] = []
     score_chunks: list[np.ndarray] = []
     keys: list[str] = []
     offsets = [0]
-    total = 0
-    with ix.searcher() as searcher:
-        reader = searcher.reader()
-        n_docs = reader.doc_count_all()
-        leaves = reader.leaf_readers()  # one per segment: a build written by several processes has several
-        whoosh_codes = [reader.stored_fields(n)["code"] for n in range(n_docs)]
-        if codes is None:
-            codes, renumber = whoosh_codes, None
-        else:
-            position = {code: i for i, code in enumerate(codes)}
-            if len(position) != n_docs or set(whoosh_codes) != set(position):
-                raise ValueError("the Whoosh index and the records hold different codes")
-            renumber = np.array([position[c] for c in whoosh_codes], dtype=np.int32)
-        for fieldname in SCORED_FIELDS:
-            lengths = np.array(
-                [reader.doc_field_length(n, fieldname, 1) for n in range(n_docs)], dtype=np.float64
-            )
-            for btext in reader.lexicon(fieldname):
-                text = btext.decode("utf-8") if isinstance(btext, bytes) else btext
-                scorer = searcher.weighting.scorer(searcher, fieldname, text)
-                docs, tf = _leaf_postings(leaves, fieldname, text)
-                if hasattr(scorer, "idf") and hasattr(scorer, "avgfl"):
-                    fl = lengths[docs]
-                    k1, b = scorer.K1, scorer.B
-                    scores = scorer.idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / scorer.avgfl)))
-                else:  # unscorable field types fall back to Whoosh's scorer
-                    m = searcher.postings(fieldname, text)
-                    scores = []
-                    while m.is_active():
-                        scores.append(scorer.score(m))
-                        m.next()
-                scores = np.asarray(scores, dtype=np.float32)
-                if renumber is not None:
-                    docs = renumber[docs]
-                    order = np.argsort(docs, kind="stable")
-                    docs, scores = docs[order], scores[order]
-                doc_chunks.append(docs)
-                score_chunks.append(scores)
-                total += len(docs)
-                keys.append(f"{fieldname}\t{text}")
-                offsets.append(total)
+    for fieldname in SCORED_FIELDS:
+        field = schema[fieldname]
+        boost = float(field.format.field_boost)
+        postings: dict[str, tuple[list[int], list[int]]] = {}
+        lengths = np.zeros(n_docs, dtype=np.int64)
+        counted: dict[int, tuple[int, list]] = {}  # token lists the build shares between documents
+        for i, doc in enumerate(documents):
+            tokens = doc.get(fieldname)
+            if not tokens:
+                continue
+            seen = counted.get(id(tokens))
+            if seen is None:
+                seen = counted[id(tokens)] = (len(tokens), list(Counter(tokens).items()))
+            lengths[i] = seen[0]
+            for term, tf in seen[1]:
+                entry = postings.get(term)
+                if entry is None:
+                    entry = postings[term] = ([], [])
+                entry[0].append(i)
+                entry[1].append(tf)
+        if field.scorable:
+            stored = np.array([byte_to_length(length_to_byte(int(n))) for n in range(int(lengths.max()) + 1)]
+                              if n_docs else [0], dtype=np.float64)
+            avgfl = (lengths.sum() / (n_docs or 1)) or 1
+            k1, b = weighting.K1, weighting.B
+        for term in sorted(postings):
+            docs = np.asarray(postings[term][0], dtype=np.int32)
+            # Whoosh keeps a posting's weight (frequency × field boost) as a 32-bit float.
+            tf = (np.asarray(postings[term][1], dtype=np.float64) * boost).astype(np.float32).astype(np.float64)
+            if field.scorable:
+                idf = log(n_docs / (len(docs) + 1)) + 1
+                fl = stored[lengths[docs]]
+                scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+            else:
+                scores = tf
+            doc_chunks.append(docs)
+            score_chunks.append(scores.astype(np.float32))
+            keys.append(f"{fieldname}\t{term}")
+            offsets.append(offsets[-1] + len(docs))
     save_table(folder, codes, keys, offsets, doc_chunks, score_chunks)
-    return codes
 
 
 def save_table(folder: Path, codes: list[str], keys: list[str], offsets: list[int],
