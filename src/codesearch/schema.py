@@ -12,12 +12,12 @@ from whoosh.lang.porter import stem
 from codesearch.ranking import FIELD_BOOSTS  # the BM25F field weights, with the rest of the policy
 
 #: Bumped whenever fields, analysis or the build's files change; an index of another version is rebuilt.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 #: Tokens are runs of letters and digits; hyphens and punctuation split words.
 TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"
 
-STEMMED = StemmingAnalyzer(expression=TOKEN_PATTERN)
+STEMMED = StemmingAnalyzer(expression=TOKEN_PATTERN, minsize=1)
 EXACT = RegexTokenizer(expression=TOKEN_PATTERN) | LowercaseFilter()
 
 
@@ -50,7 +50,7 @@ def build_schema() -> fields.Schema:
 
 _TOKEN = re.compile(TOKEN_PATTERN)
 _COMMA_PARTS = re.compile(r"[^,]+")
-_MIN_SIZE = 2  # StemmingAnalyzer's default: shorter words are dropped with the stop words
+_MIN_SIZE = 1  # as STEMMED: one-character words ("type 2", "hepatitis C", "vitamin K") are kept
 _STEMS: dict[str, str] = {}  # word → stem; bounded like StemmingAnalyzer's own cache
 _STEM_CACHE_SIZE = 100_000
 
