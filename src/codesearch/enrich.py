@@ -240,10 +240,6 @@ def descriptor_brands(record: CodeRecord, labelers: Iterable[str], abbreviation_
     return out
 
 
-def _contains_all(tokens: set[str], needed: tuple[str, ...]) -> bool:
-    return bool(needed) and all(t in tokens for t in needed)
-
-
 def sense_token(key: str, expansion: str) -> str:
     """The ``abbrev`` field token of a code that names a sense exactly: ``htn=hypertens``."""
     return key + "=" + "_".join(sorted(set(stems(expansion))))
@@ -277,7 +273,7 @@ class Enricher:
         self.abbreviation_keys = {a.key for a in lexicon.abbreviations}
         # Abbreviations by the first stem of their expansion: a record is only checked
         # against the senses whose first word it contains.
-        self._abbr: dict[str, list[tuple[Abbreviation, tuple[str, ...]]]] = {}
+        self._abbr: dict[str, list[tuple[Abbreviation, frozenset[str]]]] = {}
         # Senses by each of their stems, and abbreviations by key, to find the terms that
         # name one exactly.
         self._senses: dict[str, list[tuple[frozenset[str], Abbreviation]]] = {}
@@ -285,7 +281,7 @@ class Enricher:
         for a in lexicon.abbreviations:
             needed = stems(a.expansion)
             if needed:
-                self._abbr.setdefault(needed[0], []).append((a, needed))
+                self._abbr.setdefault(needed[0], []).append((a, frozenset(needed)))
                 for stem in set(needed):
                     self._senses.setdefault(stem, []).append((frozenset(needed), a))
             self._by_key.setdefault(stems(a.key)[:1], []).append(a)
@@ -319,7 +315,7 @@ class Enricher:
                 a.abbreviation
                 for token in token_set
                 for a, needed in self._abbr.get(token, ())
-                if _contains_all(token_set, needed)
+                if needed <= token_set
             }
         )
         named = self.named_senses(record)
