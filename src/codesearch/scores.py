@@ -11,8 +11,8 @@ the documents.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from math import log
 from pathlib import Path
 
@@ -42,6 +42,7 @@ def write_score_table(folder: Path, codes: list[str], documents: list[dict], sch
     ``tests/test_scores.py`` checks the table against Whoosh's own scorer on the built index.
     """
     weighting = BM25F()
+    k1, b = weighting.K1, weighting.B
     n_docs = len(documents)
     doc_chunks: list[np.ndarray] = []
     score_chunks: list[np.ndarray] = []
@@ -49,43 +50,33 @@ def write_score_table(folder: Path, codes: list[str], documents: list[dict], sch
     offsets = [0]
     for fieldname in SCORED_FIELDS:
         field = schema[fieldname]
-        boost = float(field.format.field_boost)
-        postings: dict[str, tuple[list[int], list[int]]] = {}
-        lengths = np.zeros(n_docs, dtype=np.int64)
-        counted: dict[int, tuple[int, list]] = {}  # token lists the build shares between documents
-        for i, doc in enumerate(documents):
-            tokens = doc.get(fieldname)
-            if not tokens:
-                continue
-            seen = counted.get(id(tokens))
-            if seen is None:
-                seen = counted[id(tokens)] = (len(tokens), list(Counter(tokens).items()))
-            lengths[i] = seen[0]
-            for term, tf in seen[1]:
-                entry = postings.get(term)
-                if entry is None:
-                    entry = postings[term] = ([], [])
-                entry[0].append(i)
-                entry[1].append(tf)
+        token_lists = [doc.get(fieldname) or () for doc in documents]
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=n_docs)
+        flat = list(chain.from_iterable(token_lists))
+        terms = sorted(set(flat))  # code-point order, as Whoosh's lexicon (UTF-8 byte order)
+        term_id = {term: i for i, term in enumerate(terms)}
+        # One (term, document) pair per token; counting equal pairs gives each posting's frequency,
+        # sorted by term and then by document.
+        pairs = np.fromiter(map(term_id.__getitem__, flat), dtype=np.int64, count=len(flat)) * n_docs
+        pairs += np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+        pairs, freq = np.unique(pairs, return_counts=True)
+        term_of, docs = np.divmod(pairs, n_docs)
+        df = np.bincount(term_of, minlength=len(terms))
+        # Whoosh keeps a posting's weight (frequency × field boost) as a 32-bit float.
+        tf = (freq * float(field.format.field_boost)).astype(np.float32).astype(np.float64)
         if field.scorable:
-            stored = np.array([byte_to_length(length_to_byte(int(n))) for n in range(int(lengths.max()) + 1)]
-                              if n_docs else [0], dtype=np.float64)
+            stored = np.array([byte_to_length(length_to_byte(int(n))) for n in range(int(lengths.max(initial=0)) + 1)],
+                              dtype=np.float64)
             avgfl = (lengths.sum() / (n_docs or 1)) or 1
-            k1, b = weighting.K1, weighting.B
-        for term in sorted(postings):
-            docs = np.asarray(postings[term][0], dtype=np.int32)
-            # Whoosh keeps a posting's weight (frequency × field boost) as a 32-bit float.
-            tf = (np.asarray(postings[term][1], dtype=np.float64) * boost).astype(np.float32).astype(np.float64)
-            if field.scorable:
-                idf = log(n_docs / (len(docs) + 1)) + 1
-                fl = stored[lengths[docs]]
-                scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
-            else:
-                scores = tf
-            doc_chunks.append(docs)
-            score_chunks.append(scores.astype(np.float32))
-            keys.append(f"{fieldname}\t{term}")
-            offsets.append(offsets[-1] + len(docs))
+            idf = np.array([log(n_docs / (int(n) + 1)) + 1 for n in df], dtype=np.float64)[term_of]
+            fl = stored[lengths[docs]]
+            scores = idf * ((tf * (k1 + 1)) / (tf + k1 * ((1 - b) + b * fl / avgfl)))
+        else:
+            scores = tf
+        doc_chunks.append(docs.astype(np.int32))
+        score_chunks.append(scores.astype(np.float32))
+        keys += [f"{fieldname}\t{term}" for term in terms]
+        offsets += (offsets[-1] + np.cumsum(df)).tolist()
     save_table(folder, codes, keys, offsets, doc_chunks, score_chunks)
 
 
