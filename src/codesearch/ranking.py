@@ -102,8 +102,29 @@ CODE_PREFIX_SCORE = 5.0
 #: prior grows by this much per character a code is shorter than the full seven.
 ICD_GENERAL_STEP = 0.1
 ICD_FULL_LENGTH = 7
-#: ICD-10-CM: the "unspecified" code is the default when nothing more is said (M10.9 for "gout").
-ICD_UNSPECIFIED = 1.2
+#: ICD-10-CM: the code a coder picks when nothing more is said — its category's default — counts
+#: this much more: the descriptor says it adds nothing ("Gout, unspecified", "Zoster without
+#: complications", "Unspecified asthma, uncomplicated", "Migraine, unspecified, not intractable,
+#: without status migrainosus"; :data:`ICD_DEFAULT_RE`) and names no variant (:data:`ICD_VARIANT_RE`).
+ICD_UNSPECIFIED = 1.15
+#: Words by which an ICD-10-CM descriptor says it is the default of its category.
+ICD_DEFAULT_RE = re.compile(r"\b(?:unspecified|without|uncomplicated|not intractable|not specified|nos)\b")
+#: Words by which it names a variant even when it also says "unspecified": a complication or
+#: manifestation ("with unspecified complications", "with diabetic neuropathy, unspecified"),
+#: an "other" code, an intractable or open form ("intractable", "open fracture"), the condition
+#: in pregnancy or in a newborn ("Unspecified maternal hypertension, unspecified trimester").
+ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintractable\b|\bopen fracture\b"
+                            r"|\bin remission\b"
+                            # the condition in a context the query would have named: pregnancy, birth
+                            r"|\b(?:maternal|pregnancy|trimester|childbirth|puerperium|newborn|neonatal|perinatal)\b")
+#: "Unspecified" said of the descriptor's first clause, its subject ("Migraine, unspecified, …",
+#: "Unspecified asthma, …"), marks the category's own default rather than a subtype's
+#: ("Ophthalmoplegic migraine, not intractable"): it counts as one more default word.
+ICD_CATEGORY_DEFAULT_RE = re.compile(r"^unspecified\b|^(?:(?!\bwith\b)[^,])*, unspecified\b")
+#: A variant's prior, beside a default's :data:`ICD_UNSPECIFIED` and a neutral code's 1.
+ICD_VARIANT = 1.0
+#: Default words counted at most.
+ICD_DEFAULT_MAX = 3
 #: ICD-10-CM: 7th characters other than A/B (initial encounter) are later encounters or sequelae.
 ICD_LATER_ENCOUNTER = 0.85
 ICD_INITIAL_ENCOUNTER = "AB"
@@ -170,11 +191,27 @@ def document_prior(record, stems_of=None) -> float:
     prior = ACCESSORY if is_accessory(descriptor_head(stems_of, record.long), record.long) else 1.0
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
-        if "unspecified" in record.long.lower():
-            prior *= ICD_UNSPECIFIED
+        prior *= icd_default_prior(record.long)
         if len(record.key) == ICD_FULL_LENGTH and record.code[-1] not in ICD_INITIAL_ENCOUNTER:
             prior *= ICD_LATER_ENCOUNTER
     return prior
+
+
+def icd_default_prior(long: str) -> float:
+    """How much an ICD-10-CM descriptor reads as its category's default.
+
+    Each default word (:data:`ICD_DEFAULT_RE`) counts one, each variant word
+    (:data:`ICD_VARIANT_RE`) takes one away: "Migraine, unspecified, not intractable, without
+    status migrainosus" (3) before "Ophthalmoplegic migraine, not intractable" (1) and "Type 2
+    diabetes mellitus with unspecified complications" (0). The prior is :data:`ICD_UNSPECIFIED`
+    to the power of the count, at most :data:`ICD_DEFAULT_MAX`; below 0 it is :data:`ICD_VARIANT`.
+    """
+    text = _BRACKETS_RE.sub(" ", long.lower())
+    net = (len(ICD_DEFAULT_RE.findall(text)) + bool(ICD_CATEGORY_DEFAULT_RE.search(text))
+           - len(ICD_VARIANT_RE.findall(text)))
+    if net < 0:
+        return ICD_VARIANT
+    return ICD_UNSPECIFIED ** min(net, ICD_DEFAULT_MAX)
 
 
 def descriptor_head(stems_of, long: str) -> tuple[str, ...]:
