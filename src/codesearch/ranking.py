@@ -91,6 +91,10 @@ ABBREVIATION_FIELD_WEIGHT = 0.3
 #: "TIA", R07.9 "Chest pain, unspecified"; see :func:`codesearch.enrich.sense_token`) comes
 #: before codes that only mention the sense's words among others. Scaled like the sense.
 ABBREVIATION_NAMED_WEIGHT = 5.0
+#: A sense's words the lay vocabulary maps to one descriptor word of these kinds are also searched
+#: in that word ("gastrointestinal bleed" → "gastrointestinal hemorrhage"), weighted like a lay
+#: word (:data:`LAY_WORD_WEIGHT`) times the sense's weight.
+SENSE_BRIDGE_KINDS = frozenset({"anatomy", "condition", "symptom"})
 #: Abbreviations an unfinished last word completes to (shortest first), and their weight.
 MAX_ABBREVIATION_COMPLETIONS = 4
 ABBREVIATION_COMPLETION_WEIGHT = 0.6
