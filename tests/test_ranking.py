@@ -32,6 +32,18 @@ def test_icd_prior_prefers_general_unspecified_initial():
     assert prior(SimpleNamespace(system="HCPCS", code="J1568", key="J1568", long="Injection")) == 1.0
 
 
+def test_icd_default_prior_counts_default_and_variant_words():
+    """Default words (unspecified, without, not intractable) raise the prior; variant words take it back."""
+    prior = ranking.icd_default_prior
+    assert prior("Zoster without complications") > prior("Zoster with other complications") == 1.0
+    assert prior("Type 2 diabetes mellitus without complications") > prior(
+        "Type 2 diabetes mellitus with unspecified complications")
+    assert prior("Migraine, unspecified, not intractable, without status migrainosus") > prior(
+        "Ophthalmoplegic migraine, not intractable") > prior("Ophthalmoplegic migraine, intractable")
+    assert prior("Unspecified asthma, uncomplicated") > prior("Mild intermittent asthma, uncomplicated")
+    assert prior("Unspecified maternal hypertension, unspecified trimester") < prior("Cerebral infarction, unspecified")
+
+
 @pytest.mark.parametrize(("long", "head", "accessory"), [
     ("Replacement battery for external infusion pump owned by patient", ("replac", "batteri"), True),
     ("Injection, immune globulin, (octagam), intravenous", ("inject", "immun", "globulin", "intraven"), False),
@@ -166,3 +178,17 @@ def test_disable_sources(real_index):
     with pytest.raises(QueryError) as info:
         search(real_index, "IVIG", disable={"vibes"})
     assert info.value.parameter == "disable"
+
+
+@pytest.mark.parametrize(("query", "default"), [
+    ("diabetes mellitus", "E11.9"), ("migraine", "G43.909"), ("asthma", "J45.909"),
+    ("epilepsy", "G40.909"), ("alcohol dependence", "F10.20"), ("tension headache", "G44.209"),
+])
+def test_plain_condition_puts_its_default_code_first(real_index, query):
+    """A condition named without qualifiers lists its category's default code first, before its variants."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == default
+
+
+def test_abbreviation_sense_in_everyday_words_reaches_the_descriptor(real_index):
+    """A sense said in everyday words ('gastrointestinal bleed') finds the descriptor's word (hemorrhage)."""
+    assert codes(search(real_index, "GIB", system="icd10cm"))[0] == "K92.2"
