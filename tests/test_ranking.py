@@ -184,7 +184,7 @@ def test_disable_sources(real_index):
     ("diabetes mellitus", "E11.9"), ("migraine", "G43.909"), ("asthma", "J45.909"),
     ("epilepsy", "G40.909"), ("alcohol dependence", "F10.20"), ("tension headache", "G44.209"),
 ])
-def test_plain_condition_puts_its_default_code_first(real_index, query):
+def test_plain_condition_puts_its_default_code_first(real_index, query, default):
     """A condition named without qualifiers lists its category's default code first, before its variants."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == default
 
