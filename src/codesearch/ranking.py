@@ -132,6 +132,11 @@ ICD_DEFAULT_MAX = 3
 #: ICD-10-CM: 7th characters other than A/B (initial encounter) are later encounters or sequelae.
 ICD_LATER_ENCOUNTER = 0.85
 ICD_INITIAL_ENCOUNTER = "AB"
+#: The ICD-10-CM priors above order siblings; across systems they would be a bias (a HCPCS
+#: code's prior is 1), so every ICD-10-CM prior is divided by their mean over the codes a search
+#: lists (initial encounters and codes without a 7th character: 1.19), and a query searched in
+#: every system is decided by what its words matched. Within ICD-10-CM the order is unchanged.
+ICD_SYSTEM_SCALE = 1.2
 #: An accessory, replacement part or supply *for* an item ranks below the item itself: "replacement
 #: battery for external infusion pump" below the pump. Told from the descriptor's structure: its
 #: head (the words before "for …", "used with …") is an accessory noun, or it says it serves
@@ -198,6 +203,7 @@ def document_prior(record, stems_of=None) -> float:
         prior *= icd_default_prior(record.long)
         if len(record.key) == ICD_FULL_LENGTH and record.code[-1] not in ICD_INITIAL_ENCOUNTER:
             prior *= ICD_LATER_ENCOUNTER
+        prior /= ICD_SYSTEM_SCALE
     return prior
 
 
