@@ -192,3 +192,16 @@ def test_plain_condition_puts_its_default_code_first(real_index, query, default)
 def test_abbreviation_sense_in_everyday_words_reaches_the_descriptor(real_index):
     """A sense said in everyday words ('gastrointestinal bleed') finds the descriptor's word (hemorrhage)."""
     assert codes(search(real_index, "GIB", system="icd10cm"))[0] == "K92.2"
+
+
+def test_code_naming_a_multiword_sense_outranks_codes_holding_its_words(real_index):
+    """CHF lists I50.9 (whose inclusion term is 'congestive heart failure') before codes that mention the words."""
+    assert codes(search(real_index, "CHF", system="icd10cm"))[0] == "I50.9"
+
+
+def test_icd_priors_do_not_favour_a_system(real_index):
+    """ICD-10-CM priors order siblings: their mean over initial/first-listed codes is about a HCPCS code's 1."""
+    icd = np.array([c for c in real_index.table.codes if real_index.records[c].system == "ICD10CM"
+                    and (len(real_index.records[c].key) < 7 or c[-1] in "AB")])
+    priors = real_index.doc_prior[[real_index.doc_of[c] for c in icd]]
+    assert 0.9 < float(priors.mean()) < 1.1

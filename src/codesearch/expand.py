@@ -375,8 +375,8 @@ class Expander:
             alts.append(Alternative(key, ("abbrev",), ranking.ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,
                                     "abbreviation", why, stems(s.expansion)))
             alts.append(Alternative(sense_token(key, s.expansion), ("abbrev",),
-                                    ranking.ABBREVIATION_NAMED_WEIGHT * s.weight * weight, "abbreviation", why,
-                                    stems(s.expansion)))
+                                    ranking.ABBREVIATION_NAMED_WEIGHT * len(stems(s.expansion)) * s.weight * weight,
+                                    "abbreviation", why, stems(s.expansion)))
         return alts
 
     def split_abbreviation(self, word: str) -> list[str]:

@@ -89,7 +89,10 @@ SENSE_FIELDS = ("long", "synonyms")
 ABBREVIATION_FIELD_WEIGHT = 0.3
 #: A code whose title or inclusion term names the sense exactly (I10 "hypertension", G45.9
 #: "TIA", R07.9 "Chest pain, unspecified"; see :func:`codesearch.enrich.sense_token`) comes
-#: before codes that only mention the sense's words among others. Scaled like the sense.
+#: before codes that only mention the sense's words among others. Scaled like the sense, and by
+#: the sense's number of words: the named token stands for all of them, so a code that names
+#: "congestive heart failure" (I50.9's inclusion term) outranks one whose descriptor holds the
+#: three words among others (I50.20 "Unspecified systolic (congestive) heart failure").
 ABBREVIATION_NAMED_WEIGHT = 5.0
 #: A sense's words the lay vocabulary maps to one descriptor word of these kinds are also searched
 #: in that word ("gastrointestinal bleed" → "gastrointestinal hemorrhage"), weighted like a lay
