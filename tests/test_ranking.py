@@ -205,3 +205,9 @@ def test_icd_priors_do_not_favour_a_system(real_index):
                     and (len(real_index.records[c].key) < 7 or c[-1] in "AB")])
     priors = real_index.doc_prior[[real_index.doc_of[c] for c in icd]]
     assert 0.9 < float(priors.mean()) < 1.1
+
+
+@pytest.mark.parametrize(("query", "default"), [("bilharziasis", "B65.9"), ("Paget's disease of bone", "M88.9")])
+def test_category_title_synonym_finds_the_default_code(real_index, query, default):
+    """A category title's bracketed synonym ("Schistosomiasis [bilharziasis]") finds its default code first."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == default
