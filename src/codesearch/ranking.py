@@ -216,8 +216,8 @@ def icd_default_prior(long: str) -> float:
     Each default word (:data:`ICD_DEFAULT_RE`) counts one, each variant word
     (:data:`ICD_VARIANT_RE`) takes one away: "Migraine, unspecified, not intractable, without
     status migrainosus" (4 with its subject unspecified) before "Ophthalmoplegic migraine, not
-    intractable" (1) and "Type 2
-    diabetes mellitus with unspecified complications" (0). The prior is :data:`ICD_UNSPECIFIED`
+    intractable" (1) and "Type 2 diabetes mellitus with unspecified complications" (0). The
+    prior is :data:`ICD_UNSPECIFIED`
     to the power of the count, at most :data:`ICD_DEFAULT_MAX`; below 0 it is :data:`ICD_VARIANT`.
     """
     text = _BRACKETS_RE.sub(" ", long.lower())
