@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from codesearch.enrich import INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, sense_token, descriptor_brands, is_drug, plain_index
+from codesearch.enrich import (INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug,
+                               plain_index, sense_token, title_synonyms)
 from codesearch.errors import CorpusFileError
 from codesearch.records import CodeRecord, DrugProduct
 from codesearch.schema import stems
@@ -399,3 +400,14 @@ def test_codes_naming_a_sense_exactly_are_marked():
     g45 = _icd("G45.9", "Transient cerebral ischemic attack, unspecified", ("TIA",))
     assert enricher.enrich(g45).named_senses == (sense_token("tia", "transient ischemic attack"),)
     assert enricher.enrich(_icd("R07.9", "Chest pain, unspecified")).named_senses == (sense_token("cp", "chest pain"),)
+
+
+def test_title_synonyms_come_from_the_categories_brackets(lexicon):
+    """A category title's bracketed synonym ("Zoster [herpes zoster]") becomes an inclusion term of its codes."""
+    record = CodeRecord("B02.9", "code", "Zoster without complications", "Zoster without complications", "active",
+                        system="ICD10CM", synonyms=("Zoster NOS",), ancestors=("B02 Zoster [herpes zoster]",))
+    assert title_synonyms(record) == ("herpes zoster",)
+    assert "herpes zoster" in Enricher(lexicon, {}).enrich(record).synonyms
+    sided = CodeRecord("S36.500A", "code", "x", "x", "active", system="ICD10CM",
+                       ancestors=("S36.500 Contusion of ascending [right] colon",))
+    assert title_synonyms(sided) == ()

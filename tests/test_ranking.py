@@ -32,6 +32,18 @@ def test_icd_prior_prefers_general_unspecified_initial():
     assert prior(SimpleNamespace(system="HCPCS", code="J1568", key="J1568", long="Injection")) == 1.0
 
 
+def test_icd_default_prior_counts_default_and_variant_words():
+    """Default words (unspecified, without, not intractable) raise the prior; variant words take it back."""
+    prior = ranking.icd_default_prior
+    assert prior("Zoster without complications") > prior("Zoster with other complications") == 1.0
+    assert prior("Type 2 diabetes mellitus without complications") > prior(
+        "Type 2 diabetes mellitus with unspecified complications")
+    assert prior("Migraine, unspecified, not intractable, without status migrainosus") > prior(
+        "Ophthalmoplegic migraine, not intractable") > prior("Ophthalmoplegic migraine, intractable")
+    assert prior("Unspecified asthma, uncomplicated") > prior("Mild intermittent asthma, uncomplicated")
+    assert prior("Unspecified maternal hypertension, unspecified trimester") < prior("Cerebral infarction, unspecified")
+
+
 @pytest.mark.parametrize(("long", "head", "accessory"), [
     ("Replacement battery for external infusion pump owned by patient", ("replac", "batteri"), True),
     ("Injection, immune globulin, (octagam), intravenous", ("inject", "immun", "globulin", "intraven"), False),
@@ -166,3 +178,36 @@ def test_disable_sources(real_index):
     with pytest.raises(QueryError) as info:
         search(real_index, "IVIG", disable={"vibes"})
     assert info.value.parameter == "disable"
+
+
+@pytest.mark.parametrize(("query", "default"), [
+    ("diabetes mellitus", "E11.9"), ("migraine", "G43.909"), ("asthma", "J45.909"),
+    ("epilepsy", "G40.909"), ("alcohol dependence", "F10.20"), ("tension headache", "G44.209"),
+])
+def test_plain_condition_puts_its_default_code_first(real_index, query, default):
+    """A condition named without qualifiers lists its category's default code first, before its variants."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == default
+
+
+def test_abbreviation_sense_in_everyday_words_reaches_the_descriptor(real_index):
+    """A sense said in everyday words ('gastrointestinal bleed') finds the descriptor's word (hemorrhage)."""
+    assert codes(search(real_index, "GIB", system="icd10cm"))[0] == "K92.2"
+
+
+def test_code_naming_a_multiword_sense_outranks_codes_holding_its_words(real_index):
+    """CHF lists I50.9 (whose inclusion term is 'congestive heart failure') before codes that mention the words."""
+    assert codes(search(real_index, "CHF", system="icd10cm"))[0] == "I50.9"
+
+
+def test_icd_priors_do_not_favour_a_system(real_index):
+    """ICD-10-CM priors order siblings: their mean over initial/first-listed codes is about a HCPCS code's 1."""
+    icd = np.array([c for c in real_index.table.codes if real_index.records[c].system == "ICD10CM"
+                    and (len(real_index.records[c].key) < 7 or c[-1] in "AB")])
+    priors = real_index.doc_prior[[real_index.doc_of[c] for c in icd]]
+    assert 0.9 < float(priors.mean()) < 1.1
+
+
+@pytest.mark.parametrize(("query", "default"), [("bilharziasis", "B65.9"), ("Paget's disease of bone", "M88.9")])
+def test_category_title_synonym_finds_the_default_code(real_index, query, default):
+    """A category title's bracketed synonym ("Schistosomiasis [bilharziasis]") finds its default code first."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == default

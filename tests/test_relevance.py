@@ -18,14 +18,14 @@ THRESHOLDS = {
     ("tuning", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "icd_code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("tuning", "icd_plain"): (0.84, 0.93, 0.87),  # measured 0.871 0.968 0.904
-    ("tuning", "icd_prefix"): (0.86, 0.97, 0.90),  # measured 0.895 1.000 0.939
-    ("tuning", "icd_term"): (0.86, 0.97, 0.90),  # measured 0.897 1.000 0.938
-    ("tuning", "icd_typo"): (0.82, 0.92, 0.87),  # measured 0.857 0.952 0.902
+    ("tuning", "icd_plain"): (0.87, 0.93, 0.90),  # measured 0.903 0.968 0.935
+    ("tuning", "icd_prefix"): (0.91, 0.97, 0.93),  # measured 0.947 1.000 0.965
+    ("tuning", "icd_term"): (0.91, 0.97, 0.93),  # measured 0.949 1.000 0.968
+    ("tuning", "icd_typo"): (0.82, 0.97, 0.88),  # measured 0.857 1.000 0.913
     ("tuning", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "plain"): (0.83, 0.94, 0.88),  # measured 0.868 0.974 0.913
     ("tuning", "prefix"): (0.88, 0.94, 0.90),  # measured 0.914 0.971 0.934
-    ("tuning", "overall"): (0.90, 0.95, 0.92),  # measured 0.935 0.987 0.955
+    ("tuning", "overall"): (0.91, 0.96, 0.93),  # measured 0.945 0.990 0.963
     ("heldout", "abbreviation"): (0.78, 0.87, 0.82),  # measured 0.818 0.909 0.856
     ("heldout", "brand"): (0.88, 0.92, 0.90),  # measured 0.917 0.958 0.938
     ("heldout", "brand_typo"): (0.82, 0.89, 0.87),  # measured 0.857 0.929 0.905

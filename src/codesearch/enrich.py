@@ -263,6 +263,29 @@ def term_bounds(text: str) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(stems(_NONESSENTIAL_RE.sub(" ", text))) - _UNSPECIFIED_STEMS, allowed
 
 
+_BRACKETED_RE = re.compile(r"\[([^\[\]]+)\]")
+#: Bracketed words that are no synonym of a title: a side, an ordinal, a hedge.
+_NOT_SYNONYMS = frozenset({"right", "left", "other", "1st", "2nd", "any part"})
+
+
+def title_synonyms(record: CodeRecord) -> tuple[str, ...]:
+    """The synonyms the titles of an ICD-10-CM code's categories give in square brackets.
+
+    "Zoster [herpes zoster]" (B02) names herpes zoster for B02.9 "Zoster without complications";
+    "Fracture of navicular [scaphoid] bone of wrist" (S62.0) names scaphoid for the codes under it.
+    The tabular list carries a category's inclusion terms down to its codes; its title's own
+    synonyms hold for them just the same.
+    """
+    out: list[str] = []
+    for ancestor in record.ancestors:
+        for inner in _BRACKETED_RE.findall(ancestor):
+            term = inner.strip()
+            if (len(term) >= 4 and "," not in term and term.lower() not in _NOT_SYNONYMS
+                    and any(ch.islower() for ch in term) and term not in out and term not in record.synonyms):
+                out.append(term)
+    return tuple(out)
+
+
 class Enricher:
     """Adds products, brand names, abbreviations and plain-language text to records."""
 
@@ -294,6 +317,8 @@ class Enricher:
 
     def enrich(self, record: CodeRecord) -> CodeRecord:
         """The record with its products, brands, abbreviations and plain text filled in."""
+        if record.system == "ICD10CM" and record.ancestors:
+            record = dataclasses.replace(record, synonyms=record.synonyms + title_synonyms(record))
         products = tuple(self.crosswalk.get(record.code, ())) if record.kind == "code" else ()
         brands: list[str] = []
         generic_words = set(words(_PAREN_RE.sub(" ", record.long)))

@@ -159,6 +159,7 @@ class Expander:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for w in tables["candidates"]:
             self._by_length[len(w)].append(w)
+        self._bridged: dict[str, str | None] = {}  # sense → its lay-bridged wording, memoised
         self._word_docs_cache: dict[str, np.ndarray] = {}
         self._form_cache: dict[str, dict[str, tuple[int, int]]] = {}
         self.expand = lru_cache(maxsize=4096)(self._expand)
@@ -334,6 +335,24 @@ class Expander:
                         if alt not in parts[i].alternatives:
                             parts[i].alternatives.append(alt)
 
+    def bridged_sense(self, expansion: str) -> str | None:
+        """A sense in descriptor words: each word the lay vocabulary maps to one descriptor word
+        (an anatomy, condition or symptom word, :data:`ranking.SENSE_BRIDGE_KINDS`) replaced by it ("gastrointestinal bleed" → "gastrointestinal hemorrhage"), or None when
+        no word changes. Clinical notes say a sense in everyday words the descriptors do not use."""
+        if expansion in self._bridged:
+            return self._bridged[expansion]
+        out, changed = [], False
+        for word in words(expansion):
+            rows = [r for r in self.lay.get(stems(word), ()) if not r.is_form and r.kind in ranking.SENSE_BRIDGE_KINDS
+                    and len(r.clinical.split()) == 1] if stems(word) else []
+            if rows and stems(rows[0].clinical) != stems(word):
+                out.append(rows[0].clinical)
+                changed = True
+            else:
+                out.append(word)
+        self._bridged[expansion] = bridged = " ".join(out) if changed else None
+        return bridged
+
     def abbreviation_alternatives(self, key: str, weight: float = 1.0) -> list[Alternative]:
         """An abbreviation's senses searched in the descriptors, weighted by frequency, and the
         abbreviation itself in the ``abbrev`` field; each names its sense ("abbreviation HTN
@@ -345,13 +364,19 @@ class Expander:
             why = f"abbreviation {s.abbreviation} ({s.expansion})"
             alts.append(Alternative(s.expansion, ranking.SENSE_FIELDS, ranking.ABBREVIATION_SENSE_WEIGHT * s.weight * weight,
                                     "abbreviation", why, stems(s.expansion)))
+            bridged = self.bridged_sense(s.expansion)
+            if bridged is not None:
+                alts.append(Alternative(bridged, ranking.SENSE_FIELDS,
+                                        ranking.ABBREVIATION_SENSE_WEIGHT * ranking.LAY_WORD_WEIGHT * s.weight * weight,
+                                        "abbreviation", f"abbreviation {s.abbreviation} ({s.expansion}: {bridged})",
+                                        stems(bridged)))
             # Enrichment tagged the codes with the key, not the sense, so the field's score is
             # split among the senses and the reason shown is one the descriptor spells out.
             alts.append(Alternative(key, ("abbrev",), ranking.ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,
                                     "abbreviation", why, stems(s.expansion)))
             alts.append(Alternative(sense_token(key, s.expansion), ("abbrev",),
-                                    ranking.ABBREVIATION_NAMED_WEIGHT * s.weight * weight, "abbreviation", why,
-                                    stems(s.expansion)))
+                                    ranking.ABBREVIATION_NAMED_WEIGHT * len(stems(s.expansion)) * s.weight * weight,
+                                    "abbreviation", why, stems(s.expansion)))
         return alts
 
     def split_abbreviation(self, word: str) -> list[str]:

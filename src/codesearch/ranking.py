@@ -89,8 +89,15 @@ SENSE_FIELDS = ("long", "synonyms")
 ABBREVIATION_FIELD_WEIGHT = 0.3
 #: A code whose title or inclusion term names the sense exactly (I10 "hypertension", G45.9
 #: "TIA", R07.9 "Chest pain, unspecified"; see :func:`codesearch.enrich.sense_token`) comes
-#: before codes that only mention the sense's words among others. Scaled like the sense.
+#: before codes that only mention the sense's words among others. Scaled like the sense, and by
+#: the sense's number of words: the named token stands for all of them, so a code that names
+#: "congestive heart failure" (I50.9's inclusion term) outranks one whose descriptor holds the
+#: three words among others (I50.20 "Unspecified systolic (congestive) heart failure").
 ABBREVIATION_NAMED_WEIGHT = 5.0
+#: A sense's words the lay vocabulary maps to one descriptor word of these kinds are also searched
+#: in that word ("gastrointestinal bleed" → "gastrointestinal hemorrhage"), weighted like a lay
+#: word (:data:`LAY_WORD_WEIGHT`) times the sense's weight.
+SENSE_BRIDGE_KINDS = frozenset({"anatomy", "condition", "symptom"})
 #: Abbreviations an unfinished last word completes to (shortest first), and their weight.
 MAX_ABBREVIATION_COMPLETIONS = 4
 ABBREVIATION_COMPLETION_WEIGHT = 0.6
@@ -102,11 +109,37 @@ CODE_PREFIX_SCORE = 5.0
 #: prior grows by this much per character a code is shorter than the full seven.
 ICD_GENERAL_STEP = 0.1
 ICD_FULL_LENGTH = 7
-#: ICD-10-CM: the "unspecified" code is the default when nothing more is said (M10.9 for "gout").
-ICD_UNSPECIFIED = 1.2
+#: ICD-10-CM: the code a coder picks when nothing more is said — its category's default — counts
+#: this much more: the descriptor says it adds nothing ("Gout, unspecified", "Zoster without
+#: complications", "Unspecified asthma, uncomplicated", "Migraine, unspecified, not intractable,
+#: without status migrainosus"; :data:`ICD_DEFAULT_RE`) and names no variant (:data:`ICD_VARIANT_RE`).
+ICD_UNSPECIFIED = 1.15
+#: Words by which an ICD-10-CM descriptor says it is the default of its category.
+ICD_DEFAULT_RE = re.compile(r"\b(?:unspecified|without|uncomplicated|not intractable|not specified|nos)\b")
+#: Words by which it names a variant even when it also says "unspecified": a complication or
+#: manifestation ("with unspecified complications", "with diabetic neuropathy, unspecified"),
+#: an "other" code, an intractable or open form ("intractable", "open fracture"), the condition
+#: in pregnancy or in a newborn ("Unspecified maternal hypertension, unspecified trimester").
+ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintractable\b|\bopen fracture\b"
+                            r"|\bin remission\b"
+                            # the condition in a context the query would have named: pregnancy, birth
+                            r"|\b(?:maternal|pregnancy|trimester|childbirth|puerperium|newborn|neonatal|perinatal)\b")
+#: "Unspecified" said of the descriptor's first clause, its subject ("Migraine, unspecified, …",
+#: "Unspecified asthma, …"), marks the category's own default rather than a subtype's
+#: ("Ophthalmoplegic migraine, not intractable"): it counts as one more default word.
+ICD_CATEGORY_DEFAULT_RE = re.compile(r"^unspecified\b|^(?:(?!\bwith\b)[^,])*, unspecified\b")
+#: A variant's prior, beside a default's :data:`ICD_UNSPECIFIED` and a neutral code's 1.
+ICD_VARIANT = 1.0
+#: Default words counted at most.
+ICD_DEFAULT_MAX = 3
 #: ICD-10-CM: 7th characters other than A/B (initial encounter) are later encounters or sequelae.
 ICD_LATER_ENCOUNTER = 0.85
 ICD_INITIAL_ENCOUNTER = "AB"
+#: The ICD-10-CM priors above order siblings; across systems they would be a bias (a HCPCS
+#: code's prior is 1), so every ICD-10-CM prior is divided by their mean over the codes a search
+#: lists (initial encounters and codes without a 7th character: 1.19), and a query searched in
+#: every system is decided by what its words matched. Within ICD-10-CM the order is unchanged.
+ICD_SYSTEM_SCALE = 1.2
 #: An accessory, replacement part or supply *for* an item ranks below the item itself: "replacement
 #: battery for external infusion pump" below the pump. Told from the descriptor's structure: its
 #: head (the words before "for …", "used with …") is an accessory noun, or it says it serves
@@ -170,11 +203,29 @@ def document_prior(record, stems_of=None) -> float:
     prior = ACCESSORY if is_accessory(descriptor_head(stems_of, record.long), record.long) else 1.0
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
-        if "unspecified" in record.long.lower():
-            prior *= ICD_UNSPECIFIED
+        prior *= icd_default_prior(record.long)
         if len(record.key) == ICD_FULL_LENGTH and record.code[-1] not in ICD_INITIAL_ENCOUNTER:
             prior *= ICD_LATER_ENCOUNTER
+        prior /= ICD_SYSTEM_SCALE
     return prior
+
+
+def icd_default_prior(long: str) -> float:
+    """How much an ICD-10-CM descriptor reads as its category's default.
+
+    Each default word (:data:`ICD_DEFAULT_RE`) counts one, each variant word
+    (:data:`ICD_VARIANT_RE`) takes one away: "Migraine, unspecified, not intractable, without
+    status migrainosus" (4 with its subject unspecified) before "Ophthalmoplegic migraine, not
+    intractable" (1) and "Type 2 diabetes mellitus with unspecified complications" (0). The
+    prior is :data:`ICD_UNSPECIFIED`
+    to the power of the count, at most :data:`ICD_DEFAULT_MAX`; below 0 it is :data:`ICD_VARIANT`.
+    """
+    text = _BRACKETS_RE.sub(" ", long.lower())
+    net = (len(ICD_DEFAULT_RE.findall(text)) + bool(ICD_CATEGORY_DEFAULT_RE.search(text))
+           - len(ICD_VARIANT_RE.findall(text)))
+    if net < 0:
+        return ICD_VARIANT
+    return ICD_UNSPECIFIED ** min(net, ICD_DEFAULT_MAX)
 
 
 def descriptor_head(stems_of, long: str) -> tuple[str, ...]:
