@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
+from itertools import accumulate, chain
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -49,6 +50,8 @@ MAX_CORRECTIONS = 3
 CONTEXT_POOL = 30  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
+CORRECTIONS_CACHE = 4096  # words whose typo corrections are memoised per build
+CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB each at 83,000 codes)
 
 
 
@@ -159,6 +162,11 @@ class Expander:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for w in tables["candidates"]:
             self._by_length[len(w)].append(w)
+        self._pools: dict[tuple[int, int], list[str]] = {}
+        self._corrections_cache: dict[str, list[tuple[str, int]]] = {}
+        # Abbreviation keys in code-point order: the keys a prefix begins are one range of them.
+        self._abbreviation_keys = sorted(self.abbreviations)
+        self._context_cache: dict[tuple[str, ...], np.ndarray] = {}
         self._word_docs_cache: dict[str, np.ndarray] = {}
         self._form_cache: dict[str, dict[str, tuple[int, int]]] = {}
         self.expand = lru_cache(maxsize=4096)(self._expand)
@@ -172,7 +180,24 @@ class Expander:
         k = max_edits(word)
         if k == 0 or not word.isalpha() or self.known(word):
             return []
-        pool = [w for n in range(len(word) - k, len(word) + k + 1) for w in self._by_length.get(n, ())]
+        # Every keystroke after a misspelled word expands it again: remember its corrections.
+        found = self._corrections_cache.get(word)
+        if found is None:
+            if len(self._corrections_cache) >= CORRECTIONS_CACHE:
+                self._corrections_cache.clear()
+            found = self._corrections_cache[word] = self._corrections(word, k)
+        return found
+
+    def _pool(self, length: int, k: int) -> list[str]:
+        """The typo candidates within ``k`` letters of ``length``, shortest first; memoised."""
+        pool = self._pools.get((length, k))
+        if pool is None:
+            pool = [w for n in range(length - k, length + k + 1) for w in self._by_length.get(n, ())]
+            self._pools[length, k] = pool
+        return pool
+
+    def _corrections(self, word: str, k: int) -> list[tuple[str, int]]:
+        pool = self._pool(len(word), k)
         found = process.extract(
             # Optimal string alignment: a swapped pair of letters ("elyea") is one edit.
             word, pool, scorer=OSA.distance, score_cutoff=k, limit=None
@@ -189,10 +214,9 @@ class Expander:
         Alone, brand names come first, then frequent words. After other words ("hospital be"),
         words found in the same codes as those words come first ("bed", not "benefit").
         """
-        found = [w for w in self.index.words_with_prefix(prefix) if w != prefix]
-        found.sort(key=lambda w: (w not in self.brand_words, -self.vocab[w], w))
+        found, total = self._best_completions(prefix, CONTEXT_POOL)
         limit = MAX_SHORT_COMPLETIONS if len(prefix) <= 2 else MAX_COMPLETIONS
-        if context and len(found) > limit:
+        if context and total > limit:
             together = self._docs_mask(context)
             if together.any():
                 pool = found[:CONTEXT_POOL]
@@ -200,6 +224,34 @@ class Expander:
                 pool.sort(key=lambda w: -overlap[w])  # stable: ties keep brand/frequency order
                 found = pool
         return found[:limit]
+
+    @cached_property
+    def _completion_rank(self) -> np.ndarray:
+        """Each word of ``index.vocab_sorted``'s place in completion order: brand names first,
+        then frequent words, then alphabetical (a few milliseconds once, in numpy)."""
+        words_ = self.index.vocab_sorted
+        counts = np.fromiter((self.vocab[w] for w in words_), dtype=np.int64, count=len(words_))
+        not_brand = np.fromiter((w not in self.brand_words for w in words_), dtype=bool, count=len(words_))
+        order = np.lexsort((np.arange(len(words_)), -counts, not_brand))
+        rank = np.empty(len(words_), dtype=np.int64)
+        rank[order] = np.arange(len(words_))
+        return rank
+
+    def _best_completions(self, prefix: str, n: int) -> tuple[list[str], int]:
+        """The first ``n`` words ``prefix`` may become in completion order, and how many there are.
+
+        The words starting with ``prefix`` are one alphabetical range of the vocabulary; only
+        its ``n`` best are sorted, however many words a one-letter prefix begins.
+        """
+        words_ = self.index.vocab_sorted
+        start, end = self.index.prefix_range(prefix)
+        exact = start < end and words_[start] == prefix  # the prefix itself is no completion
+        rank = self._completion_rank[start:end]
+        take = min(n + 1, len(rank))
+        best = np.argpartition(rank, take - 1)[:take] if take < len(rank) else np.arange(len(rank))
+        best = best[np.argsort(rank[best])]
+        found = [w for w in (words_[start + int(i)] for i in best) if w != prefix][:n]
+        return found, end - start - exact
 
     def _word_docs(self, word: str) -> np.ndarray:
         """Documents with ``word`` in a descriptor, brand or plain field (may repeat); memoised."""
@@ -220,12 +272,19 @@ class Expander:
         return np.concatenate(parts)
 
     def _docs_mask(self, words_: tuple[str, ...]) -> np.ndarray:
-        """A mask of the documents containing every one of ``words_``."""
+        """A mask of the documents containing every one of ``words_``; memoised, since every
+        keystroke of the last word has the same earlier words."""
+        mask = self._context_cache.get(words_)
+        if mask is not None:
+            return mask
         mask = np.ones(self.index.table.size, dtype=bool)
         for word in words_:
             has = np.zeros_like(mask)
             has[self._word_docs(word)] = True
             mask &= has
+        if len(self._context_cache) >= CONTEXT_CACHE:
+            self._context_cache.clear()
+        self._context_cache[words_] = mask
         return mask
 
     def word_alternatives(self, word: str, weight: float = 1.0, why: str = "",
@@ -270,10 +329,7 @@ class Expander:
         """The vocabulary as one newline-joined text, with each word's start: forms are found by
         scanning it in C rather than word by word in Python."""
         words_ = list(self.vocab)
-        starts, pos = [], 0
-        for w in words_:
-            starts.append(pos)
-            pos += len(w) + 1
+        starts = list(accumulate((len(w) + 1 for w in words_), initial=0))[:-1]
         return words_, starts, "\n".join(words_)
 
     def _form_words(self, form: str) -> dict[str, tuple[int, int]]:
@@ -285,10 +341,12 @@ class Expander:
         words_, starts, text = self._vocab_text
         first: dict[int, int] = {}  # word number → first and last offset of the form in it
         last: dict[int, int] = {}
-        for m in re.finditer(f"(?={re.escape(core)})", text):  # overlapping occurrences too
-            i = bisect_right(starts, m.start()) - 1
-            first.setdefault(i, m.start() - starts[i])
-            last[i] = m.start() - starts[i]
+        at = text.find(core)
+        while at >= 0:  # overlapping occurrences too; str.find, since a look-ahead regex is slow
+            i = bisect_right(starts, at) - 1
+            first.setdefault(i, at - starts[i])
+            last[i] = at - starts[i]
+            at = text.find(core, at + 1)
         n = len(core)
         found = {}
         if form.endswith("-") and not form.startswith("-"):  # hyper-: starts the word
@@ -369,8 +427,14 @@ class Expander:
 
     def abbreviation_completions(self, prefix: str) -> list[Alternative]:
         """The abbrev-field alternatives of the shortest abbreviations ``prefix`` begins."""
-        keys = sorted((k for k in self.abbreviations if k.startswith(prefix) and k != prefix),
-                      key=lambda k: (len(k), k))[:ranking.MAX_ABBREVIATION_COMPLETIONS]
+        keys_ = self._abbreviation_keys
+        found = []
+        for k in keys_[bisect_left(keys_, prefix):]:
+            if not k.startswith(prefix):
+                break
+            if k != prefix:
+                found.append(k)
+        keys = sorted(found, key=lambda k: (len(k), k))[:ranking.MAX_ABBREVIATION_COMPLETIONS]
         alts = []
         for key in keys:
             senses = self.abbreviations[key]
@@ -438,7 +502,9 @@ class Expander:
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
-                key = stems(" ".join(wordlist[i : i + n]))
+                # The words' stems one after the other are the phrase's (no token spans a space),
+                # and stems() remembers each word from earlier keystrokes.
+                key = tuple(chain.from_iterable(stems(w) for w in wordlist[i : i + n]))
                 if len(key) > 1 and (key in plain or key in lay) and wordlist[i] not in STOP_WORDS:
                     phrase = " ".join(wordlist[i : i + n])
                     alts = [Alternative(phrase, word_fields(disable), 1.0, "word", f'phrase "{phrase}"',
