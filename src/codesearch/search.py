@@ -179,6 +179,13 @@ def _first(keys: tuple[np.ndarray, ...], need: int) -> tuple[np.ndarray, ...]:
     return tuple(k[keep] for k in keys)
 
 
+def _member(docs: np.ndarray, page: np.ndarray) -> np.ndarray:
+    """Whether each document of ``page`` is in the sorted ``docs`` (both int32: no copy of ``docs``)."""
+    if not len(docs):
+        return np.zeros(len(page), dtype=bool)
+    return docs.take(docs.searchsorted(page), mode="clip") == page
+
+
 def _distinct_parts(exp: Expansion) -> tuple[list, np.ndarray]:
     """The query's parts without repeats (`arm arm arm` is scored once), and how often each appears."""
     seen: dict[tuple, int] = {}
@@ -249,19 +256,21 @@ class Searcher:
             exp = expand(index, query, prefix, disable)
             head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
             total = len(head) + tail.total
+            shown = range(offset, min(offset + limit, total))
             results = []
-            for i in range(offset, min(offset + limit, total)):
+            for i in shown:
                 if i < len(head):
                     code, whys, score = head[i]
                     results.append(self._result(index.records[code], exp, whys, [], score))
-                    continue
-                j = i - len(head)
-                doc = int(tail.docs[j])
+            # The page's documents from the tail, and the reasons each matched, found together.
+            first = max(offset, len(head)) - len(head)
+            docs = tail.docs[first:max(first, shown.stop - len(head))]
+            if tail.by_words:
+                reasons = self._why(docs, exp)
+            else:
+                reasons = [([f"code starts with {'/'.join(exp.code_prefixes)}"], []) for _ in docs]
+            for j, (doc, (whys, alts)) in enumerate(zip(docs.tolist(), reasons), start=first):
                 score = float(tail.scores[j]) if tail.scores is not None else 0.0
-                if tail.by_words:
-                    whys, alts = self._why(doc, exp)
-                else:
-                    whys, alts = [f"code starts with {'/'.join(exp.code_prefixes)}"], []
                 results.append(self._result(index.records[index.table.codes[doc]], exp, whys, alts, score))
         suggestion = None
         if not total and exp.query:
@@ -330,34 +339,57 @@ class Searcher:
             masks[where.key] = mask
         return mask
 
-    def _why(self, doc: int, exp: Expansion) -> tuple[list[str], list[Alternative]]:
-        """The reasons a document matched, strongest first, and the alternatives behind them."""
-        whys: list[str] = []
-        alts: list[Alternative] = []
-        record = self.index.records[self.index.table.codes[doc]]
-        record_stems = set(stems(record.long)) | set(stems(record.short))
+    def _why(self, docs: np.ndarray, exp: Expansion) -> list[tuple[list[str], list[Alternative]]]:
+        """For each of ``docs``, the reasons it matched, strongest first, and the alternatives
+        behind them.
+
+        Each alternative's postings are searched once for the whole page, and whether a
+        descriptor spells a sense out is read from the score table's short and long fields
+        (the stems of the descriptor, as indexed), so no record is decoded or stemmed here.
+        """
+        page = np.asarray(docs, dtype=np.int32)
+        out: list[tuple[list[str], list[Alternative]]] = [([], []) for _ in range(len(page))]
+        if not len(page):
+            return out
+        spelled: dict[str, np.ndarray] = {}
+
+        def spells_out(alt: Alternative) -> list[bool]:
+            ok = np.ones(len(page), dtype=bool)
+            for stem in set(alt.highlight):
+                if stem not in spelled:
+                    spelled[stem] = (_member(self.index.table.postings("long", stem)[0], page)
+                                     | _member(self.index.table.postings("short", stem)[0], page))
+                ok &= spelled[stem]
+            return ok.tolist()
+
         for part in _distinct_parts(exp)[0]:
-            hits = []
-            senses_shown: set[tuple[str, str]] = set()
+            found: list[list[bool] | None] = []  # per alternative: does each document match it
+            named: list[list[bool] | None] = []  # per sense alternative: does each descriptor spell it out
             for alt in part.alternatives:
-                if alt.kind in ("abbreviation", "prefix", "typo") and alt.fields == ("abbrev",):
-                    # Of an abbreviation's senses, name only one the descriptor spells out.
-                    if not set(alt.highlight) <= record_stems or (alt.kind, alt.text) in senses_shown:
-                        continue
-                    senses_shown.add((alt.kind, alt.text))
-                for fieldname, docs, _ in self._postings(alt):
-                    if fieldname == "category":
-                        continue
-                    i = np.searchsorted(docs, doc)
-                    if i < len(docs) and docs[i] == doc:
+                hit = None
+                for fieldname, alt_docs, _ in self._postings(alt):
+                    if fieldname != "category":
+                        hit = _member(alt_docs, page) if hit is None else hit | _member(alt_docs, page)
+                found.append(hit.tolist() if hit is not None else None)
+                sense = alt.kind in ("abbreviation", "prefix", "typo") and alt.fields == ("abbrev",)
+                named.append(spells_out(alt) if sense else None)
+            for j, (whys, alts) in enumerate(out):
+                hits = []
+                senses_shown: set[tuple[str, str]] = set()
+                for alt, hit, spelt in zip(part.alternatives, found, named):
+                    if spelt is not None:
+                        # Of an abbreviation's senses, name only one the descriptor spells out.
+                        if not spelt[j] or (alt.kind, alt.text) in senses_shown:
+                            continue
+                        senses_shown.add((alt.kind, alt.text))
+                    if hit is not None and hit[j]:
                         hits.append(alt)
-                        break
-            hits.sort(key=lambda a: -a.weight)
-            alts.extend(hits)
-            for alt in hits[:2]:
-                if alt.why not in whys:
-                    whys.append(alt.why)
-        return whys, alts
+                hits.sort(key=lambda a: -a.weight)
+                alts.extend(hits)
+                for alt in hits[:2]:
+                    if alt.why not in whys:
+                        whys.append(alt.why)
+        return out
 
     # -- ranking --------------------------------------------------------------------
     def _mask(self, include_terminated: bool, section: str | None, code_prefixes: list[str],
