@@ -25,7 +25,7 @@ from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for, normalize_query
 from codesearch.index import CodeIndex
 from codesearch.records import CodeRecord, normalize_system
-from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
+from codesearch.schema import EXACT, STEMMED, TOKEN_PATTERN, build_schema, stems, words
 
 MAX_OFFSET = 10_000
 POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
@@ -109,8 +109,20 @@ class RecordFilter:
 MATCH_KINDS = frozenset({"codes", "words"})
 
 
-@lru_cache(maxsize=65536)
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
+    """The terms ``text`` is searched as in ``fieldname``: the remembered stems() or words() of
+    the text when the field is analysed that way (no filter of theirs depends on the mode), so an
+    alternative's text is analysed once for its fields and its highlight."""
+    analyzer = getattr(_SCHEMA[fieldname], "analyzer", None)
+    if analyzer is STEMMED:
+        return stems(text)
+    if analyzer is EXACT:
+        return words(text)
+    return _other_terms(fieldname, text)
+
+
+@lru_cache(maxsize=65536)
+def _other_terms(fieldname: str, text: str) -> tuple[str, ...]:
     return tuple(_SCHEMA[fieldname].process_text(text, mode="query"))
 
 
@@ -544,13 +556,14 @@ class Searcher:
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
             if part.qualifier:
                 acc *= ranking.QUALIFIER_WEIGHT
-        hit = part_scores > 0
-        times = repeats[:, None]
-        coverage = (hit * times).sum(axis=0)
+        # How many parts each document matches (repeats counted), in all and of the subject.
         qualifier = np.array([part.qualifier for part in parts])
-        score = (part_scores * times).sum(axis=0) + bonus
-        if priors:
-            score *= index.doc_prior
+        coverage = np.zeros(n_docs, dtype=np.int32)
+        subject = np.zeros(n_docs, dtype=np.int32) if qualifier.any() else coverage
+        for p, times in enumerate(repeats.tolist()):
+            hit = part_scores[p] > 0
+            for count in (coverage,) if qualifier[p] or subject is coverage else (coverage, subject):
+                count += hit if times == 1 else hit * np.int32(times)
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
         matched = docs = np.nonzero(mask)[0]
@@ -558,23 +571,31 @@ class Searcher:
         if self._system:
             docs = docs[ids[docs] == names.index(self._system)] if self._system in names else docs[:0]
         total = len(docs)
-        subject = coverage if not qualifier.any() else (hit[~qualifier] * times[~qualifier]).sum(axis=0)
+        # The score of the matching documents only: the parts' scores row after row, as a sum
+        # over the parts (axis 0) adds them, in float64.
+        score = np.zeros(total, dtype=np.float64)
+        for p, times in enumerate(repeats.tolist()):
+            got = part_scores[p][docs]
+            score += got if times == 1 else got * np.float64(times)
+        score += bonus[docs]
+        if priors:
+            score *= index.doc_prior[docs]
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
-            best = docs[missed == missed.min()]
-            intent = ranking.system_intent(ids[best], score[best], range(len(names)))
+            best = missed == missed.min()
+            intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
             inactive=(~index.doc_active[docs]).astype(np.int8),
             modifier=self._modifiers()[docs],
-            missed=missed, other_system=other_system, score=score[docs], docs=docs,
+            missed=missed, other_system=other_system, score=score, docs=docs,
         )
         if total > need:
             keys = _first(keys, need)
-        docs = keys[0][np.lexsort(keys)[:need]]
-        return Tail(docs, score[docs], total, by_words=True), matched
+        first = keys[0][np.lexsort(keys)[:need]]
+        return Tail(first, score[np.searchsorted(docs, first)], total, by_words=True), matched
 
     # -- presentation -------------------------------------------------------------------
     def _result(self, record: CodeRecord, exp: Expansion, whys: list[str], alts: list[Alternative],
