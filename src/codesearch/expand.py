@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections import defaultdict
-from itertools import accumulate, chain
+from itertools import chain
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -325,12 +325,10 @@ class Expander:
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
 
     @cached_property
-    def _vocab_text(self) -> tuple[list[str], list[int], str]:
-        """The vocabulary as one newline-joined text, with each word's start: forms are found by
-        scanning it in C rather than word by word in Python."""
-        words_ = list(self.vocab)
-        starts = list(accumulate((len(w) + 1 for w in words_), initial=0))[:-1]
-        return words_, starts, "\n".join(words_)
+    def _vocab_text(self) -> str:
+        """The vocabulary as one newline-joined text: forms are found by scanning it in C rather
+        than word by word in Python."""
+        return "\n".join(self.vocab)
 
     def _form_words(self, form: str) -> dict[str, tuple[int, int]]:
         """Vocabulary words holding a combining form → the span it covers; memoised per form."""
@@ -338,15 +336,19 @@ class Expander:
         if found is not None:
             return found
         core = form.strip("-")
-        words_, starts, text = self._vocab_text
-        first: dict[int, int] = {}  # word number → first and last offset of the form in it
+        text = self._vocab_text
+        first: dict[int, int] = {}  # a word's start in the text → first and last offset of the form in it
         last: dict[int, int] = {}
         at = text.find(core)
         while at >= 0:  # overlapping occurrences too; str.find, since a look-ahead regex is slow
-            i = bisect_right(starts, at) - 1
-            first.setdefault(i, at - starts[i])
-            last[i] = at - starts[i]
+            start = text.rfind("\n", 0, at) + 1
+            first.setdefault(start, at - start)
+            last[start] = at - start
             at = text.find(core, at + 1)
+        words_ = {}
+        for start in first:
+            end = text.find("\n", start)
+            words_[start] = text[start:end if end >= 0 else len(text)]
         n = len(core)
         found = {}
         if form.endswith("-") and not form.startswith("-"):  # hyper-: starts the word
