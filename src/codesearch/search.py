@@ -179,8 +179,9 @@ def _first(keys: tuple[np.ndarray, ...], need: int) -> tuple[np.ndarray, ...]:
     least the ``need``-th, so that pages cut one global order the same way whatever their size.
     """
     _, neg_score, *tiers = keys
-    tiers = [t.astype(np.int64) for t in reversed(tiers)]
-    tier = np.ravel_multi_index(tiers, [int(t.max()) + 1 for t in tiers])  # the tuple, as one integer
+    tier = np.zeros(len(neg_score), dtype=np.int64)  # the tuple, as one integer (ravel_multi_index is slower)
+    for t in reversed(tiers):
+        tier = tier * (int(t.max()) + 1) + t
     # Few distinct tiers: count them rather than partition (selection is slow on many ties).
     kth_tier = int(np.searchsorted(np.cumsum(np.bincount(tier)), need))
     better = tier < kth_tier
@@ -550,7 +551,7 @@ class Searcher:
                     if fieldname == "category":
                         bonus[docs] += scores
                     else:  # a part counts once: its best alternative, in its best field
-                        acc[docs] = np.maximum(acc[docs], scores)
+                        np.maximum.at(acc, docs, scores)
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
