@@ -55,6 +55,16 @@ CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB eac
 
 
 
+def letter_counts(words_: list[str], length: int) -> np.ndarray:
+    """How often each of a-z, and any other character together, occurs in each of ``words_``
+    (all ``length`` characters long): one row of 27 counts per word."""
+    chars = np.frombuffer("".join(words_).encode("utf-32-le"), dtype=np.uint32).reshape(len(words_), length)
+    letter = chars.astype(np.int64) - ord("a")
+    letter[(letter < 0) | (letter >= 26)] = 26
+    flat = (np.arange(len(words_))[:, None] * 27 + letter).ravel()
+    return np.bincount(flat, minlength=len(words_) * 27).reshape(len(words_), 27).astype(np.int16)
+
+
 def max_edits(word: str) -> int:
     """Typo allowance: none under 5 characters, 1 edit from 5, 2 from 9."""
     n = len(word)
@@ -162,7 +172,7 @@ class Expander:
         self._by_length: dict[int, list[str]] = defaultdict(list)
         for w in tables["candidates"]:
             self._by_length[len(w)].append(w)
-        self._pools: dict[tuple[int, int], list[str]] = {}
+        self._letter_counts: dict[int, np.ndarray] = {}  # per length: see letter_counts()
         self._corrections_cache: dict[str, list[tuple[str, int]]] = {}
         # Abbreviation keys in code-point order: the keys a prefix begins are one range of them.
         self._abbreviation_keys = sorted(self.abbreviations)
@@ -188,16 +198,34 @@ class Expander:
             found = self._corrections_cache[word] = self._corrections(word, k)
         return found
 
-    def _pool(self, length: int, k: int) -> list[str]:
-        """The typo candidates within ``k`` letters of ``length``, shortest first; memoised."""
-        pool = self._pools.get((length, k))
-        if pool is None:
-            pool = [w for n in range(length - k, length + k + 1) for w in self._by_length.get(n, ())]
-            self._pools[length, k] = pool
+    def _pool(self, word: str, k: int) -> list[str]:
+        """The typo candidates whose letters allow them to be within ``k`` edits of ``word``.
+
+        An edit changes a word's letter counts by at most two (a substitution takes one letter
+        and adds another), so a candidate whose counts differ from the word's by more than ``2k``
+        is never within ``k`` edits. Comparing counts in numpy spares rapidfuzz thousands of
+        strings, scattered in memory, per misspelled word.
+        """
+        target = letter_counts([word], len(word))[0]
+        letters = [(int(c), int(target[c])) for c in np.flatnonzero(target)]
+        pool = []
+        for n in range(len(word) - k, len(word) + k + 1):
+            words_ = self._by_length.get(n)
+            if not words_:
+                continue
+            counts = self._letter_counts.get(n)  # one row per letter, one column per word
+            if counts is None:
+                counts = self._letter_counts[n] = np.ascontiguousarray(letter_counts(words_, n).T)
+            # The difference in counts, letter by letter, read from the word's own letters only:
+            # the candidate's other letters are its length less those.
+            differ = np.full(len(words_), n, dtype=np.int16)
+            for c, times in letters:
+                differ += np.abs(counts[c] - times) - counts[c]
+            pool += [words_[i] for i in np.flatnonzero(differ <= 2 * k).tolist()]
         return pool
 
     def _corrections(self, word: str, k: int) -> list[tuple[str, int]]:
-        pool = self._pool(len(word), k)
+        pool = self._pool(word, k)
         found = process.extract(
             # Optimal string alignment: a swapped pair of letters ("elyea") is one edit.
             word, pool, scorer=OSA.distance, score_cutoff=k, limit=None
