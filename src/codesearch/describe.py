@@ -11,6 +11,7 @@ contradict the fee schedule shown beside it.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 from codesearch.billing import billing_unit
 from codesearch.enrich import Lexicon, is_drug
@@ -206,7 +207,7 @@ def _drug_text(record: CodeRecord, lexicon: Lexicon) -> str | None:
     return text[:1].upper() + text[1:] + "."
 
 
-_MEMO: dict[tuple[int, str, str], tuple[Lexicon, str]] = {}
+_MEMO: OrderedDict[tuple[int, str, str], tuple[Lexicon, str]] = OrderedDict()
 _MEMO_SIZE = 50_000
 
 
@@ -217,7 +218,7 @@ def plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
     if hit is not None and hit[0] is lexicon:
         return hit[1]
     if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.clear()
+        _MEMO.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
     text = _plain_language(record, lexicon)
     _MEMO[key] = (lexicon, text)
     return text

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from itertools import chain
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -173,11 +173,11 @@ class Expander:
         for w in tables["candidates"]:
             self._by_length[len(w)].append(w)
         self._letter_counts: dict[int, np.ndarray] = {}  # per length: see letter_counts()
-        self._corrections_cache: dict[str, list[tuple[str, int]]] = {}
+        self._corrections_cache: OrderedDict[str, list[tuple[str, int]]] = OrderedDict()
         # Abbreviation keys in code-point order: the keys a prefix begins are one range of them.
         self._abbreviation_keys = sorted(self.abbreviations)
-        self._context_cache: dict[tuple[str, ...], np.ndarray] = {}
-        self._word_docs_cache: dict[str, np.ndarray] = {}
+        self._context_cache: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._word_docs_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._form_cache: dict[str, dict[str, tuple[int, int]]] = {}
         self.expand = lru_cache(maxsize=4096)(self._expand)
 
@@ -194,7 +194,7 @@ class Expander:
         found = self._corrections_cache.get(word)
         if found is None:
             if len(self._corrections_cache) >= CORRECTIONS_CACHE:
-                self._corrections_cache.clear()
+                self._corrections_cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
             found = self._corrections_cache[word] = self._corrections(word, k)
         return found
 
@@ -287,7 +287,7 @@ class Expander:
         if cached is not None:
             return cached
         if len(self._word_docs_cache) > 4096:
-            self._word_docs_cache.clear()
+            self._word_docs_cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
         self._word_docs_cache[word] = found = self._find_word_docs(word)
         return found
 
@@ -311,7 +311,7 @@ class Expander:
             has[self._word_docs(word)] = True
             mask &= has
         if len(self._context_cache) >= CONTEXT_CACHE:
-            self._context_cache.clear()
+            self._context_cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
         self._context_cache[words_] = mask
         return mask
 

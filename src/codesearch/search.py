@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -426,7 +427,7 @@ class Searcher:
 
     def _postings(self, alt: Alternative) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """(field, documents, weighted scores) of one alternative, per field; memoised per build."""
-        cache = self.index.cache.setdefault("postings", {})
+        cache = self.index.cache.setdefault("postings", OrderedDict())
         got = cache.get(alt)
         if got is not None:
             return got
@@ -449,7 +450,7 @@ class Searcher:
                 if len(docs):
                     out.append((fieldname, docs, scores * np.float32(alt.weight)))
         if len(cache) > POSTINGS_CACHE:
-            cache.clear()
+            cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
         cache[alt] = out
         return out
 
