@@ -50,6 +50,7 @@ MAX_CORRECTIONS = 3
 CONTEXT_POOL = 30  # completions considered when earlier words can rank them
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
+EXPANSION_CACHE = 1024  # queries whose expansion is memoised per build
 CORRECTIONS_CACHE = 4096  # words whose typo corrections are memoised per build
 CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB each at 83,000 codes)
 
@@ -179,7 +180,9 @@ class Expander:
         self._context_cache: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
         self._word_docs_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._form_cache: dict[str, dict[str, tuple[int, int]]] = {}
-        self.expand = lru_cache(maxsize=4096)(self._expand)
+        # Repeated queries (pages, a second client) skip expansion; kept small, since a full
+        # garbage collection walks every alternative remembered here.
+        self.expand = lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
 
     def known(self, word: str) -> bool:
         return word in self.vocab or word in self.abbreviations or word in self.plain_words

@@ -425,10 +425,15 @@ class Searcher:
             mask &= allowed
         return mask
 
-    def _postings(self, alt: Alternative) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """(field, documents, weighted scores) of one alternative, per field; memoised per build."""
+    def _postings(self, alt: Alternative) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
+        """(field, documents, weighted scores) of one alternative, per field; memoised per build.
+
+        Remembered by what decides them (kind, text, fields, weight) in tuples of strings and
+        arrays, which the garbage collector stops tracking: a full collection does not walk them.
+        """
         cache = self.index.cache.setdefault("postings", OrderedDict())
-        got = cache.get(alt)
+        key = (alt.kind == "code_prefix", alt.text, alt.fields, alt.weight)
+        got = cache.get(key)
         if got is not None:
             return got
         index, table = self.index, self.index.table
@@ -451,8 +456,8 @@ class Searcher:
                     out.append((fieldname, docs, scores * np.float32(alt.weight)))
         if len(cache) > POSTINGS_CACHE:
             cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
-        cache[alt] = out
-        return out
+        cache[key] = got = tuple(out)
+        return got
 
     def _systems(self) -> tuple[list[str], np.ndarray]:
         """The index's systems and each document's position among them; memoised per build."""
