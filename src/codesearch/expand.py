@@ -48,6 +48,7 @@ MAX_COMPLETIONS = 12
 MAX_SHORT_COMPLETIONS = 6  # for one- and two-letter prefixes, which match the most words
 MAX_CORRECTIONS = 3
 CONTEXT_POOL = 30  # completions considered when earlier words can rank them
+SORTED_COMPLETIONS = 64  # completions of a prefix sorted as they are; more are ranked once for all
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
 EXPANSION_CACHE = 1024  # queries whose expansion is memoised per build
@@ -277,6 +278,10 @@ class Expander:
         words_ = self.index.vocab_sorted
         start, end = self.index.prefix_range(prefix)
         exact = start < end and words_[start] == prefix  # the prefix itself is no completion
+        if end - start <= SORTED_COMPLETIONS:  # a few words: sorted here (a CLI query ranks no vocabulary)
+            found = sorted((w for w in words_[start:end] if w != prefix),
+                           key=lambda w: (w not in self.brand_words, -self.vocab[w], w))
+            return found[:n], len(found)
         rank = self._completion_rank[start:end]
         take = min(n + 1, len(rank))
         best = np.argpartition(rank, take - 1)[:take] if take < len(rank) else np.arange(len(rank))
