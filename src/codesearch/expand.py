@@ -20,6 +20,7 @@ import unicodedata
 from bisect import bisect_left
 from collections import OrderedDict, defaultdict
 from itertools import chain
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -47,6 +48,7 @@ MIN_TYPO_LENGTH = 5
 MAX_COMPLETIONS = 12
 MAX_SHORT_COMPLETIONS = 6  # for one- and two-letter prefixes, which match the most words
 MAX_CORRECTIONS = 3
+SUGGEST_SIMILARITY = 0.6  # a respelling offered when nothing matched is at least this similar
 CONTEXT_POOL = 30  # completions considered when earlier words can rank them
 SORTED_COMPLETIONS = 64  # completions of a prefix sorted as they are; more are ranked once for all
 MAX_PHRASE_WORDS = 6
@@ -202,18 +204,19 @@ class Expander:
             found = self._corrections_cache[word] = self._corrections(word, k)
         return found
 
-    def _pool(self, word: str, k: int) -> list[str]:
-        """The typo candidates whose letters allow them to be within ``k`` edits of ``word``.
+    def _pool(self, word: str, spread: int, most_edits: Callable[[int], float]) -> list[str]:
+        """The typo candidates up to ``spread`` letters longer or shorter than ``word`` whose
+        letters allow them to be within ``most_edits(their length)`` edits of it.
 
         An edit changes a word's letter counts by at most two (a substitution takes one letter
-        and adds another), so a candidate whose counts differ from the word's by more than ``2k``
-        is never within ``k`` edits. Comparing counts in numpy spares rapidfuzz thousands of
-        strings, scattered in memory, per misspelled word.
+        and adds another), so a candidate whose counts differ from the word's by more than twice
+        the edits allowed is never that near. Comparing counts in numpy spares rapidfuzz
+        thousands of strings, scattered in memory, per misspelled word.
         """
         target = letter_counts([word], len(word))[0]
         letters = [(int(c), int(target[c])) for c in np.flatnonzero(target)]
         pool = []
-        for n in range(len(word) - k, len(word) + k + 1):
+        for n in range(len(word) - spread, len(word) + spread + 1):
             words_ = self._by_length.get(n)
             if not words_:
                 continue
@@ -225,11 +228,11 @@ class Expander:
             differ = np.full(len(words_), n, dtype=np.int16)
             for c, times in letters:
                 differ += np.abs(counts[c] - times) - counts[c]
-            pool += [words_[i] for i in np.flatnonzero(differ <= 2 * k).tolist()]
+            pool += [words_[i] for i in np.flatnonzero(differ <= 2 * most_edits(n)).tolist()]
         return pool
 
     def _corrections(self, word: str, k: int) -> list[tuple[str, int]]:
-        pool = self._pool(word, k)
+        pool = self._pool(word, k, lambda n: k)
         found = process.extract(
             # Optimal string alignment: a swapped pair of letters ("elyea") is one edit.
             word, pool, scorer=OSA.distance, score_cutoff=k, limit=None
@@ -609,8 +612,11 @@ class Expander:
                 out.append(token)
                 continue
             span = max(3, len(word) // 3)
-            pool = [w for n in range(len(word) - span, len(word) + span + 1) for w in self._by_length.get(n, ())]
-            found = process.extract(word, pool, scorer=OSA.normalized_similarity, score_cutoff=0.6, limit=10)
+            # Similar enough is at most (1 - SUGGEST_SIMILARITY) edits per letter of the longer
+            # word; one edit more is allowed, so that rounding never leaves a candidate out.
+            pool = self._pool(word, span, lambda n: (1 - SUGGEST_SIMILARITY) * max(len(word), n) + 1)
+            found = process.extract(word, pool, scorer=OSA.normalized_similarity, score_cutoff=SUGGEST_SIMILARITY,
+                                    limit=10)
             if found:
                 # Nearest first; among equals, brand names, then the most common word.
                 best = min(found, key=lambda f: (-round(f[1], 6), f[0] not in self.brand_words,
