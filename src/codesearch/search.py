@@ -271,11 +271,7 @@ class Searcher:
             head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
             total = len(head) + tail.total
             shown = range(offset, min(offset + limit, total))
-            results = []
-            for i in shown:
-                if i < len(head):
-                    code, whys, score = head[i]
-                    results.append(self._result(index.records[code], exp, whys, [], score))
+            page = [(code, whys, [], score) for code, whys, score in head[offset:shown.stop]]
             # The page's documents from the tail, and the reasons each matched, found together.
             first = max(offset, len(head)) - len(head)
             docs = tail.docs[first:max(first, shown.stop - len(head))]
@@ -285,7 +281,10 @@ class Searcher:
                 reasons = [([f"code starts with {'/'.join(exp.code_prefixes)}"], []) for _ in docs]
             for j, (doc, (whys, alts)) in enumerate(zip(docs.tolist(), reasons), start=first):
                 score = float(tail.scores[j]) if tail.scores is not None else 0.0
-                results.append(self._result(index.records[index.table.codes[doc]], exp, whys, alts, score))
+                page.append((str(index.table.codes[doc]), whys, alts, score))
+            records = index.records.many([code for code, _, _, _ in page])  # one query for the page
+            results = [self._result(record, exp, whys, alts, score)
+                       for record, (_, whys, alts, score) in zip(records, page)]
         suggestion = None
         if not total and exp.query:
             suggestion = expander_for(index).suggest(exp.query)

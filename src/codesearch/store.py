@@ -122,6 +122,17 @@ class RecordStore(Mapping):
         self._cache[code] = record = CodeRecord.from_dict(json.loads(rows[0][0]))
         return record
 
+    def many(self, codes: Sequence[str]) -> list[CodeRecord]:
+        """The records of ``codes``, in that order; those not decoded yet are read in one query."""
+        missing = [c for c in dict.fromkeys(str(c) for c in codes) if c not in self._cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for code, data in self._rows(f"SELECT code, data FROM records WHERE code IN ({marks})", tuple(missing)):
+                if len(self._cache) >= CACHE:
+                    self._cache.popitem(last=False)
+                self._cache[code] = CodeRecord.from_dict(json.loads(data))
+        return [self[c] for c in codes]
+
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str):
             return False
