@@ -116,7 +116,7 @@ def test_suggestion_is_the_same_in_every_process(real_settings, real_index):
     assert outputs == {'No codes match \'remicaid\'. Did you mean "remicade"?'}
 
 
-@pytest.mark.parametrize("q", ["J1568 immune globulin", "J1568", "J15", "immune glob"])
+@pytest.mark.parametrize("q", ["J1568 J1569 immune", "J1568 immune globulin", "J15", "immune glob"])
 def test_pages_cut_one_ranking_with_the_same_reasons(tiny_index, q):
     """Pages of one result, typed codes and word matches alike, are the slices of one longer page."""
     whole = search(tiny_index, q, limit=6).to_dict()["results"]
