@@ -77,3 +77,11 @@ def test_lay_words_from_the_lexicon_are_used_when_present():
     assert gloss("Type 2 diabetes mellitus", lay) == "Type 2 diabetes mellitus (sugar diabetes)"
     assert gloss("Hypertensive heart disease", lay) == "Hypertensive heart disease"
     assert gloss("Type 2 diabetes mellitus", Lexicon()) == "Type 2 diabetes mellitus"
+
+
+def test_long_descriptor_parentheses_and_negation_read_as_in_a_short_one():
+    """Far into a long text, a term inside parentheses opened long before, or just after a negation, gets no gloss."""
+    filler = "with documentation of the service " * 60
+    assert "(ride)" not in gloss(f"Service ({filler}transport)", LEXICON)
+    assert "urgent" not in gloss(f"{filler}non-emergency", LEXICON)
+    assert gloss(f"{filler}emergency transport", LEXICON).endswith("emergency (urgent) transport (ride)")

@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from codesearch.enrich import INVENTORY, Abbreviation
-from codesearch.expand import abbreviation_senses, expand, max_edits, ndc_candidates, normalize_query
+from codesearch.expand import (
+    abbreviation_senses,
+    expand,
+    expander_for,
+    letter_counts,
+    max_edits,
+    ndc_candidates,
+    normalize_query,
+)
 from codesearch.ranking import ABBREVIATION_SENSE_WEIGHT, SENSE_FIELDS
 
 
@@ -116,3 +124,30 @@ def test_number_glued_to_an_abbreviation_is_split(tiny_index):
     assert any(a.why == "abbreviation HTN (hypertension)" for a in exp.parts[0].alternatives)
     assert [p.token for p in expand(tiny_index, "cpap2", prefix=False).parts] == ["cpap", "2"]
     assert [p.token for p in expand(tiny_index, "octagam", prefix=False).parts] == ["octagam"]
+
+
+def test_letter_counts_never_rule_out_a_word_within_the_edits(tiny_index):
+    """The letter-count filter keeps every vocabulary word within the edit allowance: each kind of edit."""
+    expander = expander_for(tiny_index)
+    for typo in ("octagan", "octagm", "octagamm", "otcagam", "xctagam"):  # substitution, deletion, insertion, swap
+        assert "octagam" in expander._pool(typo, 1, lambda n: 1)
+        assert expander.corrections(typo)[0] == ("octagam", 1)
+    assert expander._pool("zzzzzzz", 1, lambda n: 1) == []
+
+
+def test_letter_counts_count_each_letter_and_others_together():
+    """letter_counts gives one row of a-z counts, plus any other character in the last column."""
+    counts = letter_counts(["abca", "éz1a"], 4)
+    assert counts[0][0] == 2 and counts[0][1] == 1 and counts[0][2] == 1 and counts[0].sum() == 4
+    assert counts[1][0] == 1 and counts[1][25] == 1 and counts[1][26] == 2
+
+
+def test_completions_are_the_best_words_of_the_prefix_range(tiny_index):
+    """Completions follow brand names, then frequency, then the alphabet, whatever the prefix's size."""
+    expander = expander_for(tiny_index)
+    vocab = tiny_index.vocab
+    for prefix in {w[:i] for w in vocab for i in range(0, 4)}:
+        expected = sorted((w for w in vocab if w.startswith(prefix) and w != prefix),
+                          key=lambda w: (w not in expander.brand_words, -vocab[w], w))
+        assert tiny_index.words_with_prefix(prefix) == sorted(w for w in vocab if w.startswith(prefix))
+        assert expander._best_completions(prefix, 5) == (expected[:5], len(expected))

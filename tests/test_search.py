@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codesearch.errors import QueryError
+from codesearch.schema import stems
 from codesearch.search import highlight, search
 
 
@@ -114,3 +115,26 @@ def test_suggestion_is_the_same_in_every_process(real_settings, real_index):
         )
         outputs.add(out.stdout.strip())
     assert outputs == {'No codes match \'remicaid\'. Did you mean "remicade"?'}
+
+
+@pytest.mark.parametrize("q", ["J1566 J1568 J1569 a", "J1568 immune globulin", "J15", "immune glob"])
+@pytest.mark.parametrize("size", [1, 2])
+def test_pages_cut_one_ranking_with_the_same_reasons(tiny_index, q, size):
+    """Pages, across typed codes and word matches alike, are the slices of one longer page."""
+    whole = search(tiny_index, q, limit=8).to_dict()["results"]
+    pages = [search(tiny_index, q, limit=size, offset=i).to_dict()["results"] for i in range(0, len(whole) + 1, size)]
+    assert [r for page in pages for r in page] == whole
+    assert whole and any(r["matched"] for r in whole)
+
+
+def test_descriptor_postings_hold_exactly_the_descriptor_stems(tiny_index):
+    """The score table's short and long postings are each record's stems(): the reasons read them as such."""
+    table = tiny_index.table
+    for doc, code in enumerate(table.codes.tolist()):
+        record = tiny_index.records[code]
+        expected = set(stems(record.long)) | set(stems(record.short))
+        found = set()
+        for fieldname in ("long", "short"):
+            start, end = table.fields[fieldname]
+            found |= {t for t in table.terms[start:end].tolist() if doc in table.postings(fieldname, t)[0]}
+        assert found == expected, code

@@ -11,6 +11,7 @@ contradict the fee schedule shown beside it.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 
 from codesearch.billing import billing_unit
 from codesearch.enrich import Lexicon, is_drug
@@ -22,6 +23,9 @@ MAX_GLOSSES = 4
 _PAYMENT_RE = re.compile(r"\b(pay|paid|payment|medicare|medicaid|covered|coverage|insurance|free)\b", re.I)
 #: A term preceded by one of these is negated ("non-emergency"): its gloss would be false.
 _NEGATION_RE = re.compile(r"(?:\bnon-?|\bnot |\bwithout |\bno |\bother than |\bexcept )$", re.I)
+#: Characters before a term that decide whether it is negated: more than the longest negation
+#: ("other than ", and a newline `$` may match before) and the character that decides its ``\b``.
+_NEGATION_REACH = 16
 #: How a drug is given, from descriptor words, in everyday words.
 ROUTES = (
     (r"intravenous|\biv\b", "into a vein"),
@@ -120,16 +124,22 @@ def gloss(text: str, lexicon: Lexicon, limit: int = MAX_GLOSSES) -> str:
     seen: set[str] = set()
     lowered = text.lower()
     skip = 0  # words of a term already explained, or inside parentheses, are left alone
+    counted = opened = closed = 0  # parentheses opened and closed before `counted`
     for m in _WORD_RE.finditer(lowered):
-        if (used >= limit or m.start() < max(pos, skip) or (m.start() and lowered[m.start() - 1] in "-'")
-                or lowered.count("(", 0, m.start()) > lowered.count(")", 0, m.start())):
+        if used >= limit:
+            break
+        # Counted from the previous word on: a descriptor of 4,000 characters has 600 words.
+        opened += lowered.count("(", counted, m.start())
+        closed += lowered.count(")", counted, m.start())
+        counted = m.start()
+        if m.start() < max(pos, skip) or (m.start() and lowered[m.start() - 1] in "-'") or opened > closed:
             continue
         for term, phrase in by_first.get(m.group(), ()):
             end = m.start() + len(term)
             if lowered[m.start():end] != term or (end < len(text) and (text[end].isalnum() or text[end] == "-")):
                 continue
             skip = end
-            if (term in seen or _NEGATION_RE.search(text[: m.start()]) or phrase.lower() in lowered
+            if (term in seen or _negated(text, m.start()) or phrase.lower() in lowered
                     # "upper extremity" is an arm: a gloss of "either" kind would be false after a side
                     or (" or " in phrase and _SIDE_RE.search(text[: m.start()]))):
                 break
@@ -158,11 +168,16 @@ def gloss(text: str, lexicon: Lexicon, limit: int = MAX_GLOSSES) -> str:
     return re.sub(r"\b[A-Z][A-Z0-9]{1,5}\b", spell, result, count=2)
 
 
+def _negated(text: str, end: int) -> bool:
+    """Whether ``text[:end]`` ends with a negation ("non-", "without "), looking only at its end."""
+    return bool(_NEGATION_RE.search(text[max(0, end - _NEGATION_REACH):end]))
+
+
 def _routes(text: str) -> list[str]:
     found = []
     for pattern, words in _ROUTES:
         m = pattern.search(text)
-        if m and not _NEGATION_RE.search(text[: m.start()]) and words not in found:
+        if m and not _negated(text, m.start()) and words not in found:
             found.append(words)
     return found
 
@@ -192,7 +207,7 @@ def _drug_text(record: CodeRecord, lexicon: Lexicon) -> str | None:
     return text[:1].upper() + text[1:] + "."
 
 
-_MEMO: dict[tuple[int, str, str], tuple[Lexicon, str]] = {}
+_MEMO: OrderedDict[tuple[int, str, str], tuple[Lexicon, str]] = OrderedDict()
 _MEMO_SIZE = 50_000
 
 
@@ -203,7 +218,7 @@ def plain_language(record: CodeRecord, lexicon: Lexicon) -> str:
     if hit is not None and hit[0] is lexicon:
         return hit[1]
     if len(_MEMO) >= _MEMO_SIZE:
-        _MEMO.clear()
+        _MEMO.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
     text = _plain_language(record, lexicon)
     _MEMO[key] = (lexicon, text)
     return text

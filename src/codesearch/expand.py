@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
-from collections import defaultdict
+from bisect import bisect_left
+from collections import OrderedDict, defaultdict
+from itertools import chain
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -46,10 +48,25 @@ MIN_TYPO_LENGTH = 5
 MAX_COMPLETIONS = 12
 MAX_SHORT_COMPLETIONS = 6  # for one- and two-letter prefixes, which match the most words
 MAX_CORRECTIONS = 3
+SUGGEST_SIMILARITY = 0.6  # a respelling offered when nothing matched is at least this similar
 CONTEXT_POOL = 30  # completions considered when earlier words can rank them
+SORTED_COMPLETIONS = 64  # completions of a prefix sorted as they are; more are ranked once for all
 MAX_PHRASE_WORDS = 6
 DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
+EXPANSION_CACHE = 1024  # queries whose expansion is memoised per build
+CORRECTIONS_CACHE = 4096  # words whose typo corrections are memoised per build
+CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB each at 83,000 codes)
 
+
+
+def letter_counts(words_: list[str], length: int) -> np.ndarray:
+    """How often each of a-z, and any other character together, occurs in each of ``words_``
+    (all ``length`` characters long): one row of 27 counts per word."""
+    chars = np.frombuffer("".join(words_).encode("utf-32-le"), dtype=np.uint32).reshape(len(words_), length)
+    letter = chars.astype(np.int64) - ord("a")
+    letter[(letter < 0) | (letter >= 26)] = 26
+    flat = (np.arange(len(words_))[:, None] * 27 + letter).ravel()
+    return np.bincount(flat, minlength=len(words_) * 27).reshape(len(words_), 27).astype(np.int16)
 
 
 def max_edits(word: str) -> int:
@@ -160,9 +177,16 @@ class Expander:
         for w in tables["candidates"]:
             self._by_length[len(w)].append(w)
         self._bridged: dict[str, str | None] = {}  # sense → its lay-bridged wording, memoised
-        self._word_docs_cache: dict[str, np.ndarray] = {}
+        self._letter_counts: dict[int, np.ndarray] = {}  # per length: see letter_counts()
+        self._corrections_cache: OrderedDict[str, list[tuple[str, int]]] = OrderedDict()
+        # Abbreviation keys in code-point order: the keys a prefix begins are one range of them.
+        self._abbreviation_keys = sorted(self.abbreviations)
+        self._context_cache: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
+        self._word_docs_cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._form_cache: dict[str, dict[str, tuple[int, int]]] = {}
-        self.expand = lru_cache(maxsize=4096)(self._expand)
+        # Repeated queries (pages, a second client) skip expansion; kept small, since a full
+        # garbage collection walks every alternative remembered here.
+        self.expand = lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
 
     def known(self, word: str) -> bool:
         return word in self.vocab or word in self.abbreviations or word in self.plain_words
@@ -173,7 +197,43 @@ class Expander:
         k = max_edits(word)
         if k == 0 or not word.isalpha() or self.known(word):
             return []
-        pool = [w for n in range(len(word) - k, len(word) + k + 1) for w in self._by_length.get(n, ())]
+        # Every keystroke after a misspelled word expands it again: remember its corrections.
+        found = self._corrections_cache.get(word)
+        if found is None:
+            if len(self._corrections_cache) >= CORRECTIONS_CACHE:
+                self._corrections_cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
+            found = self._corrections_cache[word] = self._corrections(word, k)
+        return found
+
+    def _pool(self, word: str, spread: int, most_edits: Callable[[int], float]) -> list[str]:
+        """The typo candidates up to ``spread`` letters longer or shorter than ``word`` whose
+        letters allow them to be within ``most_edits(their length)`` edits of it.
+
+        An edit changes a word's letter counts by at most two (a substitution takes one letter
+        and adds another), so a candidate whose counts differ from the word's by more than twice
+        the edits allowed is never that near. Comparing counts in numpy spares rapidfuzz
+        thousands of strings, scattered in memory, per misspelled word.
+        """
+        target = letter_counts([word], len(word))[0]
+        letters = [(int(c), int(target[c])) for c in np.flatnonzero(target)]
+        pool = []
+        for n in range(len(word) - spread, len(word) + spread + 1):
+            words_ = self._by_length.get(n)
+            if not words_:
+                continue
+            counts = self._letter_counts.get(n)  # one row per letter, one column per word
+            if counts is None:
+                counts = self._letter_counts[n] = np.ascontiguousarray(letter_counts(words_, n).T)
+            # The difference in counts, letter by letter, read from the word's own letters only:
+            # the candidate's other letters are its length less those.
+            differ = np.full(len(words_), n, dtype=np.int16)
+            for c, times in letters:
+                differ += np.abs(counts[c] - times) - counts[c]
+            pool += [words_[i] for i in np.flatnonzero(differ <= 2 * most_edits(n)).tolist()]
+        return pool
+
+    def _corrections(self, word: str, k: int) -> list[tuple[str, int]]:
+        pool = self._pool(word, k, lambda n: k)
         found = process.extract(
             # Optimal string alignment: a swapped pair of letters ("elyea") is one edit.
             word, pool, scorer=OSA.distance, score_cutoff=k, limit=None
@@ -190,10 +250,9 @@ class Expander:
         Alone, brand names come first, then frequent words. After other words ("hospital be"),
         words found in the same codes as those words come first ("bed", not "benefit").
         """
-        found = [w for w in self.index.words_with_prefix(prefix) if w != prefix]
-        found.sort(key=lambda w: (w not in self.brand_words, -self.vocab[w], w))
+        found, total = self._best_completions(prefix, CONTEXT_POOL)
         limit = MAX_SHORT_COMPLETIONS if len(prefix) <= 2 else MAX_COMPLETIONS
-        if context and len(found) > limit:
+        if context and total > limit:
             together = self._docs_mask(context)
             if together.any():
                 pool = found[:CONTEXT_POOL]
@@ -202,13 +261,45 @@ class Expander:
                 found = pool
         return found[:limit]
 
+    @cached_property
+    def _completion_rank(self) -> np.ndarray:
+        """Each word of ``index.vocab_sorted``'s place in completion order: brand names first,
+        then frequent words, then alphabetical (a few milliseconds once, in numpy)."""
+        words_ = self.index.vocab_sorted
+        counts = np.fromiter((self.vocab[w] for w in words_), dtype=np.int64, count=len(words_))
+        not_brand = np.fromiter((w not in self.brand_words for w in words_), dtype=bool, count=len(words_))
+        order = np.lexsort((np.arange(len(words_)), -counts, not_brand))
+        rank = np.empty(len(words_), dtype=np.int64)
+        rank[order] = np.arange(len(words_))
+        return rank
+
+    def _best_completions(self, prefix: str, n: int) -> tuple[list[str], int]:
+        """The first ``n`` words ``prefix`` may become in completion order, and how many there are.
+
+        The words starting with ``prefix`` are one alphabetical range of the vocabulary; only
+        its ``n`` best are sorted, however many words a one-letter prefix begins.
+        """
+        words_ = self.index.vocab_sorted
+        start, end = self.index.prefix_range(prefix)
+        exact = start < end and words_[start] == prefix  # the prefix itself is no completion
+        if end - start <= SORTED_COMPLETIONS:  # a few words: sorted here (a CLI query ranks no vocabulary)
+            found = sorted((w for w in words_[start:end] if w != prefix),
+                           key=lambda w: (w not in self.brand_words, -self.vocab[w], w))
+            return found[:n], len(found)
+        rank = self._completion_rank[start:end]
+        take = min(n + 1, len(rank))
+        best = np.argpartition(rank, take - 1)[:take] if take < len(rank) else np.arange(len(rank))
+        best = best[np.argsort(rank[best])]
+        found = [w for w in (words_[start + int(i)] for i in best) if w != prefix][:n]
+        return found, end - start - exact
+
     def _word_docs(self, word: str) -> np.ndarray:
         """Documents with ``word`` in a descriptor, brand or plain field (may repeat); memoised."""
         cached = self._word_docs_cache.get(word)
         if cached is not None:
             return cached
         if len(self._word_docs_cache) > 4096:
-            self._word_docs_cache.clear()
+            self._word_docs_cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
         self._word_docs_cache[word] = found = self._find_word_docs(word)
         return found
 
@@ -221,12 +312,19 @@ class Expander:
         return np.concatenate(parts)
 
     def _docs_mask(self, words_: tuple[str, ...]) -> np.ndarray:
-        """A mask of the documents containing every one of ``words_``."""
+        """A mask of the documents containing every one of ``words_``; memoised, since every
+        keystroke of the last word has the same earlier words."""
+        mask = self._context_cache.get(words_)
+        if mask is not None:
+            return mask
         mask = np.ones(self.index.table.size, dtype=bool)
         for word in words_:
             has = np.zeros_like(mask)
             has[self._word_docs(word)] = True
             mask &= has
+        if len(self._context_cache) >= CONTEXT_CACHE:
+            self._context_cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
+        self._context_cache[words_] = mask
         return mask
 
     def word_alternatives(self, word: str, weight: float = 1.0, why: str = "",
@@ -267,15 +365,10 @@ class Expander:
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
 
     @cached_property
-    def _vocab_text(self) -> tuple[list[str], list[int], str]:
-        """The vocabulary as one newline-joined text, with each word's start: forms are found by
-        scanning it in C rather than word by word in Python."""
-        words_ = list(self.vocab)
-        starts, pos = [], 0
-        for w in words_:
-            starts.append(pos)
-            pos += len(w) + 1
-        return words_, starts, "\n".join(words_)
+    def _vocab_text(self) -> str:
+        """The vocabulary as one newline-joined text: forms are found by scanning it in C rather
+        than word by word in Python."""
+        return "\n".join(self.vocab)
 
     def _form_words(self, form: str) -> dict[str, tuple[int, int]]:
         """Vocabulary words holding a combining form → the span it covers; memoised per form."""
@@ -283,13 +376,19 @@ class Expander:
         if found is not None:
             return found
         core = form.strip("-")
-        words_, starts, text = self._vocab_text
-        first: dict[int, int] = {}  # word number → first and last offset of the form in it
+        text = self._vocab_text
+        first: dict[int, int] = {}  # a word's start in the text → first and last offset of the form in it
         last: dict[int, int] = {}
-        for m in re.finditer(f"(?={re.escape(core)})", text):  # overlapping occurrences too
-            i = bisect_right(starts, m.start()) - 1
-            first.setdefault(i, m.start() - starts[i])
-            last[i] = m.start() - starts[i]
+        at = text.find(core)
+        while at >= 0:  # overlapping occurrences too; str.find, since a look-ahead regex is slow
+            start = text.rfind("\n", 0, at) + 1
+            first.setdefault(start, at - start)
+            last[start] = at - start
+            at = text.find(core, at + 1)
+        words_ = {}
+        for start in first:
+            end = text.find("\n", start)
+            words_[start] = text[start:end if end >= 0 else len(text)]
         n = len(core)
         found = {}
         if form.endswith("-") and not form.startswith("-"):  # hyper-: starts the word
@@ -394,8 +493,14 @@ class Expander:
 
     def abbreviation_completions(self, prefix: str) -> list[Alternative]:
         """The abbrev-field alternatives of the shortest abbreviations ``prefix`` begins."""
-        keys = sorted((k for k in self.abbreviations if k.startswith(prefix) and k != prefix),
-                      key=lambda k: (len(k), k))[:ranking.MAX_ABBREVIATION_COMPLETIONS]
+        keys_ = self._abbreviation_keys
+        found = []
+        for k in keys_[bisect_left(keys_, prefix):]:
+            if not k.startswith(prefix):
+                break
+            if k != prefix:
+                found.append(k)
+        keys = sorted(found, key=lambda k: (len(k), k))[:ranking.MAX_ABBREVIATION_COMPLETIONS]
         alts = []
         for key in keys:
             senses = self.abbreviations[key]
@@ -463,7 +568,9 @@ class Expander:
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
-                key = stems(" ".join(wordlist[i : i + n]))
+                # The words' stems one after the other are the phrase's (no token spans a space),
+                # and stems() remembers each word from earlier keystrokes.
+                key = tuple(chain.from_iterable(stems(w) for w in wordlist[i : i + n]))
                 if len(key) > 1 and (key in plain or key in lay) and wordlist[i] not in STOP_WORDS:
                     phrase = " ".join(wordlist[i : i + n])
                     alts = [Alternative(phrase, word_fields(disable), 1.0, "word", f'phrase "{phrase}"',
@@ -530,8 +637,11 @@ class Expander:
                 out.append(token)
                 continue
             span = max(3, len(word) // 3)
-            pool = [w for n in range(len(word) - span, len(word) + span + 1) for w in self._by_length.get(n, ())]
-            found = process.extract(word, pool, scorer=OSA.normalized_similarity, score_cutoff=0.6, limit=10)
+            # Similar enough is at most (1 - SUGGEST_SIMILARITY) edits per letter of the longer
+            # word; one edit more is allowed, so that rounding never leaves a candidate out.
+            pool = self._pool(word, span, lambda n: (1 - SUGGEST_SIMILARITY) * max(len(word), n) + 1)
+            found = process.extract(word, pool, scorer=OSA.normalized_similarity, score_cutoff=SUGGEST_SIMILARITY,
+                                    limit=10)
             if found:
                 # Nearest first; among equals, brand names, then the most common word.
                 best = min(found, key=lambda f: (-round(f[1], 6), f[0] not in self.brand_words,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import threading
 from bisect import bisect_left
 from functools import cached_property
@@ -367,15 +368,22 @@ class CodeIndex:
         ``brand`` (lowercase brand name) or ``generic`` (generic drug name), in code order."""
         return self.records.linked(kind, value)
 
+    def prefix_range(self, prefix: str) -> tuple[int, int]:
+        """The range of :attr:`vocab_sorted` holding the words that start with ``prefix``."""
+        words = self.vocab_sorted
+        start = end = bisect_left(words, prefix)
+        if not prefix or ord(prefix[-1]) == sys.maxunicode:
+            while end < len(words) and words[end].startswith(prefix):
+                end += 1
+        elif start < len(words) and words[start].startswith(prefix):
+            # They end where the words reach the prefix with its last letter one higher.
+            end = bisect_left(words, prefix[:-1] + chr(ord(prefix[-1]) + 1), start)
+        return start, end
+
     def words_with_prefix(self, prefix: str) -> list[str]:
         """Vocabulary words starting with ``prefix``, alphabetically."""
-        start = bisect_left(self.vocab_sorted, prefix)
-        out = []
-        for word in self.vocab_sorted[start:]:
-            if not word.startswith(prefix):
-                break
-            out.append(word)
-        return out
+        start, end = self.prefix_range(prefix)
+        return self.vocab_sorted[start:end]
 
 
 def verify_build(build: str | Path) -> None:

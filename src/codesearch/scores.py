@@ -11,6 +11,7 @@ the documents.
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import chain
 from math import log
@@ -121,7 +122,7 @@ class ScoreTable:
     terms: np.ndarray  # each field's terms, in code-point order
     fields: dict[str, tuple[int, int]]  # field → (first, end) index into terms
     codes: np.ndarray
-    _found: dict = field(default_factory=dict, repr=False)
+    _found: OrderedDict = field(default_factory=OrderedDict, repr=False)
 
     @classmethod
     def load(cls, folder: Path) -> ScoreTable:
@@ -152,7 +153,7 @@ class ScoreTable:
             i = start + int(np.searchsorted(self.terms[start:end], term))
             row = i if i < end and self.terms[i] == term else None
         if len(self._found) > 100_000:
-            self._found.clear()
+            self._found.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
         self._found[key] = row
         return row
 

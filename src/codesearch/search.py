@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -25,7 +26,7 @@ from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for, normalize_query
 from codesearch.index import CodeIndex
 from codesearch.records import CodeRecord, normalize_system
-from codesearch.schema import TOKEN_PATTERN, build_schema, stems, words
+from codesearch.schema import EXACT, STEMMED, TOKEN_PATTERN, build_schema, stems, words
 
 MAX_OFFSET = 10_000
 POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
@@ -109,8 +110,20 @@ class RecordFilter:
 MATCH_KINDS = frozenset({"codes", "words"})
 
 
-@lru_cache(maxsize=65536)
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
+    """The terms ``text`` is searched as in ``fieldname``: the remembered stems() or words() of
+    the text when the field is analysed that way (no filter of theirs depends on the mode), so an
+    alternative's text is analysed once for its fields and its highlight."""
+    analyzer = getattr(_SCHEMA[fieldname], "analyzer", None)
+    if analyzer is STEMMED:
+        return stems(text)
+    if analyzer is EXACT:
+        return words(text)
+    return _other_terms(fieldname, text)
+
+
+@lru_cache(maxsize=65536)
+def _other_terms(fieldname: str, text: str) -> tuple[str, ...]:
     return tuple(_SCHEMA[fieldname].process_text(text, mode="query"))
 
 
@@ -167,8 +180,9 @@ def _first(keys: tuple[np.ndarray, ...], need: int) -> tuple[np.ndarray, ...]:
     least the ``need``-th, so that pages cut one global order the same way whatever their size.
     """
     _, neg_score, *tiers = keys
-    tiers = [t.astype(np.int64) for t in reversed(tiers)]
-    tier = np.ravel_multi_index(tiers, [int(t.max()) + 1 for t in tiers])  # the tuple, as one integer
+    tier = np.zeros(len(neg_score), dtype=np.int64)  # the tuple, as one integer (ravel_multi_index is slower)
+    for t in reversed(tiers):
+        tier = tier * (int(t.max()) + 1) + t
     # Few distinct tiers: count them rather than partition (selection is slow on many ties).
     kth_tier = int(np.searchsorted(np.cumsum(np.bincount(tier)), need))
     better = tier < kth_tier
@@ -177,6 +191,13 @@ def _first(keys: tuple[np.ndarray, ...], need: int) -> tuple[np.ndarray, ...]:
     kth_score = np.partition(neg_score[boundary], room - 1)[room - 1]
     keep = better | (boundary & (neg_score <= kth_score))
     return tuple(k[keep] for k in keys)
+
+
+def _member(docs: np.ndarray, page: np.ndarray) -> np.ndarray:
+    """Whether each document of ``page`` is in the sorted ``docs`` (both int32: no copy of ``docs``)."""
+    if not len(docs):
+        return np.zeros(len(page), dtype=bool)
+    return docs.take(docs.searchsorted(page), mode="clip") == page
 
 
 def _distinct_parts(exp: Expansion) -> tuple[list, np.ndarray]:
@@ -249,20 +270,21 @@ class Searcher:
             exp = expand(index, query, prefix, disable)
             head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
             total = len(head) + tail.total
-            results = []
-            for i in range(offset, min(offset + limit, total)):
-                if i < len(head):
-                    code, whys, score = head[i]
-                    results.append(self._result(index.records[code], exp, whys, [], score))
-                    continue
-                j = i - len(head)
-                doc = int(tail.docs[j])
+            shown = range(offset, min(offset + limit, total))
+            page = [(code, whys, [], score) for code, whys, score in head[offset:shown.stop]]
+            # The page's documents from the tail, and the reasons each matched, found together.
+            first = max(offset, len(head)) - len(head)
+            docs = tail.docs[first:max(first, shown.stop - len(head))]
+            if tail.by_words:
+                reasons = self._why(docs, exp)
+            else:
+                reasons = [([f"code starts with {'/'.join(exp.code_prefixes)}"], []) for _ in docs]
+            for j, (doc, (whys, alts)) in enumerate(zip(docs.tolist(), reasons), start=first):
                 score = float(tail.scores[j]) if tail.scores is not None else 0.0
-                if tail.by_words:
-                    whys, alts = self._why(doc, exp)
-                else:
-                    whys, alts = [f"code starts with {'/'.join(exp.code_prefixes)}"], []
-                results.append(self._result(index.records[index.table.codes[doc]], exp, whys, alts, score))
+                page.append((str(index.table.codes[doc]), whys, alts, score))
+            records = index.records.many([code for code, _, _, _ in page])  # one query for the page
+            results = [self._result(record, exp, whys, alts, score)
+                       for record, (_, whys, alts, score) in zip(records, page)]
         suggestion = None
         if not total and exp.query:
             suggestion = expander_for(index).suggest(exp.query)
@@ -330,34 +352,57 @@ class Searcher:
             masks[where.key] = mask
         return mask
 
-    def _why(self, doc: int, exp: Expansion) -> tuple[list[str], list[Alternative]]:
-        """The reasons a document matched, strongest first, and the alternatives behind them."""
-        whys: list[str] = []
-        alts: list[Alternative] = []
-        record = self.index.records[self.index.table.codes[doc]]
-        record_stems = set(stems(record.long)) | set(stems(record.short))
+    def _why(self, docs: np.ndarray, exp: Expansion) -> list[tuple[list[str], list[Alternative]]]:
+        """For each of ``docs``, the reasons it matched, strongest first, and the alternatives
+        behind them.
+
+        Each alternative's postings are searched once for the whole page, and whether a
+        descriptor spells a sense out is read from the score table's short and long fields
+        (the stems of the descriptor, as indexed), so no record is decoded or stemmed here.
+        """
+        page = np.asarray(docs, dtype=np.int32)
+        out: list[tuple[list[str], list[Alternative]]] = [([], []) for _ in range(len(page))]
+        if not len(page):
+            return out
+        spelled: dict[str, np.ndarray] = {}
+
+        def spells_out(alt: Alternative) -> list[bool]:
+            ok = np.ones(len(page), dtype=bool)
+            for stem in set(alt.highlight):
+                if stem not in spelled:
+                    spelled[stem] = (_member(self.index.table.postings("long", stem)[0], page)
+                                     | _member(self.index.table.postings("short", stem)[0], page))
+                ok &= spelled[stem]
+            return ok.tolist()
+
         for part in _distinct_parts(exp)[0]:
-            hits = []
-            senses_shown: set[tuple[str, str]] = set()
+            found: list[list[bool] | None] = []  # per alternative: does each document match it
+            named: list[list[bool] | None] = []  # per sense alternative: does each descriptor spell it out
             for alt in part.alternatives:
-                if alt.kind in ("abbreviation", "prefix", "typo") and alt.fields == ("abbrev",):
-                    # Of an abbreviation's senses, name only one the descriptor spells out.
-                    if not set(alt.highlight) <= record_stems or (alt.kind, alt.text) in senses_shown:
-                        continue
-                    senses_shown.add((alt.kind, alt.text))
-                for fieldname, docs, _ in self._postings(alt):
-                    if fieldname == "category":
-                        continue
-                    i = np.searchsorted(docs, doc)
-                    if i < len(docs) and docs[i] == doc:
+                hit = None
+                for fieldname, alt_docs, _ in self._postings(alt):
+                    if fieldname != "category":
+                        hit = _member(alt_docs, page) if hit is None else hit | _member(alt_docs, page)
+                found.append(hit.tolist() if hit is not None else None)
+                sense = alt.kind in ("abbreviation", "prefix", "typo") and alt.fields == ("abbrev",)
+                named.append(spells_out(alt) if sense else None)
+            for j, (whys, alts) in enumerate(out):
+                hits = []
+                senses_shown: set[tuple[str, str]] = set()
+                for alt, hit, spelt in zip(part.alternatives, found, named):
+                    if spelt is not None:
+                        # Of an abbreviation's senses, name only one the descriptor spells out.
+                        if not spelt[j] or (alt.kind, alt.text) in senses_shown:
+                            continue
+                        senses_shown.add((alt.kind, alt.text))
+                    if hit is not None and hit[j]:
                         hits.append(alt)
-                        break
-            hits.sort(key=lambda a: -a.weight)
-            alts.extend(hits)
-            for alt in hits[:2]:
-                if alt.why not in whys:
-                    whys.append(alt.why)
-        return whys, alts
+                hits.sort(key=lambda a: -a.weight)
+                alts.extend(hits)
+                for alt in hits[:2]:
+                    if alt.why not in whys:
+                        whys.append(alt.why)
+        return out
 
     # -- ranking --------------------------------------------------------------------
     def _mask(self, include_terminated: bool, section: str | None, code_prefixes: list[str],
@@ -379,10 +424,15 @@ class Searcher:
             mask &= allowed
         return mask
 
-    def _postings(self, alt: Alternative) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """(field, documents, weighted scores) of one alternative, per field; memoised per build."""
-        cache = self.index.cache.setdefault("postings", {})
-        got = cache.get(alt)
+    def _postings(self, alt: Alternative) -> tuple[tuple[str, np.ndarray, np.ndarray], ...]:
+        """(field, documents, weighted scores) of one alternative, per field; memoised per build.
+
+        Remembered by what decides them (kind, text, fields, weight) in tuples of strings and
+        arrays, which the garbage collector stops tracking: a full collection does not walk them.
+        """
+        cache = self.index.cache.setdefault("postings", OrderedDict())
+        key = (alt.kind == "code_prefix", alt.text, alt.fields, alt.weight)
+        got = cache.get(key)
         if got is not None:
             return got
         index, table = self.index, self.index.table
@@ -404,9 +454,9 @@ class Searcher:
                 if len(docs):
                     out.append((fieldname, docs, scores * np.float32(alt.weight)))
         if len(cache) > POSTINGS_CACHE:
-            cache.clear()
-        cache[alt] = out
-        return out
+            cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
+        cache[key] = got = tuple(out)
+        return got
 
     def _systems(self) -> tuple[list[str], np.ndarray]:
         """The index's systems and each document's position among them; memoised per build."""
@@ -506,19 +556,20 @@ class Searcher:
                     if fieldname == "category":
                         bonus[docs] += scores
                     else:  # a part counts once: its best alternative, in its best field
-                        acc[docs] = np.maximum(acc[docs], scores)
+                        np.maximum.at(acc, docs, scores)
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
             if part.qualifier:
                 acc *= ranking.QUALIFIER_WEIGHT
-        hit = part_scores > 0
-        times = repeats[:, None]
-        coverage = (hit * times).sum(axis=0)
+        # How many parts each document matches (repeats counted), in all and of the subject.
         qualifier = np.array([part.qualifier for part in parts])
-        score = (part_scores * times).sum(axis=0) + bonus
-        if priors:
-            score *= index.doc_prior
+        coverage = np.zeros(n_docs, dtype=np.int32)
+        subject = np.zeros(n_docs, dtype=np.int32) if qualifier.any() else coverage
+        for p, times in enumerate(repeats.tolist()):
+            hit = part_scores[p] > 0
+            for count in (coverage,) if qualifier[p] or subject is coverage else (coverage, subject):
+                count += hit if times == 1 else hit * np.int32(times)
         mask = self._mask(include_terminated, section, exp.code_prefixes) & (coverage > 0)
         mask[taken] = False
         matched = docs = np.nonzero(mask)[0]
@@ -526,23 +577,31 @@ class Searcher:
         if self._system:
             docs = docs[ids[docs] == names.index(self._system)] if self._system in names else docs[:0]
         total = len(docs)
-        subject = coverage if not qualifier.any() else (hit[~qualifier] * times[~qualifier]).sum(axis=0)
+        # The score of the matching documents only: the parts' scores row after row, as a sum
+        # over the parts (axis 0) adds them, in float64.
+        score = np.zeros(total, dtype=np.float64)
+        for p, times in enumerate(repeats.tolist()):
+            got = part_scores[p][docs]
+            score += got if times == 1 else got * np.float64(times)
+        score += bonus[docs]
+        if priors:
+            score *= index.doc_prior[docs]
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
-            best = docs[missed == missed.min()]
-            intent = ranking.system_intent(ids[best], score[best], range(len(names)))
+            best = missed == missed.min()
+            intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
             inactive=(~index.doc_active[docs]).astype(np.int8),
             modifier=self._modifiers()[docs],
-            missed=missed, other_system=other_system, score=score[docs], docs=docs,
+            missed=missed, other_system=other_system, score=score, docs=docs,
         )
         if total > need:
             keys = _first(keys, need)
-        docs = keys[0][np.lexsort(keys)[:need]]
-        return Tail(docs, score[docs], total, by_words=True), matched
+        first = keys[0][np.lexsort(keys)[:need]]
+        return Tail(first, score[np.searchsorted(docs, first)], total, by_words=True), matched
 
     # -- presentation -------------------------------------------------------------------
     def _result(self, record: CodeRecord, exp: Expansion, whys: list[str], alts: list[Alternative],

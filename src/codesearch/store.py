@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -102,7 +103,7 @@ class RecordStore(Mapping):
         self._db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True,
                                    check_same_thread=False)
         self._lock = threading.Lock()
-        self._cache: dict[str, CodeRecord] = {}
+        self._cache: OrderedDict[str, CodeRecord] = OrderedDict()
 
     def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
         with self._lock:
@@ -117,9 +118,20 @@ class RecordStore(Mapping):
         if not rows:
             raise KeyError(code)
         if len(self._cache) >= CACHE:
-            self._cache.clear()
+            self._cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
         self._cache[code] = record = CodeRecord.from_dict(json.loads(rows[0][0]))
         return record
+
+    def many(self, codes: Sequence[str]) -> list[CodeRecord]:
+        """The records of ``codes``, in that order; those not decoded yet are read in one query."""
+        missing = [c for c in dict.fromkeys(str(c) for c in codes) if c not in self._cache]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for code, data in self._rows(f"SELECT code, data FROM records WHERE code IN ({marks})", tuple(missing)):
+                if len(self._cache) >= CACHE:
+                    self._cache.popitem(last=False)
+                self._cache[code] = CodeRecord.from_dict(json.loads(data))
+        return [self[c] for c in codes]
 
     def __contains__(self, code: object) -> bool:
         if not isinstance(code, str):
