@@ -91,7 +91,7 @@ def test_offset_pages_one_ranking(client):
     assert sum(pages, []) == order
 
 
-@pytest.mark.parametrize("query", ["maxList=0", "count=abc", "offset=-3", "offset=7500", "count=10&offset=7495"])
+@pytest.mark.parametrize("query", ["maxList=0", "maxList=0&count=1", "count=abc", "offset=-3", "offset=7500", "count=10&offset=7495"])
 def test_bad_number_is_400(client, query):
     """A bad maxList, count or offset, or offset + count past 7,500, is a 400 naming the parameter."""
     assert query.split("=")[0] in error(client, f"{HCPCS}?terms=octa&{query}")

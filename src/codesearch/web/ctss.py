@@ -274,12 +274,15 @@ def parse_q(table: Table, q: str) -> RecordFilter:
 
 
 def _count() -> int:
-    """maxList, or count which overrides it: 7 by default, an empty maxList 500, capped at 500."""
+    """maxList, or count which overrides it: 7 by default, an empty maxList 500, capped at 500.
+
+    A maxList that is not a positive number is a 400 even beside a count, which overrides it.
+    """
+    max_list = (NLM_MAX_LIST if request.args.get("maxList") == ""
+                else int_arg("maxList", NLM_DEFAULT_COUNT, low=1, high=NLM_MAX_LIST, cap=True))
     if request.args.get("count"):
         return int_arg("count", NLM_DEFAULT_COUNT, low=1, high=NLM_MAX_LIST, cap=True)
-    if request.args.get("maxList") == "":
-        return NLM_MAX_LIST
-    return int_arg("maxList", NLM_DEFAULT_COUNT, low=1, high=NLM_MAX_LIST, cap=True)
+    return max_list
 
 
 def _extra_fields(table: Table) -> list[tuple[str, str]]:
