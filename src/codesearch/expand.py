@@ -154,6 +154,8 @@ class Expander:
         self.lay: dict[tuple[str, ...], list[LayWord]] = lay_index(index.lexicon)
         self.plain_words = set(tables["plain_words"])
         self.brand_words = set(tables["brand_words"])
+        self.acronyms: dict[str, list[list]] = tables.get("acronyms", {})
+        self.acronym_words = frozenset(tables.get("acronym_words", ()))
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -354,6 +356,23 @@ class Expander:
                                     stems(s.expansion)))
         return alts
 
+    def acronym_alternatives(self, word: str, capitals: bool = False) -> list[Alternative]:
+        """The phrases of the code texts whose initials ``word`` spells, searched like a sense.
+
+        Only for a word of 2-6 letters that the texts do not use as a word, unless typed in
+        capitals ("RLS", "rls" → restless legs syndrome; "pad" is a pad, "PAD" may be an
+        acronym); after the abbreviation map's own senses when it knows the word.
+        """
+        lo, hi = ACRONYM_LENGTHS
+        if not (lo <= len(word) <= hi and word.isalpha()) or (word in self.acronym_words and not capitals):
+            return []
+        weight = ranking.ACRONYM_WEIGHT * (ranking.ACRONYM_AFTER_INVENTORY if word in self.abbreviations else 1.0)
+        return [
+            Alternative(phrase, ranking.SENSE_FIELDS, weight * share, "abbreviation",
+                        f"acronym {word.upper()} ({phrase})", stems(phrase))
+            for phrase, share in self.acronyms.get(word, ())
+        ]
+
     def split_abbreviation(self, word: str) -> list[str]:
         """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.
 
@@ -390,6 +409,7 @@ class Expander:
         exp = Expansion(query=text)
         tokens = TOKEN_RE.findall(text)
         only = len(tokens) == 1
+        capitals = {t.lower() for t in re.findall(r"[A-Za-z]+", text) if len(t) > 1 and t.isupper()}
         wordlist: list[str] = []
         code_prefix: list[str] = []
         last_is_word = False
@@ -467,6 +487,8 @@ class Expander:
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
                 alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
+                if "abbreviations" not in disable:
+                    alts += self.acronym_alternatives(word, word in capitals)
                 if code_key(word) in code_prefix:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
                                             f"code starts with {word.upper()}"))
@@ -529,6 +551,93 @@ def descriptor_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
     return tuple(f for f in DESCRIPTOR_FIELDS if f in word_fields(disable))
 
 
+#: Acronyms are 2-6 letters; one letter per content word of a phrase.
+ACRONYM_LENGTHS = (2, 6)
+#: Words an acronym's initials usually skip ("restless legs syndrome" → RLS; "Mild cognitive
+#: impairment of uncertain etiology" → MCI, a whole term cut at "of").
+ACRONYM_FUNCTION_WORDS = frozenset({
+    "of", "and", "with", "without", "in", "the", "to", "due", "for", "by", "on", "or", "a", "an", "at",
+    "from", "as",
+})
+#: Words no acronym spells: a descriptor's qualifiers ("Other obsessive-compulsive disorder").
+ACRONYM_BREAK_WORDS = frozenset({"other", "unspecified", "specified", "nos", "nec", "not", "elsewhere", "classified"})
+_SEGMENT_RE = re.compile(r"[,;:]|\s-\s")
+_SEGMENT_WORD_RE = re.compile(r"[A-Za-z0-9']+")
+_ASIDE_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+
+
+def _acronym_phrases(segment: str, prose: set[str]):
+    """(initials, phrase, is a whole term, skips or spells a function word) of one text segment.
+
+    Phrases are runs of words between qualifiers and digits, with and without the segment's
+    bracketed asides ("Nonrheumatic mitral (valve) prolapse" → MVP), that start the segment or
+    end it or end its head (the words before the first function word); hyphens split words
+    ("non-Hodgkin lymphoma" → NHL). Words the segment writes in lower case are added to ``prose``.
+    """
+    lo, hi = ACRONYM_LENGTHS
+    for text in {_ASIDE_RE.sub(" ", segment), _ASIDE_RE.sub(r" \1 ", segment)}:
+        typed = _SEGMENT_WORD_RE.findall(text.replace("-", " ").replace("/", " "))
+        prose.update(w.lower() for w in typed if not w.isupper())
+        chunks, chunk = [], []
+        for w in [w.lower() for w in typed] + ["other"]:
+            if w in ACRONYM_BREAK_WORDS or not w.replace("'", "").isalpha():
+                chunks.append(chunk)
+                chunk = []
+            else:
+                chunk.append(w)
+        for ch in chunks:
+            while ch and ch[0] in ACRONYM_FUNCTION_WORDS:
+                ch = ch[1:]
+            while ch and ch[-1] in ACRONYM_FUNCTION_WORDS:
+                ch = ch[:-1]
+            head = next((i for i, w in enumerate(ch) if w in ACRONYM_FUNCTION_WORDS), len(ch))
+            ends = {len(ch), head}
+            for end in ends:
+                for start in range(end - 1):
+                    run = ch[start:end]
+                    if run[0] in ACRONYM_FUNCTION_WORDS:
+                        continue
+                    content = [w[0] for w in run if w not in ACRONYM_FUNCTION_WORDS]
+                    if not lo <= len(content) <= hi:
+                        continue
+                    phrase, term, skips = " ".join(run), start == 0, len(content) < len(run)
+                    yield "".join(content), phrase, term, skips
+                    if skips and len(run) <= hi:
+                        yield "".join(w[0] for w in run), phrase, term, True
+
+
+def acronym_table(records) -> tuple[dict[str, list[list]], list[str]]:
+    """Acronym → its phrases in the ICD-10-CM texts with relative weights, and the acronyms that
+    are also words of those texts (matched only when typed in capitals).
+
+    Each distinct segment (between commas, semicolons and colons) of the descriptors and
+    inclusion terms is read once; a phrase scores the segments holding it, more as a whole term
+    and less when its initials skip a function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
+    """
+    segments = {
+        seg.strip()
+        for r in records if r.system == "ICD10CM"
+        for text in (r.long, *r.synonyms)
+        for seg in _SEGMENT_RE.split(text)
+    }
+    score: dict[tuple[str, str], float] = defaultdict(float)
+    prose: set[str] = set()
+    for segment in segments:
+        for key, phrase, term, skips in _acronym_phrases(segment, prose):
+            score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
+                                   * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0))
+    by_key: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for (key, phrase), points in score.items():
+        if points >= ranking.ACRONYM_MIN_SCORE:
+            by_key[key].append((points, phrase))
+    table = {}
+    for key, found in by_key.items():
+        found.sort(key=lambda f: (-f[0], f[1]))
+        best = found[0][0]
+        table[key] = [[phrase, round(points / best, 3)] for points, phrase in found[:ranking.MAX_ACRONYM_SENSES]]
+    return table, sorted(k for k in table if k in prose)
+
+
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     """The expander's word lists, computed once at build time rather than in every process."""
     plain_words = sorted(
@@ -536,7 +645,10 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         | {w for row in lexicon.lay for w in words(row.lay) if w.isalpha()}
     )
     abbreviation_keys = {a.key for a in lexicon.abbreviations}
+    acronyms, acronym_words = acronym_table(records)
     return {
+        "acronyms": acronyms,
+        "acronym_words": acronym_words,
         "plain": [[list(key), terms] for key, terms in plain_index(lexicon).items()],
         "plain_words": plain_words,
         "brand_words": sorted({w for r in records for b in r.brands for w in words(b)}),
