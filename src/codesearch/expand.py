@@ -15,6 +15,7 @@ query ("bruise on the belly" → contusion + abdominal). Combining forms compose
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_right
@@ -373,6 +374,12 @@ class Expander:
             for phrase, share in self.acronyms.get(word, ())
         ]
 
+    def _begins_longer_word(self, prefix: str) -> bool:
+        """Whether some vocabulary word is ``prefix`` and more letters."""
+        words_ = self.index.vocab_sorted
+        at = bisect_right(words_, prefix)
+        return at < len(words_) and words_[at].startswith(prefix)
+
     def split_abbreviation(self, word: str) -> list[str]:
         """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.
 
@@ -438,7 +445,7 @@ class Expander:
                 last_is_word = True
             elif only and len(token) == 2 and token.isupper() and self.index.get(token):
                 exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
-                if abbreviation_key(token) in self.abbreviations:
+                if abbreviation_key(token) in self.abbreviations or abbreviation_key(token) in self.acronyms:
                     wordlist.append(abbreviation_key(token))  # "CP" is a modifier and chest pain
                     last_is_word = True
             elif ndc_candidates(token):
@@ -487,7 +494,10 @@ class Expander:
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
                 alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
-                if "abbreviations" not in disable:
+                # An unfinished lower-case word that begins longer words is being typed ("asth").
+                typing = (is_last and ends_open and word not in capitals
+                          and self._begins_longer_word(word))
+                if "abbreviations" not in disable and not typing:
                     alts += self.acronym_alternatives(word, word in capitals)
                 if code_key(word) in code_prefix:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
@@ -560,7 +570,9 @@ ACRONYM_FUNCTION_WORDS = frozenset({
     "from", "as",
 })
 #: Words no acronym spells: a descriptor's qualifiers ("Other obsessive-compulsive disorder").
-ACRONYM_BREAK_WORDS = frozenset({"other", "unspecified", "specified", "nos", "nec", "not", "elsewhere", "classified"})
+ACRONYM_BREAK_WORDS = frozenset({
+    "other", "unspecified", "specified", "nos", "nec", "not", "elsewhere", "classified", "i", "ii", "iii", "iv",
+})
 _SEGMENT_RE = re.compile(r"[,;:]|\s-\s")
 _SEGMENT_WORD_RE = re.compile(r"[A-Za-z0-9']+")
 _ASIDE_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
@@ -592,18 +604,19 @@ def _acronym_phrases(segment: str, prose: set[str]):
                 ch = ch[:-1]
             head = next((i for i, w in enumerate(ch) if w in ACRONYM_FUNCTION_WORDS), len(ch))
             ends = {len(ch), head}
-            for end in ends:
-                for start in range(end - 1):
-                    run = ch[start:end]
-                    if run[0] in ACRONYM_FUNCTION_WORDS:
-                        continue
-                    content = [w[0] for w in run if w not in ACRONYM_FUNCTION_WORDS]
-                    if not lo <= len(content) <= hi:
-                        continue
-                    phrase, term, skips = " ".join(run), start == 0, len(content) < len(run)
-                    yield "".join(content), phrase, term, skips
-                    if skips and len(run) <= hi:
-                        yield "".join(w[0] for w in run), phrase, term, True
+            spans = {(start, end) for end in ends for start in range(end - 1)}
+            spans.update((0, end) for end in range(2, len(ch)))
+            for start, end in spans:
+                run = ch[start:end]
+                if run[0] in ACRONYM_FUNCTION_WORDS or run[-1] in ACRONYM_FUNCTION_WORDS:
+                    continue
+                content = [w[0] for w in run if w not in ACRONYM_FUNCTION_WORDS]
+                if not lo <= len(content) <= hi:
+                    continue
+                phrase, term, skips = " ".join(run), start == 0 and end in ends, len(content) < len(run)
+                yield "".join(content), phrase, term, skips
+                if skips and len(run) <= hi:
+                    yield "".join(w[0] for w in run), phrase, term, True
 
 
 def acronym_table(records) -> tuple[dict[str, list[list]], list[str]]:
@@ -611,21 +624,25 @@ def acronym_table(records) -> tuple[dict[str, list[list]], list[str]]:
     are also words of those texts (matched only when typed in capitals).
 
     Each distinct segment (between commas, semicolons and colons) of the descriptors and
-    inclusion terms is read once; a phrase scores the segments holding it, more as a whole term
-    and less when its initials skip a function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
+    inclusion terms is read once; a phrase scores the segments holding it, each by 1 + log2 of
+    the three-character categories holding the segment (not codes: encounter and trimester
+    subcodes would count one term many times), more as a whole term and less when its initials skip a
+    function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
     """
-    segments = {
-        seg.strip()
-        for r in records if r.system == "ICD10CM"
-        for text in (r.long, *r.synonyms)
-        for seg in _SEGMENT_RE.split(text)
-    }
+    held: dict[str, set[str]] = defaultdict(set)  # segment → the categories (A01) holding it
+    for r in records:
+        if r.system == "ICD10CM":
+            for text in (r.long, *r.synonyms):
+                for seg in _SEGMENT_RE.split(text):
+                    held[seg.strip()].add(r.code[:3])
+    segments = {seg: len(categories) for seg, categories in held.items()}
     score: dict[tuple[str, str], float] = defaultdict(float)
     prose: set[str] = set()
-    for segment in segments:
+    for segment, codes in segments.items():
         for key, phrase, term, skips in _acronym_phrases(segment, prose):
             score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
-                                   * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0))
+                                   * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0)
+                                   * (1.0 + math.log2(codes)))
     by_key: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for (key, phrase), points in score.items():
         if points >= ranking.ACRONYM_MIN_SCORE:
