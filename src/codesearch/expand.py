@@ -53,6 +53,14 @@ DESCRIPTOR_FIELDS = ("short", "long", "synonyms")
 
 
 
+#: Clinicians' one-letter side shorthand and "hx", which on a problem list means the patient's
+#: own history (ICD-10-CM's "Personal history of …", not "Family history of …"). Written by hand
+#: (5 rows): the meta-inventory has no one-letter abbreviations, reads "hx" as "history" and
+#: "rt" first as "related to".
+#: Read only beside other words: "L" alone is not "left".
+QUALIFIER_SHORTHAND = {"r": "right", "l": "left", "rt": "right", "lt": "left", "hx": "personal history"}
+
+
 def max_edits(word: str) -> int:
     """Typo allowance: none under 5 characters, 1 edit from 5, 2 from 9."""
     n = len(word)
@@ -263,6 +271,13 @@ class Expander:
     def _lay_alternative(said: str, clinical: str, weight: float) -> Alternative:
         return Alternative(clinical, DESCRIPTOR_FIELDS, weight, "synonym", f'"{said}" means {clinical}',
                            stems(clinical))
+
+    @staticmethod
+    def _shorthand_alternative(word: str, disable: frozenset[str]) -> Alternative:
+        """The descriptor word a side or history shorthand stands for ("R" → right)."""
+        full = QUALIFIER_SHORTHAND[word]
+        return Alternative(full, descriptor_fields(disable), ranking.QUALIFIER_SHORTHAND_WEIGHT, "abbreviation",
+                           f'"{word}" means {full}', stems(full))
 
     def forms(self, key: tuple[str, ...]) -> list[str]:
         """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
@@ -494,6 +509,8 @@ class Expander:
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
                 alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
+                if word in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable:
+                    alts.append(self._shorthand_alternative(word, disable))
                 # An unfinished lower-case word that begins longer words is being typed ("asth").
                 typing = (is_last and ends_open and word not in capitals
                           and self._begins_longer_word(word))

@@ -113,6 +113,9 @@ ACRONYM_WEIGHT = 1.0
 #: from the code texts follow at this share of their weight ("MG": milligram, magnesium, then
 #: myasthenia gravis).
 ACRONYM_AFTER_INVENTORY = 0.5
+#: A side or history shorthand of :data:`codesearch.expand.QUALIFIER_SHORTHAND` ("R hip" →
+#: right) counts as the word typed: the shorthand is standard and unambiguous beside other words.
+QUALIFIER_SHORTHAND_WEIGHT = 1.0
 #: A code family named beside words ("J15 immune") counts like a strong word match.
 CODE_PREFIX_SCORE = 5.0
 
