@@ -422,7 +422,8 @@ class Expander:
 
         Only for a word of 2-6 letters that the texts do not use as a word, unless typed in
         capitals ("RLS", "rls" → restless legs syndrome; "pad" is a pad, "PAD" may be an
-        acronym); after the abbreviation map's own senses when it knows the word.
+        acronym); after the abbreviation map's own senses when it knows the word. The caller
+        also skips a lower-case word that is a typo away from a known word, or unfinished.
         """
         lo, hi = ACRONYM_LENGTHS
         if not (lo <= len(word) <= hi and word.isalpha()) or (word in self.acronym_words and not capitals):
@@ -559,13 +560,15 @@ class Expander:
                 # An unfinished lower-case word that begins longer words is being typed ("asth").
                 typing = (is_last and ends_open and word not in capitals
                           and self._begins_longer_word(word))
-                if "abbreviations" not in disable and not typing:
+                # A lower-case word a known word is a typo away from is a misspelling ("exema").
+                fixes = self.corrections(word) if not word.isdigit() else []
+                misspelt = word not in capitals and bool(fixes)
+                if "abbreviations" not in disable and not typing and not misspelt:
                     alts += self.acronym_alternatives(word, word in capitals)
                 if code_key(word) in code_prefix:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
                                             f"code starts with {word.upper()}"))
                 if not word.isdigit():
-                    fixes = self.corrections(word)
                     sounded = self.sounds_like(word) if fixes else {}
                     for fixed, dist in fixes:
                         if fixed in sounded:
