@@ -1,10 +1,10 @@
-"""Acronyms read from the code texts, side and history shorthand, and sound-alike typo correction."""
+"""Acronyms read from the code texts, and side and history shorthand."""
 
 from __future__ import annotations
 
 import pytest
 
-from codesearch.expand import acronym_table, expand, expander_for, sound_key
+from codesearch.expand import acronym_table, expand
 from codesearch.records import SYSTEM_ICD10CM, CodeRecord
 from codesearch.search import search
 
@@ -60,15 +60,6 @@ def test_acronym_that_is_a_word_of_the_texts_is_flagged():
     assert "pk" in words
 
 
-@pytest.mark.parametrize(("word", "key"), [
-    ("pharyngitis", "frngts"), ("farangitis", "frngts"), ("psoriasis", "srs"), ("soriasis", "srs"),
-    ("diarrhea", "dr"), ("diarhea", "dr"), ("eczema", "aksm"), ("exema", "aksm"),
-])
-def test_sound_key_makes_alike_spellings_one(word, key):
-    """ph/f, silent first letters, c/k/s, x/ks, vowels and doubled letters: one key."""
-    assert sound_key(word) == key
-
-
 @pytest.mark.parametrize(("query", "code"), [
     ("RLS", "G25.81"), ("CIDP", "G61.81"), ("POAG", "H40.11"), ("rls", "G25.81"), ("HUS", "D59.3"),
 ])
@@ -105,15 +96,3 @@ def test_real_hx_means_personal_history(real_index):
     """"hx" beside words searches "personal history", so a personal-history code is in the top 3."""
     codes = [r.code for r in search(real_index, "hx stroke", system="icd10cm", limit=3).results]
     assert "Z86.73" in codes
-
-
-@pytest.mark.parametrize(("query", "prefix"), [("farangitis", ("J02",)), ("exema", ("L20", "L30")), ("nueropathy", ("G60", "G62"))])
-def test_real_sound_alike_misspelling(real_index, query, prefix):
-    """A misspelling that sounds like the word is corrected to it, even a third edit away when long."""
-    results = search(real_index, query, system="icd10cm", limit=5).results
-    assert any(r.code.startswith(prefix) for r in results)
-
-
-def test_real_sound_alike_correction_ranks_first(real_index):
-    """Among corrections at the same distance, the one that sounds alike comes first."""
-    assert expander_for(real_index).corrections("migrane")[0][0] == "migraine"

@@ -67,32 +67,6 @@ def max_edits(word: str) -> int:
     return 0 if n < MIN_TYPO_LENGTH else 1 if n < 9 else 2
 
 
-#: Spellings that sound alike, rewritten to one form before a word's sound key is taken
-#: (Greek and Latin spellings of medical words, in this order).
-SOUND_RULES = (("ph", "f"), ("rh", "r"), ("ck", "k"), ("sch", "sk"), ("ch", "k"), ("x", "ks"), ("qu", "kw"),
-               ("q", "k"), ("tz", "s"))
-#: Sound keys this long may match one edit beyond the typo allowance.
-MIN_SOUNDS_FOR_EXTRA_EDIT = 4
-_SILENT_START = ("ps", "pn", "pt", "kn", "gn")  # psoriasis, pneumonia, ptosis: the first letter is silent
-
-
-@lru_cache(maxsize=8192)
-def sound_key(word: str) -> str:
-    """A word's consonant skeleton as it sounds: "pharyngitis" and "farangitis" → frngts.
-
-    Silent first letters dropped, alike spellings made one (ph/f, c/k/s, x/ks, z/s), vowels,
-    h, w and y after the first letter dropped, doubled letters made single ("diarhea" → dr).
-    """
-    w = word.lower()
-    if w[:2] in _SILENT_START:
-        w = w[1:]
-    for spelled, sound in SOUND_RULES:
-        w = w.replace(spelled, sound)
-    w = re.sub(r"c(?=[eiy])", "s", w).replace("c", "k").replace("z", "s")
-    first = "a" if w[:1] in "aeiouy" else w[:1]
-    return re.sub(r"(.)\1+", r"\1", first + re.sub(r"[aeiouyhw]", "", w[1:]))
-
-
 @dataclass(frozen=True)
 class Alternative:
     """One way a query word can match: text searched in fields, with a weight and a reason."""
@@ -191,7 +165,6 @@ class Expander:
         self.brand_words = set(tables["brand_words"])
         self.acronyms: dict[str, list[list]] = tables.get("acronyms", {})
         self.acronym_words = frozenset(tables.get("acronym_words", ()))
-        self.sounds: dict[str, list[str]] = tables.get("sounds", {})
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -215,29 +188,11 @@ class Expander:
             # Optimal string alignment: a swapped pair of letters ("elyea") is one edit.
             word, pool, scorer=OSA.distance, score_cutoff=k, limit=None
         )
-        distances = {w: int(d) for w, d, _ in found}
-        sounded = self.sounds_like(word)
-        distances.update(sounded)
         ranked = sorted(
-            distances.items(),
-            key=lambda wd: (wd[0] not in sounded, wd[1],
-                            -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words)), wd[0]),
+            ((w, int(d)) for w, d, _ in found),
+            key=lambda wd: (wd[1], -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words)), wd[0]),
         )
         return ranked[:MAX_CORRECTIONS]
-
-    def sounds_like(self, word: str) -> dict[str, int]:
-        """Known words with the sound key of ``word`` within its typo allowance, and their
-        distance from it; one edit more when the key has four sounds or more ("farangitis" →
-        pharyngitis, 3 edits; "exema" → eczema, 2), which short keys match too often."""
-        key = sound_key(word)
-        k = max_edits(word) + (len(key) >= MIN_SOUNDS_FOR_EXTRA_EDIT)
-        found = {}
-        for w in self.sounds.get(key, ()):
-            if abs(len(w) - len(word)) <= k:
-                d = OSA.distance(word, w, score_cutoff=k)
-                if d <= k:
-                    found[w] = d
-        return found
 
     def completions(self, prefix: str, context: tuple[str, ...] = ()) -> list[str]:
         """Words the unfinished ``prefix`` may become, best first.
@@ -569,12 +524,8 @@ class Expander:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
                                             f"code starts with {word.upper()}"))
                 if not word.isdigit():
-                    sounded = self.sounds_like(word) if fixes else {}
                     for fixed, dist in fixes:
-                        if fixed in sounded:
-                            weight = ranking.TYPO_WEIGHTS[1]
-                        else:
-                            weight = ranking.TYPO_WEIGHTS[min(dist, 2)] * (ranking.TYPO_UNSOUNDED if sounded else 1.0)
+                        weight = ranking.TYPO_WEIGHTS[dist]
                         exp.corrections.setdefault(word, fixed)
                         alts += [
                             Alternative(a.text, a.fields, a.weight * weight, "typo", a.why, a.highlight)
@@ -733,22 +684,16 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     )
     abbreviation_keys = {a.key for a in lexicon.abbreviations}
     acronyms, acronym_words = acronym_table(records)
-    candidates = [
-        w for w in sorted(set(vocab) | abbreviation_keys | set(plain_words))
-        if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha()
-    ]
-    sounds: dict[str, list[str]] = defaultdict(list)
-    for w in candidates:
-        if len(w) >= MIN_TYPO_LENGTH:
-            sounds[sound_key(w)].append(w)
     return {
-        "sounds": sounds,
         "acronyms": acronyms,
         "acronym_words": acronym_words,
         "plain": [[list(key), terms] for key, terms in plain_index(lexicon).items()],
         "plain_words": plain_words,
         "brand_words": sorted({w for r in records for b in r.brands for w in words(b)}),
-        "candidates": candidates,
+        "candidates": [
+            w for w in sorted(set(vocab) | abbreviation_keys | set(plain_words))
+            if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha()
+        ],
     }
 
 

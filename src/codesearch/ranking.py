@@ -51,11 +51,6 @@ PLAIN_WORD_WEIGHT = 0.7
 PLAIN_PHRASE_WEIGHT = 0.9
 #: A typo correction, by edit distance: one edit is likelier meant than two.
 TYPO_WEIGHTS: dict[int, float] = {1: 0.9, 2: 0.75}
-#: A correction that sounds like the typed word (same :func:`codesearch.expand.sound_key`:
-#: "farangitis" → pharyngitis, "migrane" → migraine) counts like a one-edit correction, and may
-#: be one edit further than the typo allowance; when one does, the corrections that do not sound
-#: alike ("migrans") count this much of their weight.
-TYPO_UNSOUNDED = 0.8
 #: Completions of an unfinished last word: brand names are what people start typing most.
 PREFIX_BRAND_WEIGHT = 0.8
 PREFIX_WORD_WEIGHT = 0.6
