@@ -15,6 +15,7 @@ query ("bruise on the belly" → contusion + abdominal). Combining forms compose
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_left
@@ -57,6 +58,14 @@ EXPANSION_CACHE = 1024  # queries whose expansion is memoised per build
 CORRECTIONS_CACHE = 4096  # words whose typo corrections are memoised per build
 CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB each at 83,000 codes)
 
+
+
+#: Clinicians' one-letter side shorthand and "hx", which on a problem list means the patient's
+#: own history (ICD-10-CM's "Personal history of …", not "Family history of …"). Written by hand
+#: (5 rows): the meta-inventory has no one-letter abbreviations, reads "hx" as "history" and
+#: "rt" first as "related to".
+#: Read only beside other words: "L" alone is not "left".
+QUALIFIER_SHORTHAND = {"r": "right", "l": "left", "rt": "right", "lt": "left", "hx": "personal history"}
 
 
 def letter_counts(words_: list[str], length: int) -> np.ndarray:
@@ -171,6 +180,8 @@ class Expander:
         self.lay: dict[tuple[str, ...], list[LayWord]] = lay_index(index.lexicon)
         self.plain_words = set(tables["plain_words"])
         self.brand_words = set(tables["brand_words"])
+        self.acronyms: dict[str, list[list]] = tables.get("acronyms", {})
+        self.acronym_words = frozenset(tables.get("acronym_words", ()))
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -360,6 +371,13 @@ class Expander:
         return Alternative(clinical, DESCRIPTOR_FIELDS, weight, "synonym", f'"{said}" means {clinical}',
                            stems(clinical))
 
+    @staticmethod
+    def _shorthand_alternative(word: str, disable: frozenset[str]) -> Alternative:
+        """The descriptor word a side or history shorthand stands for ("R" → right)."""
+        full = QUALIFIER_SHORTHAND[word]
+        return Alternative(full, descriptor_fields(disable), ranking.QUALIFIER_SHORTHAND_WEIGHT, "abbreviation",
+                           f'"{word}" means {full}', stems(full))
+
     def forms(self, key: tuple[str, ...]) -> list[str]:
         """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
@@ -478,6 +496,30 @@ class Expander:
                                     "abbreviation", why, stems(s.expansion)))
         return alts
 
+    def acronym_alternatives(self, word: str, capitals: bool = False) -> list[Alternative]:
+        """The phrases of the code texts whose initials ``word`` spells, searched like a sense.
+
+        Only for a word of 2-6 letters that the texts do not use as a word, unless typed in
+        capitals ("RLS", "rls" → restless legs syndrome; "pad" is a pad, "PAD" may be an
+        acronym); after the abbreviation map's own senses when it knows the word. The caller
+        also skips a lower-case word that is a typo away from a known word, or unfinished.
+        """
+        lo, hi = ACRONYM_LENGTHS
+        if not (lo <= len(word) <= hi and word.isalpha()) or (word in self.acronym_words and not capitals):
+            return []
+        weight = ranking.ACRONYM_WEIGHT * (ranking.ACRONYM_AFTER_INVENTORY if word in self.abbreviations else 1.0)
+        return [
+            Alternative(phrase, ranking.SENSE_FIELDS, weight * share, "abbreviation",
+                        f"acronym {word.upper()} ({phrase})", stems(phrase))
+            for phrase, share in self.acronyms.get(word, ())
+        ]
+
+    def _begins_longer_word(self, prefix: str) -> bool:
+        """Whether some vocabulary word is ``prefix`` and more letters."""
+        words_ = self.index.vocab_sorted
+        at = bisect_right(words_, prefix)
+        return at < len(words_) and words_[at].startswith(prefix)
+
     def split_abbreviation(self, word: str) -> list[str]:
         """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.
 
@@ -520,6 +562,7 @@ class Expander:
         exp = Expansion(query=text)
         tokens = TOKEN_RE.findall(text)
         only = len(tokens) == 1
+        capitals = {t.lower() for t in re.findall(r"[A-Za-z]+", text) if len(t) > 1 and t.isupper()}
         wordlist: list[str] = []
         code_prefix: list[str] = []
         last_is_word = False
@@ -548,7 +591,7 @@ class Expander:
                 last_is_word = True
             elif only and len(token) == 2 and token.isupper() and self.index.get(token):
                 exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
-                if abbreviation_key(token) in self.abbreviations:
+                if abbreviation_key(token) in self.abbreviations or abbreviation_key(token) in self.acronyms:
                     wordlist.append(abbreviation_key(token))  # "CP" is a modifier and chest pain
                     last_is_word = True
             elif ndc_candidates(token):
@@ -599,11 +642,21 @@ class Expander:
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
                 alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
+                if word in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable:
+                    alts.append(self._shorthand_alternative(word, disable))
+                # An unfinished lower-case word that begins longer words is being typed ("asth").
+                typing = (is_last and ends_open and word not in capitals
+                          and self._begins_longer_word(word))
+                # A lower-case word a known word is a typo away from is a misspelling ("exema").
+                fixes = self.corrections(word) if not word.isdigit() else []
+                misspelt = word not in capitals and bool(fixes)
+                if "abbreviations" not in disable and not typing and not misspelt:
+                    alts += self.acronym_alternatives(word, word in capitals)
                 if code_key(word) in code_prefix:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
                                             f"code starts with {word.upper()}"))
                 if not word.isdigit():
-                    for fixed, dist in self.corrections(word):
+                    for fixed, dist in fixes:
                         weight = ranking.TYPO_WEIGHTS[dist]
                         exp.corrections.setdefault(word, fixed)
                         alts += [
@@ -664,6 +717,100 @@ def descriptor_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:
     return tuple(f for f in DESCRIPTOR_FIELDS if f in word_fields(disable))
 
 
+#: Acronyms are 2-6 letters; one letter per content word of a phrase.
+ACRONYM_LENGTHS = (2, 6)
+#: Words an acronym's initials usually skip ("restless legs syndrome" → RLS; "Mild cognitive
+#: impairment of uncertain etiology" → MCI, a whole term cut at "of").
+ACRONYM_FUNCTION_WORDS = frozenset({
+    "of", "and", "with", "without", "in", "the", "to", "due", "for", "by", "on", "or", "a", "an", "at",
+    "from", "as",
+})
+#: Words no acronym spells: a descriptor's qualifiers ("Other obsessive-compulsive disorder").
+ACRONYM_BREAK_WORDS = frozenset({
+    "other", "unspecified", "specified", "nos", "nec", "not", "elsewhere", "classified", "i", "ii", "iii", "iv",
+})
+_SEGMENT_RE = re.compile(r"[,;:]|\s-\s")
+_SEGMENT_WORD_RE = re.compile(r"[A-Za-z0-9']+")
+_ASIDE_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
+
+
+def _acronym_phrases(segment: str, prose: set[str]):
+    """(initials, phrase, is a whole term, skips or spells a function word) of one text segment.
+
+    Phrases are runs of words between qualifiers and digits, with and without the segment's
+    bracketed asides ("Nonrheumatic mitral (valve) prolapse" → MVP), that start the segment or
+    end it or end its head (the words before the first function word); hyphens split words
+    ("non-Hodgkin lymphoma" → NHL). Words the segment writes in lower case are added to ``prose``.
+    """
+    lo, hi = ACRONYM_LENGTHS
+    for text in {_ASIDE_RE.sub(" ", segment), _ASIDE_RE.sub(r" \1 ", segment)}:
+        typed = _SEGMENT_WORD_RE.findall(text.replace("-", " ").replace("/", " "))
+        prose.update(w.lower() for w in typed if not w.isupper())
+        chunks, chunk = [], []
+        for w in [w.lower() for w in typed] + ["other"]:
+            if w in ACRONYM_BREAK_WORDS or not w.replace("'", "").isalpha():
+                chunks.append(chunk)
+                chunk = []
+            else:
+                chunk.append(w)
+        for ch in chunks:
+            while ch and ch[0] in ACRONYM_FUNCTION_WORDS:
+                ch = ch[1:]
+            while ch and ch[-1] in ACRONYM_FUNCTION_WORDS:
+                ch = ch[:-1]
+            head = next((i for i, w in enumerate(ch) if w in ACRONYM_FUNCTION_WORDS), len(ch))
+            ends = {len(ch), head}
+            spans = {(start, end) for end in ends for start in range(end - 1)}
+            spans.update((0, end) for end in range(2, len(ch)))
+            for start, end in spans:
+                run = ch[start:end]
+                if run[0] in ACRONYM_FUNCTION_WORDS or run[-1] in ACRONYM_FUNCTION_WORDS:
+                    continue
+                content = [w[0] for w in run if w not in ACRONYM_FUNCTION_WORDS]
+                if not lo <= len(content) <= hi:
+                    continue
+                phrase, term, skips = " ".join(run), start == 0 and end in ends, len(content) < len(run)
+                yield "".join(content), phrase, term, skips
+                if skips and len(run) <= hi:
+                    yield "".join(w[0] for w in run), phrase, term, True
+
+
+def acronym_table(records) -> tuple[dict[str, list[list]], list[str]]:
+    """Acronym → its phrases in the ICD-10-CM texts with relative weights, and the acronyms that
+    are also words of those texts (matched only when typed in capitals).
+
+    Each distinct segment (between commas, semicolons and colons) of the descriptors and
+    inclusion terms is read once; a phrase scores the segments holding it, each by 1 + log2 of
+    the three-character categories holding the segment (not codes: encounter and trimester
+    subcodes would count one term many times), more as a whole term and less when its initials skip a
+    function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
+    """
+    held: dict[str, set[str]] = defaultdict(set)  # segment → the categories (A01) holding it
+    for r in records:
+        if r.system == "ICD10CM":
+            for text in (r.long, *r.synonyms):
+                for seg in _SEGMENT_RE.split(text):
+                    held[seg.strip()].add(r.code[:3])
+    segments = {seg: len(categories) for seg, categories in held.items()}
+    score: dict[tuple[str, str], float] = defaultdict(float)
+    prose: set[str] = set()
+    for segment, codes in segments.items():
+        for key, phrase, term, skips in _acronym_phrases(segment, prose):
+            score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
+                                   * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0)
+                                   * (1.0 + math.log2(codes)))
+    by_key: dict[str, list[tuple[float, str]]] = defaultdict(list)
+    for (key, phrase), points in score.items():
+        if points >= ranking.ACRONYM_MIN_SCORE:
+            by_key[key].append((points, phrase))
+    table = {}
+    for key, found in by_key.items():
+        found.sort(key=lambda f: (-f[0], f[1]))
+        best = found[0][0]
+        table[key] = [[phrase, round(points / best, 3)] for points, phrase in found[:ranking.MAX_ACRONYM_SENSES]]
+    return table, sorted(k for k in table if k in prose)
+
+
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     """The expander's word lists, computed once at build time rather than in every process."""
     plain_words = sorted(
@@ -671,7 +818,10 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         | {w for row in lexicon.lay for w in words(row.lay) if w.isalpha()}
     )
     abbreviation_keys = {a.key for a in lexicon.abbreviations}
+    acronyms, acronym_words = acronym_table(records)
     return {
+        "acronyms": acronyms,
+        "acronym_words": acronym_words,
         "plain": [[list(key), terms] for key, terms in plain_index(lexicon).items()],
         "plain_words": plain_words,
         "brand_words": sorted({w for r in records for b in r.brands for w in words(b)}),

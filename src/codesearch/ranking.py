@@ -101,6 +101,28 @@ SENSE_BRIDGE_KINDS = frozenset({"anatomy", "condition", "symptom"})
 #: Abbreviations an unfinished last word completes to (shortest first), and their weight.
 MAX_ABBREVIATION_COMPLETIONS = 4
 ABBREVIATION_COMPLETION_WEIGHT = 0.6
+# -- acronyms read from the code texts (expand.acronym_table) ----------------------------------
+#: An acronym the abbreviation map does not know ("RLS") stands for a phrase of the ICD-10-CM
+#: texts whose words' initials it spells (restless legs syndrome). Each phrase scores the
+#: number of distinct descriptor and inclusion-term segments holding it, counting this much
+#: when the phrase is a whole term (the segment, or its head before "of", "with", ...) ...
+ACRONYM_TERM_BONUS = 4.0
+#: ... and this much when its initials skip a function word ("maternal care for
+#: isoimmunization") or include one ("retinopathy of prematurity" as ROP): a weaker reading.
+ACRONYM_SKIP_PENALTY = 0.25
+#: Phrases kept per acronym, best first, and the least score a kept phrase must have.
+MAX_ACRONYM_SENSES = 3
+ACRONYM_MIN_SCORE = 1.0
+#: The best phrase weighs this much next to a typed word; the others by their score relative
+#: to it. Below an inventory sense (1.2): a guess from letters, not a clinician's usage.
+ACRONYM_WEIGHT = 1.0
+#: When the abbreviation map knows the acronym, its senses come first and the phrases read
+#: from the code texts follow at this share of their weight ("MG": milligram, magnesium, then
+#: myasthenia gravis).
+ACRONYM_AFTER_INVENTORY = 0.5
+#: A side or history shorthand of :data:`codesearch.expand.QUALIFIER_SHORTHAND` ("R hip" →
+#: right) counts as the word typed: the shorthand is standard and unambiguous beside other words.
+QUALIFIER_SHORTHAND_WEIGHT = 1.0
 #: A code family named beside words ("J15 immune") counts like a strong word match.
 CODE_PREFIX_SCORE = 5.0
 

@@ -1,0 +1,98 @@
+"""Acronyms read from the code texts, and side and history shorthand."""
+
+from __future__ import annotations
+
+import pytest
+
+from codesearch.expand import acronym_table, expand
+from codesearch.records import SYSTEM_ICD10CM, CodeRecord
+from codesearch.search import search
+
+
+def icd(code: str, long: str, *synonyms: str) -> CodeRecord:
+    return CodeRecord(code, "code", long, long, "active", system=SYSTEM_ICD10CM, synonyms=synonyms)
+
+
+FIXTURE = [
+    icd("G25.81", "Restless legs syndrome"),
+    icd("G31.84", "Mild cognitive impairment of uncertain or unknown etiology"),
+    icd("F42.8", "Other obsessive-compulsive disorder"),
+    icd("I34.1", "Nonrheumatic mitral (valve) prolapse"),
+    icd("H35.30", "Unspecified macular degeneration", "Retinopathy of prematurity"),
+    icd("M25.561", "Pain in right knee"),
+    CodeRecord("E0743", "code", "Nerve stim rls", "Nerve stimulator for sleep apnea", "active"),
+]
+
+
+def senses(table: dict, key: str) -> list[str]:
+    return [phrase for phrase, _ in table.get(key, ())]
+
+
+def test_acronym_is_the_initials_of_a_whole_term():
+    """A descriptor's words give their initials: "Restless legs syndrome" → rls."""
+    table, _ = acronym_table(FIXTURE)
+    assert senses(table, "rls")[0] == "restless legs syndrome"
+    assert dict(table["rls"])["restless legs syndrome"] == 1.0
+
+
+def test_acronym_phrases_skip_qualifiers_and_cut_at_function_words():
+    """"Other" is no initial, a term's head ends before "of", hyphens split, asides count both ways."""
+    table, _ = acronym_table(FIXTURE)
+    assert "obsessive compulsive disorder" in senses(table, "ocd")
+    assert "mild cognitive impairment" in senses(table, "mci")
+    assert "mitral valve prolapse" in senses(table, "mvp")
+    assert "retinopathy of prematurity" in senses(table, "rop")  # the function word spelled out
+    assert "retinopathy of prematurity" in senses(table, "rp")  # and skipped
+
+
+def test_acronyms_come_from_icd10cm_texts_only():
+    """HCPCS descriptors (CMS's abbreviations, supply wording) give no acronym phrases."""
+    table, _ = acronym_table(FIXTURE)
+    assert "nerve stimulator sleep" not in {p for key in table for p in senses(table, key)}
+    assert not any("apnea" in p for key in table for p in senses(table, key))
+
+
+def test_acronym_that_is_a_word_of_the_texts_is_flagged():
+    """A key the ICD-10-CM texts also write as a lower-case word ("pain") is flagged as a word."""
+    table, words = acronym_table(FIXTURE + [icd("R52", "Pain in knee, right")])
+    assert "pk" in table and "pk" not in words
+    table, words = acronym_table([icd("X1", "Pain knee"), icd("X2", "Pk disorder")])
+    assert "pk" in words
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("RLS", "G25.81"), ("CIDP", "G61.81"), ("POAG", "H40.11"), ("rls", "G25.81"), ("HUS", "D59.3"),
+])
+def test_real_unknown_acronym_finds_its_disease(real_index, query, code):
+    """An acronym the abbreviation map does not know finds the code whose term it spells, first."""
+    results = search(real_index, query, system="icd10cm", limit=5).results
+    assert results and results[0].code.startswith(code)
+
+
+def test_real_word_and_unfinished_word_are_not_acronyms(real_index):
+    """A lower-case word of the texts ("pad") or an unfinished one ("asth") is not read as an acronym."""
+    for query in ("pad", "asth"):
+        exp = expand(real_index, query)
+        assert not any(a.why.startswith("acronym") for p in exp.parts for a in p.alternatives), query
+    exp = expand(real_index, "PAD", prefix=False)
+    assert any(a.why.startswith("acronym") for p in exp.parts for a in p.alternatives)
+
+
+@pytest.mark.parametrize(("query", "code"), [
+    ("L knee pain", "M25.562"), ("R lower quadrant pain", "R10.31"), ("L hip OA", "M16.12"),
+])
+def test_real_side_shorthand_picks_the_side(real_index, query, code):
+    """One-letter side shorthand beside other words reads as right/left and ranks that side first."""
+    assert search(real_index, query, system="icd10cm", limit=5).results[0].code == code
+
+
+def test_real_side_letter_alone_is_not_a_side(real_index):
+    """"L" typed alone is not expanded to left."""
+    exp = expand(real_index, "L", prefix=False)
+    assert not any(a.text == "left" for p in exp.parts for a in p.alternatives)
+
+
+def test_real_hx_means_personal_history(real_index):
+    """"hx" beside words searches "personal history", so a personal-history code is in the top 3."""
+    codes = [r.code for r in search(real_index, "hx stroke", system="icd10cm", limit=3).results]
+    assert "Z86.73" in codes
