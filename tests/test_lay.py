@@ -207,3 +207,38 @@ def test_real_inclusion_term_ranks_its_code_first(real_index, query, first):
 def test_real_plain_hcpcs_queries_still_work(real_index, query, relevant):
     """Plain HCPCS queries keep a right code in the top 5 beside the lay vocabulary."""
     assert relevant & set(codes(real_index, query, system="hcpcs", limit=5))
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [("can't sleep", "cannot sleep"), ("cant pee", "cannot pee"), ("can not hear", "cannot hear"),
+     ("couldn\u2019t breathe", "cannot breathe"), ("unable to walk", "cannot walk"),
+     ("Not able to swallow", "cannot swallow"), ("cantaloupe", "cantaloupe"), ("decant", "decant")],
+)
+def test_ways_of_saying_cannot_fold_into_one_word(typed, folded):
+    """can't, cant, can not, couldn't, unable to and not able to become "cannot"; words holding "cant" do not."""
+    from codesearch.expand import NEGATION_RE
+
+    assert NEGATION_RE.sub("cannot", typed) == folded
+
+
+@pytest.mark.parametrize(
+    ("query", "system", "relevant"),
+    [
+        ("can't sleep", "icd10cm", {"G47.00"}),  # cannot (in-) + sleep (-somnia): insomnia
+        ("can't pee", "icd10cm", {"R33.9", "R33.8"}),  # cannot (retention) + pee (urine)
+        ("unable to walk", "icd10cm", {"R26.2"}),  # cannot (difficulty) + walk (walking)
+        ("seeing double", "icd10cm", {"H53.2"}),  # see (vision) + double: the inclusion term "double vision"
+        ("hair falling out", "icd10cm", {"L65.9", "L65.8"}),  # hair + falling out (loss)
+        ("peeing a lot", "icd10cm", {"R35.0", "R35.89"}),  # pee (micturition) + a lot (frequency, poly-)
+        ("fake eye", "hcpcs", {"V2623", "V2629"}),  # fake (prosthetic) + eye
+        ("pee bag", "hcpcs", {"A4357", "A4358", "A5112"}),  # pee (urinary) + bag
+        ("hearing aid batteries", "hcpcs", {"V5266"}),  # hearing aid (hearing device) + batteries
+        ("cpap hose", "hcpcs", {"A7037", "A4604"}),  # cpap + hose (tubing)
+        ("knee walker", "hcpcs", {"E0118"}),  # a device's everyday name: crutch substitute
+    ],
+)
+def test_real_everyday_words_compose(real_index, query, system, relevant):
+    """Everyday words for conditions and equipment reach the code by composing the query's parts."""
+    found = codes(real_index, query, system=system, limit=5)
+    assert relevant & set(found), (query, found)
