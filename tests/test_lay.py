@@ -242,3 +242,32 @@ def test_real_everyday_words_compose(real_index, query, system, relevant):
     """Everyday words for conditions and equipment reach the code by composing the query's parts."""
     found = codes(real_index, query, system=system, limit=5)
     assert relevant & set(found), (query, found)
+
+
+def _lay_candidates():
+    """tools/lay_candidates.py, loaded as a module."""
+    import importlib.util
+    import sys
+
+    from codesearch.config import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("lay_candidates", PROJECT_ROOT / "tools" / "lay_candidates.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lay_candidates_groups_and_reach(real_index):
+    """tools/lay_candidates.py groups codes by HCPCS section and ICD-10-CM chapter and sees what lay words reach."""
+    from codesearch.ranking import descriptor_head
+
+    tool = _lay_candidates()
+    reach = tool.Reach(real_index.lexicon)
+    assert tool.group_of(real_index.get("E0105")) == "E"
+    assert tool.group_of(real_index.get("S52.501A")) == "S00-T88"
+    assert tool.group_of(real_index.get("J1568")) is None  # drugs are not equipment or supplies
+    eye = real_index.get("V2623")  # "Prosthetic eye, plastic, custom": fake → prosthetic
+    assert reach.reaches(set(descriptor_head(stems, eye.long)))
+    assert reach.word_reached(stems("prosthetic")[0], "prosthetic") == "word"
+    assert reach.word_reached(stems("sagittal")[0], "sagittal") == ""  # no everyday word for it
