@@ -271,3 +271,10 @@ def test_lay_candidates_groups_and_reach(real_index):
     assert reach.reaches(set(descriptor_head(stems, eye.long)))
     assert reach.word_reached(stems("prosthetic")[0], "prosthetic") == "word"
     assert reach.word_reached(stems("sagittal")[0], "sagittal") == ""  # no everyday word for it
+
+
+def test_real_cannot_qualifies_the_next_word(real_index):
+    """In "can't smell" the word "cannot" only qualifies: a smell code comes first, not "Retention of urine"."""
+    found = codes(real_index, "can't smell", system="icd10cm")
+    assert found[0] in {"R43.0", "R43.8", "R43.9"}, found[:3]
+    assert expand(real_index, "can't smell", prefix=False).parts[0].qualifier

@@ -496,7 +496,7 @@ class Expander:
                 if alts:
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
-                    exp.parts.append(Part(word, alts, qualifying))
+                    exp.parts.append(Part(word, alts, qualifying or word in ranking.QUALIFYING_LAY_WORDS))
         self._compose(exp.parts, forms)
         return exp
 
