@@ -207,3 +207,74 @@ def test_real_inclusion_term_ranks_its_code_first(real_index, query, first):
 def test_real_plain_hcpcs_queries_still_work(real_index, query, relevant):
     """Plain HCPCS queries keep a right code in the top 5 beside the lay vocabulary."""
     assert relevant & set(codes(real_index, query, system="hcpcs", limit=5))
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [("can't sleep", "cannot sleep"), ("cant pee", "cannot pee"), ("can not hear", "cannot hear"),
+     ("couldn\u2019t breathe", "cannot breathe"), ("unable to walk", "cannot walk"),
+     ("Not able to swallow", "cannot swallow"), ("cantaloupe", "cantaloupe"), ("decant", "decant")],
+)
+def test_ways_of_saying_cannot_fold_into_one_word(typed, folded):
+    """can't, cant, can not, couldn't, unable to and not able to become "cannot"; words holding "cant" do not."""
+    from codesearch.expand import NEGATION_RE
+
+    assert NEGATION_RE.sub("cannot", typed) == folded
+
+
+@pytest.mark.parametrize(
+    ("query", "system", "relevant"),
+    [
+        ("can't sleep", "icd10cm", {"G47.00"}),  # cannot (in-) + sleep (-somnia): insomnia
+        ("can't pee", "icd10cm", {"R33.9", "R33.8"}),  # cannot (retention) + pee (urine)
+        ("unable to walk", "icd10cm", {"R26.2"}),  # cannot (difficulty) + walk (walking)
+        ("seeing double", "icd10cm", {"H53.2"}),  # see (vision) + double: the inclusion term "double vision"
+        ("hair falling out", "icd10cm", {"L65.9", "L65.8"}),  # hair + falling out (loss)
+        ("peeing a lot", "icd10cm", {"R35.0", "R35.89"}),  # pee (micturition) + a lot (frequency, poly-)
+        ("fake eye", "hcpcs", {"V2623", "V2629"}),  # fake (prosthetic) + eye
+        ("pee bag", "hcpcs", {"A4357", "A4358", "A5112"}),  # pee (urinary) + bag
+        ("hearing aid batteries", "hcpcs", {"V5266"}),  # hearing aid (hearing device) + batteries
+        ("cpap hose", "hcpcs", {"A7037", "A4604"}),  # cpap + hose (tubing)
+        ("knee walker", "hcpcs", {"E0118"}),  # a device's everyday name: crutch substitute
+    ],
+)
+def test_real_everyday_words_compose(real_index, query, system, relevant):
+    """Everyday words for conditions and equipment reach the code by composing the query's parts."""
+    found = codes(real_index, query, system=system, limit=5)
+    assert relevant & set(found), (query, found)
+
+
+def _lay_candidates():
+    """tools/lay_candidates.py, loaded as a module."""
+    import importlib.util
+    import sys
+
+    from codesearch.config import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location("lay_candidates", PROJECT_ROOT / "tools" / "lay_candidates.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lay_candidates_groups_and_reach(real_index):
+    """tools/lay_candidates.py groups codes by HCPCS section and ICD-10-CM chapter and sees what lay words reach."""
+    from codesearch.ranking import descriptor_head
+
+    tool = _lay_candidates()
+    reach = tool.Reach(real_index.lexicon)
+    assert tool.group_of(real_index.get("E0105")) == "E"
+    assert tool.group_of(real_index.get("S52.501A")) == "S00-T88"
+    assert tool.group_of(real_index.get("J1568")) is None  # drugs are not equipment or supplies
+    eye = real_index.get("V2623")  # "Prosthetic eye, plastic, custom": fake → prosthetic
+    assert reach.reaches(set(descriptor_head(stems, eye.long)))
+    assert reach.word_reached(stems("prosthetic")[0], "prosthetic") == "word"
+    assert reach.word_reached(stems("sagittal")[0], "sagittal") == ""  # no everyday word for it
+
+
+def test_real_cannot_qualifies_the_next_word(real_index):
+    """In "can't smell" the word "cannot" only qualifies: a smell code comes first, not "Retention of urine"."""
+    found = codes(real_index, "can't smell", system="icd10cm")
+    assert found[0] in {"R43.0", "R43.8", "R43.9"}, found[:3]
+    assert expand(real_index, "can't smell", prefix=False).parts[0].qualifier

@@ -42,6 +42,10 @@ NDC_DASHED_RE = re.compile(r"^([0-9]{4,5})-([0-9]{3,4})-([0-9]{1,2})$")
 NDC_PLAIN_RE = re.compile(r"^[0-9]{10,11}$")
 ABBREVIATION_NUMBER_RE = re.compile(r"[a-z]+|[0-9]+")
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:[-/.][A-Za-z0-9]+)*")
+#: Ways of saying "cannot", folded into that one word before a query is split into words, so
+#: the lay vocabulary's "cannot" rows compose with the next word ("can't sleep" → insomnia).
+#: Left alone, the apostrophe splits "can't" into the stop word "can" and a lone "t": nothing.
+NEGATION_RE = re.compile(r"\b(?:can[\u2019']?t|can ?not|couldn[\u2019']?t|could not|unable to|not able to)\b", re.I)
 
 #: Words this short are never corrected (abbreviations are short and exact).
 MIN_TYPO_LENGTH = 5
@@ -560,7 +564,7 @@ class Expander:
         plain = self.plain if "lay" not in disable else {}
         lay = self.lay if "lay" not in disable else {}
         exp = Expansion(query=text)
-        tokens = TOKEN_RE.findall(text)
+        tokens = TOKEN_RE.findall(NEGATION_RE.sub("cannot", text) if "lay" not in disable else text)
         only = len(tokens) == 1
         capitals = {t.lower() for t in re.findall(r"[A-Za-z]+", text) if len(t) > 1 and t.isupper()}
         wordlist: list[str] = []
@@ -677,7 +681,7 @@ class Expander:
                 if alts:
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
-                    exp.parts.append(Part(word, alts, qualifying))
+                    exp.parts.append(Part(word, alts, qualifying or word in ranking.QUALIFYING_LAY_WORDS))
         self._compose(exp.parts, forms)
         return exp
 

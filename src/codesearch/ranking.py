@@ -186,6 +186,12 @@ HEAD_BOOST = 1.3
 #: A query names its subject first and may qualify it after these words: in "nebulizer for
 #: asthma" or "wheelchair for heavy patient" the code sought is the nebulizer, the wheelchair.
 QUALIFIER_WORDS = frozenset({"for"})
+#: Words that qualify the word after them wherever they stand: "cannot" (what expand.py folds
+#: can't, unable to, … into) in "can't smell" says what is wrong with smell, so a code holding
+#: only its meanings ("Retention of urine") must not outrank one about smell. Like a part after
+#: "for", it only adds to the score; composed with the next word ("can't sleep" → insomnia) it
+#: still counts in full on that word's part.
+QUALIFYING_LAY_WORDS = frozenset({"cannot"})
 #: A qualifying part counts this much of a subject part's score, and a code that misses it is
 #: not put in a lower tier: "nebulizer for asthma" lists nebulizers before asthma medicines.
 QUALIFIER_WEIGHT = 0.5
