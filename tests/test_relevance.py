@@ -18,42 +18,42 @@ THRESHOLDS = {
     ("tuning", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "icd_code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("tuning", "icd_plain"): (0.87, 0.93, 0.90),  # measured 0.903 0.968 0.935
+    ("tuning", "icd_plain"): (0.93, 0.97, 0.95),  # measured 0.968 1.000 0.984
     ("tuning", "icd_prefix"): (0.91, 0.97, 0.93),  # measured 0.947 1.000 0.965
     ("tuning", "icd_term"): (0.91, 0.97, 0.93),  # measured 0.949 1.000 0.968
-    ("tuning", "icd_typo"): (0.82, 0.97, 0.88),  # measured 0.857 1.000 0.913
+    ("tuning", "icd_typo"): (0.82, 0.97, 0.87),  # measured 0.857 1.000 0.905
     ("tuning", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "plain"): (0.83, 0.94, 0.88),  # measured 0.868 0.974 0.913
     ("tuning", "prefix"): (0.88, 0.94, 0.90),  # measured 0.914 0.971 0.934
-    ("tuning", "overall"): (0.91, 0.96, 0.93),  # measured 0.945 0.990 0.963
-    ("heldout", "abbreviation"): (0.78, 0.87, 0.82),  # measured 0.818 0.909 0.856
+    ("tuning", "overall"): (0.92, 0.96, 0.93),  # measured 0.950 0.992 0.966
+    ("heldout", "abbreviation"): (0.83, 0.92, 0.87),  # measured 0.864 0.955 0.902
     ("heldout", "brand"): (0.88, 0.92, 0.90),  # measured 0.917 0.958 0.938
     ("heldout", "brand_typo"): (0.82, 0.89, 0.87),  # measured 0.857 0.929 0.905
     ("heldout", "code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "generic"): (0.82, 0.97, 0.87),  # measured 0.857 1.000 0.909
+    ("heldout", "generic"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.921
     ("heldout", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout", "icd_code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "icd_lay"): (0.57, 0.72, 0.63),  # measured 0.600 0.756 0.662
-    ("heldout", "icd_prefix"): (0.59, 0.97, 0.75),  # measured 0.625 1.000 0.781
-    ("heldout", "icd_shorthand"): (0.58, 0.77, 0.66),  # measured 0.617 0.809 0.698
-    ("heldout", "icd_term"): (0.87, 0.92, 0.90),  # measured 0.909 0.955 0.932
-    ("heldout", "icd_typo"): (0.63, 0.89, 0.75),  # measured 0.667 0.926 0.787
-    ("heldout", "intent_hcpcs"): (0.62, 0.81, 0.70),  # measured 0.654 0.846 0.732
-    ("heldout", "intent_icd"): (0.70, 0.85, 0.76),  # measured 0.731 0.885 0.796
+    ("heldout", "icd_lay"): (0.68, 0.83, 0.75),  # measured 0.711 0.867 0.787
+    ("heldout", "icd_prefix"): (0.84, 0.97, 0.90),  # measured 0.875 1.000 0.938
+    ("heldout", "icd_shorthand"): (0.84, 0.94, 0.88),  # measured 0.872 0.979 0.917
+    ("heldout", "icd_term"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout", "icd_typo"): (0.71, 0.97, 0.81),  # measured 0.741 1.000 0.846
+    ("heldout", "intent_hcpcs"): (0.62, 0.85, 0.68),  # measured 0.654 0.885 0.719
+    ("heldout", "intent_icd"): (0.73, 0.93, 0.81),  # measured 0.769 0.962 0.842
     ("heldout", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "plain"): (0.59, 0.78, 0.68),  # measured 0.625 0.812 0.715
+    ("heldout", "plain"): (0.72, 0.90, 0.80),  # measured 0.750 0.938 0.833
     ("heldout", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "overall"): (0.72, 0.86, 0.78),  # measured 0.759 0.892 0.817
-    ("heldout2", "abbreviation"): (0.70, 0.90, 0.79),  # measured 0.733 0.933 0.820
+    ("heldout", "overall"): (0.80, 0.92, 0.85),  # measured 0.837 0.956 0.887
+    ("heldout2", "abbreviation"): (0.63, 0.83, 0.73),  # measured 0.667 0.867 0.763
     ("heldout2", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout2", "icd_lay"): (0.34, 0.54, 0.43),  # measured 0.378 0.578 0.466
-    ("heldout2", "icd_shorthand"): (0.37, 0.47, 0.40),  # measured 0.400 0.500 0.437
-    ("heldout2", "icd_term"): (0.77, 0.97, 0.85),  # measured 0.800 1.000 0.887
-    ("heldout2", "icd_typo"): (0.57, 0.69, 0.61),  # measured 0.600 0.720 0.642
-    ("heldout2", "intent_hcpcs"): (0.45, 0.65, 0.52),  # measured 0.480 0.680 0.559
-    ("heldout2", "intent_icd"): (0.57, 0.85, 0.65),  # measured 0.600 0.880 0.685
-    ("heldout2", "plain"): (0.23, 0.23, 0.23),  # measured 0.267 0.267 0.267
-    ("heldout2", "overall"): (0.48, 0.64, 0.54),  # measured 0.517 0.671 0.577
+    ("heldout2", "icd_lay"): (0.50, 0.70, 0.58),  # measured 0.533 0.733 0.614
+    ("heldout2", "icd_shorthand"): (0.57, 0.72, 0.62),  # measured 0.600 0.750 0.652
+    ("heldout2", "icd_term"): (0.87, 0.97, 0.92),  # measured 0.900 1.000 0.950
+    ("heldout2", "icd_typo"): (0.61, 0.81, 0.68),  # measured 0.640 0.840 0.712
+    ("heldout2", "intent_hcpcs"): (0.45, 0.65, 0.52),  # measured 0.480 0.680 0.554
+    ("heldout2", "intent_icd"): (0.69, 0.85, 0.76),  # measured 0.720 0.880 0.793
+    ("heldout2", "plain"): (0.43, 0.50, 0.48),  # measured 0.467 0.533 0.511
+    ("heldout2", "overall"): (0.59, 0.75, 0.66),  # measured 0.629 0.787 0.693
 }
 
 
