@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gzip
 import http.client
 import io
 import json
@@ -25,6 +26,7 @@ from click.testing import CliRunner
 import codesearch.build
 from codesearch.build import build_index
 from codesearch.cli import cli
+from codesearch.config import embedded
 from codesearch.errors import IndexWriteError
 from codesearch.index import current_build
 from codesearch.web import create_app
@@ -502,3 +504,22 @@ def test_real_server_redirect_ignores_host(served):
     status, headers, _ = raw(served.port, b"GET //codes//J1568 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n")
     assert "evil.example" not in headers.get("Location", "")
     assert status == 404 or headers["Location"].startswith("/")
+
+
+def test_broken_second_source_stops_the_writers_quietly(tmp_path):
+    """A broken ICD-10-CM file found while two processes already index the real HCPCS release: one
+    `Error:` line naming it, exit 1, no traceback from the writing processes, no temporary folder left."""
+    data = tmp_path / "data"
+    shutil.copytree(embedded("data"), data)
+    for old in (data / "icd10cm").iterdir():
+        old.unlink()
+    (data / "icd10cm" / "icd10cm_tabular_broken.xml.gz").write_bytes(gzip.compress(b"<ICD10CM.tabular><chapter>"))
+    index_dir = tmp_path / "index"
+    run = subprocess.run([sys.executable, "-m", "codesearch.cli", "--data-dir", str(data), "--index", str(index_dir),
+                          "build"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if "Error" in line]
+    assert len(errors) == 1 and errors[0].startswith("Error: ") and "icd10cm_tabular_broken" in errors[0], run.stderr
+    assert "index HCPCS" in run.stderr  # the writers had started
+    assert not list((index_dir / "builds").glob(".tmp-*"))

@@ -421,9 +421,18 @@ class _Writer:
         self.committed = True
 
     def cancel(self) -> None:
-        """Drop what was written, unless committed (the build folder is removed either way)."""
-        if self.writer is not None and not self.committed:
-            self.writer.cancel()
+        """Drop what was written, unless committed (the build folder is removed either way).
+
+        Whoosh's own cancel only tells its writing processes to stop in this process's memory;
+        they would go on reading job files from the folder being removed and die with a
+        traceback, so they are stopped first.
+        """
+        if self.writer is None or self.committed:
+            return
+        for task in getattr(self.writer, "tasks", ()):
+            task.terminate()
+            task.join()
+        self.writer.cancel()
 
 
 #: How each indexed field's text becomes tokens (what the field's analyser would give).
