@@ -503,13 +503,16 @@ class Expander:
     def acronym_alternatives(self, word: str, capitals: bool = False) -> list[Alternative]:
         """The phrases of the code texts whose initials ``word`` spells, searched like a sense.
 
-        Only for a word of 2-6 letters that the texts do not use as a word, unless typed in
-        capitals ("RLS", "rls" → restless legs syndrome; "pad" is a pad, "PAD" may be an
+        Only for a word of 2-6 letters that the texts do not use as a word and the lay vocabulary
+        does not know, unless typed in capitals ("RLS", "rls" → restless legs syndrome; "pad" is a pad, "PAD" may be an
         acronym); after the abbreviation map's own senses when it knows the word. The caller
         also skips a lower-case word that is a typo away from a known word, or unfinished.
         """
         lo, hi = ACRONYM_LENGTHS
-        if not (lo <= len(word) <= hi and word.isalpha()) or (word in self.acronym_words and not capitals):
+        if not (lo <= len(word) <= hi and word.isalpha()):
+            return []
+        # A word the texts use, or an everyday word of the lay vocabulary ("pee"), is that word.
+        if not capitals and (word in self.acronym_words or stems(word) in self.lay):
             return []
         weight = ranking.ACRONYM_WEIGHT * (ranking.ACRONYM_AFTER_INVENTORY if word in self.abbreviations else 1.0)
         return [
