@@ -348,9 +348,9 @@ def _write(folder: Path, settings: Settings, progress: Progress | None) -> tuple
                 if record.kind == "code" and record.code in pfs:
                     record = dataclasses.replace(record, rvus=tuple(pfs[record.code]))
                 records.append(record)
-                document = analyse(record)
-                documents.append(document)
-                writer.add(document)
+                doc = analyse(record)
+                documents.append(doc)
+                writer.add(doc)
                 if progress and (i % 1000 == 0 or i == len(raw)):
                     progress(f"index {system}", i, len(raw))
         if not records:
