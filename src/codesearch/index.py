@@ -15,6 +15,7 @@ import numpy as np
 
 from codesearch.enrich import Lexicon
 from codesearch.errors import CodeSearchError, IndexCorruptError, IndexMissingError
+from codesearch.ranking import DescriptorHeads
 from codesearch.records import CodeRecord, code_key
 from codesearch.schema import SCHEMA_VERSION
 from codesearch.scores import ScoreTable
@@ -137,7 +138,11 @@ class CodeIndex:
             if store is not None:
                 store.close()
             raise IndexCorruptError(f"index build {build} is damaged: {exc}") from None
-        if docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in arrays.values()):
+        per_document = [a for name, a in arrays.items() if not name.startswith("head_")]
+        heads_ok = (len(arrays["head_offsets"]) == len(arrays["head_stems"]) + 1
+                    and int(arrays["head_offsets"][-1]) == len(arrays["head_docs"]))
+        if (docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in per_document)
+                or not heads_ok):
             store.close()
             raise IndexCorruptError(
                 f"index build {build} is inconsistent: manifest says {manifest.get('records')} records, "
@@ -157,6 +162,7 @@ class CodeIndex:
         self.doc_system = arrays["system"]
         self.doc_prior = arrays["prior"]
         self.doc_head = arrays["head"]  # the stems a descriptor is about, space-separated
+        self.heads = DescriptorHeads(arrays["head_stems"], arrays["head_offsets"], arrays["head_docs"])
         self.sorted_keys = arrays["sorted_keys"]
         self.sorted_docs = arrays["sorted_docs"]
         self.cache: dict = {}  # per-build memo of expensive lookups, dropped on reload

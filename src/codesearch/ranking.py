@@ -289,15 +289,28 @@ def head_text(record) -> str:
 class DescriptorHeads:
     """Codes by the stems of their descriptor heads, for the head prior.
 
-    Read from the build's per-document heads (:func:`head_text`) when a build is first searched.
+    Three arrays the build writes beside the records (:func:`head_arrays`, from each document's
+    :func:`head_text`): the head stems in code-point order, each stem's range, and the documents
+    of each stem in order. Memory-mapped, so a new process reads only the stems it looks up.
     """
 
-    def __init__(self, heads: Iterable[str]):
-        by_stem: dict[str, list[int]] = {}
-        for doc, head in enumerate(heads):
-            for s in set(head.split()):
-                by_stem.setdefault(s, []).append(doc)
-        self.docs = {s: np.asarray(d, dtype=np.int32) for s, d in by_stem.items()}
+    def __init__(self, stems: np.ndarray, offsets: np.ndarray, docs: np.ndarray):
+        self.stems = stems
+        self.offsets = offsets
+        self.docs = docs
+        self._found: dict[str, np.ndarray] = {}
+
+    def docs_of(self, stem: str) -> np.ndarray:
+        """The documents whose head holds ``stem``, in order (a binary search, remembered)."""
+        got = self._found.get(stem)
+        if got is None:
+            i = int(np.searchsorted(self.stems, stem))
+            found = i < len(self.stems) and self.stems[i] == stem
+            got = self.docs[self.offsets[i]:self.offsets[i + 1]] if found else self.docs[:0]
+            if len(self._found) > 100_000:
+                self._found.clear()
+            self._found[stem] = got
+        return got
 
     def docs_about(self, stem_sets: Iterable[Sequence[str]]) -> np.ndarray:
         """Documents whose head holds every stem of at least one of ``stem_sets`` (may repeat)."""
@@ -305,14 +318,28 @@ class DescriptorHeads:
         for needed in stem_sets:
             if not needed:
                 continue
-            docs = self.docs.get(needed[0])
+            docs = self.docs_of(needed[0])
             for s in needed[1:]:
-                if docs is None or not len(docs):
+                if not len(docs):
                     break
-                docs = np.intersect1d(docs, self.docs.get(s, docs[:0]), assume_unique=True)
-            if docs is not None and len(docs):
+                docs = np.intersect1d(docs, self.docs_of(s), assume_unique=True)
+            if len(docs):
                 found.append(docs)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
+
+
+def head_arrays(heads: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(stems in code-point order, offsets, documents) of :class:`DescriptorHeads` for the
+    documents' head texts, in document order."""
+    by_stem: dict[str, list[int]] = {}
+    for doc, head in enumerate(heads):
+        for s in set(head.split()):
+            by_stem.setdefault(s, []).append(doc)
+    stems = sorted(by_stem)
+    offsets = np.zeros(len(stems) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(by_stem[s]) for s in stems])
+    docs = np.fromiter((d for s in stems for d in by_stem[s]), dtype=np.int32, count=int(offsets[-1]))
+    return np.array(stems, dtype=str), offsets, docs
 
 
 def system_intent(systems: np.ndarray, scores: np.ndarray, candidates: Sequence[str]) -> str | None:

@@ -466,14 +466,6 @@ class Searcher:
             got = self.index.cache["systems"] = ([str(n) for n in names], ids.astype(np.int8))
         return got
 
-    def _heads(self) -> ranking.DescriptorHeads:
-        """What each descriptor is about (its head); memoised per build."""
-        got = self.index.cache.get("heads")
-        if got is None:
-            heads = ranking.DescriptorHeads(self.index.doc_head.tolist())
-            got = self.index.cache["heads"] = heads
-        return got
-
     def _modifiers(self) -> np.ndarray:
         """1 for each document that is a modifier, else 0; memoised per build."""
         got = self.index.cache.get("modifiers")
@@ -544,7 +536,7 @@ class Searcher:
         index = self.index
         n_docs = index.table.size
         priors = "priors" not in self._disable
-        heads = self._heads() if priors else None
+        heads = self.index.heads if priors else None
         # A repeated part (`arm arm arm`) is scored once and counted as often as it is repeated.
         parts, repeats = _distinct_parts(exp)
         part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)

@@ -23,10 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from codesearch.ranking import head_arrays
 from codesearch.records import CodeRecord
 
 RECORDS_FILE = "records.sqlite"
-ARRAYS = ("active", "section", "system", "prior", "head", "sorted_keys", "sorted_docs")
+ARRAYS = ("active", "section", "system", "prior", "head", "head_stems", "head_offsets", "head_docs",
+          "sorted_keys", "sorted_docs")
 CACHE = 4096  # decoded records kept per store
 
 _SCHEMA = """
@@ -73,12 +75,17 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
     finally:
         db.close()
     keyed = sorted(range(len(ordered)), key=lambda d: (ordered[d].key, ordered[d].system != "HCPCS", ordered[d].code))
+    heads = [head(r) for r in ordered]
+    head_stems, head_offsets, head_docs = head_arrays(heads)
     arrays = {
         "active": np.array([r.active for r in ordered], dtype=bool),
         "section": np.array([r.section_letter or ("MOD" if r.kind == "modifier" else "") for r in ordered], dtype=str),
         "system": np.array([r.system for r in ordered], dtype=str),
         "prior": np.array([prior(r) for r in ordered], dtype=np.float32),
-        "head": np.array([head(r) for r in ordered], dtype=str),
+        "head": np.array(heads, dtype=str),
+        "head_stems": head_stems,  # codes by their heads' stems: ranking.DescriptorHeads
+        "head_offsets": head_offsets,
+        "head_docs": head_docs,
         "sorted_keys": np.array([ordered[d].key for d in keyed], dtype=str),
         "sorted_docs": np.array(keyed, dtype=np.int64),
     }
