@@ -138,7 +138,7 @@ class CodeIndex:
             if store is not None:
                 store.close()
             raise IndexCorruptError(f"index build {build} is damaged: {exc}") from None
-        per_document = [a for name, a in arrays.items() if not name.startswith("head_")]
+        per_document = [a for name, a in arrays.items() if not name.startswith("head_")]  # head_*: by stem
         heads_ok = (len(arrays["head_offsets"]) == len(arrays["head_stems"]) + 1
                     and int(arrays["head_offsets"][-1]) == len(arrays["head_docs"]))
         if (docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in per_document)
@@ -154,14 +154,13 @@ class CodeIndex:
         self.table = table
         self.doc_of = DocNumbers(store)
         self.ndc_map = NdcMap(store)
-        # Per-document arrays, in Whoosh document-number order, for vectorised filtering;
+        # Per-document arrays, in build (document-number) order, for vectorised filtering;
         # the dot-less code keys in code order ("e119" and "E11.9" both find E11.9), aligned
         # with their documents, to slice a code family at once.
         self.doc_active = arrays["active"]
         self.doc_section = arrays["section"]
         self.doc_system = arrays["system"]
         self.doc_prior = arrays["prior"]
-        self.doc_head = arrays["head"]  # the stems a descriptor is about, space-separated
         self.heads = DescriptorHeads(arrays["head_stems"], arrays["head_offsets"], arrays["head_docs"])
         self.sorted_keys = arrays["sorted_keys"]
         self.sorted_docs = arrays["sorted_docs"]

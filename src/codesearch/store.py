@@ -6,8 +6,9 @@ The build therefore writes:
 - ``records.sqlite``: one row per record (its JSON), keyed by document number and code, with
   the dot-less code key, the NDCs and the links code pages follow (cross-references, brand
   names, generic drug names). Opened read-only and immutable; a record is decoded when asked.
-- ``docs_*.npy``: per-document arrays in Whoosh document order (active, section, system,
-  ranking prior, descriptor head) and the dot-less code keys in code order with their documents.
+- ``docs_*.npy``: per-document arrays in build order (active, section, system, ranking prior),
+  the documents by the stems of their descriptor heads, and the dot-less code keys in code order
+  with their documents.
   Saved uncompressed and opened with ``np.load(mmap_mode="r")``: the pages are the file's,
   shared by every process that maps them.
 """
@@ -27,8 +28,8 @@ from codesearch.ranking import head_arrays
 from codesearch.records import CodeRecord
 
 RECORDS_FILE = "records.sqlite"
-ARRAYS = ("active", "section", "system", "prior", "head", "head_stems", "head_offsets", "head_docs",
-          "sorted_keys", "sorted_docs")
+ARRAYS = ("active", "section", "system", "prior", "head_stems", "head_offsets", "head_docs", "sorted_keys",
+          "sorted_docs")
 CACHE = 4096  # decoded records kept per store
 
 _SCHEMA = """
@@ -75,14 +76,12 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
     finally:
         db.close()
     keyed = sorted(range(len(ordered)), key=lambda d: (ordered[d].key, ordered[d].system != "HCPCS", ordered[d].code))
-    heads = [head(r) for r in ordered]
-    head_stems, head_offsets, head_docs = head_arrays(heads)
+    head_stems, head_offsets, head_docs = head_arrays(head(r) for r in ordered)
     arrays = {
         "active": np.array([r.active for r in ordered], dtype=bool),
         "section": np.array([r.section_letter or ("MOD" if r.kind == "modifier" else "") for r in ordered], dtype=str),
         "system": np.array([r.system for r in ordered], dtype=str),
         "prior": np.array([prior(r) for r in ordered], dtype=np.float32),
-        "head": np.array(heads, dtype=str),
         "head_stems": head_stems,  # codes by their heads' stems: ranking.DescriptorHeads
         "head_offsets": head_offsets,
         "head_docs": head_docs,
