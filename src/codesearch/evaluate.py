@@ -26,7 +26,7 @@ from codesearch.records import normalize_system
 from codesearch.search import search
 
 DEFAULT_SUITE = Path(__file__).resolve().parents[2] / "tests" / "relevance"
-SPLITS = ("tuning", "heldout", "heldout2")
+SPLITS = ("tuning", "tuning2", "heldout", "heldout2", "heldout3")
 
 
 @dataclass(frozen=True)
