@@ -13,6 +13,7 @@ from codesearch.expand import (
     max_edits,
     ndc_candidates,
     normalize_query,
+    sound_key,
 )
 from codesearch.ranking import ABBREVIATION_SENSE_WEIGHT, SENSE_FIELDS
 
@@ -151,3 +152,35 @@ def test_completions_are_the_best_words_of_the_prefix_range(tiny_index):
                           key=lambda w: (w not in expander.brand_words, -vocab[w], w))
         assert tiny_index.words_with_prefix(prefix) == sorted(w for w in vocab if w.startswith(prefix))
         assert expander._best_completions(prefix, 5) == (expected[:5], len(expected))
+
+
+@pytest.mark.parametrize(("typed", "meant"), [("nemonia", "pneumonia"), ("sirosis", "cirrhosis"), ("excema", "eczema"),
+                                              ("emfasema", "emphysema"), ("diarea", "diarrhea"), ("sorisis", "psoriasis")])
+def test_sound_key_hears_spellings_alike(typed, meant):
+    """Silent first letters, ph/f, c/k/s, x/ks, vowels and doubled letters do not change a word's sound key."""
+    assert sound_key(typed) == sound_key(meant)
+
+
+def test_sound_key_tells_different_words_apart():
+    """Words of different consonants keep different keys."""
+    assert sound_key("pneumonia") != sound_key("ammonia")
+    assert sound_key("cirrhosis") != sound_key("scoliosis")
+
+
+@pytest.mark.parametrize(("typed", "meant", "code"), [("nemonia", "pneumonia", "J18.9"), ("sirosis", "cirrhosis", "K74.60"),
+                                                      ("emfasema", "emphysema", "J43.9")])
+def test_word_spelled_by_sound_is_corrected_on_real_files(real_index, typed, meant, code):
+    """A diagnosis spelled as it sounds, several edits from any word, is corrected by its sound and found."""
+    from codesearch.search import search
+
+    res = search(real_index, typed, system="icd10cm", limit=5)
+    assert typed in res.corrections
+    assert any(a.text == meant and a.kind == "typo" for p in expand(real_index, typed).parts for a in p.alternatives)
+    assert code in [r.code for r in res.results]
+
+
+def test_unfinished_word_gets_no_sound_alike_correction(real_index):
+    """A word still being typed ("denosu") completes; it is not read as a misspelling by sound."""
+    exp = expand(real_index, "denosu")
+    assert exp.corrections == {}
+    assert all(a.kind != "typo" for p in exp.parts for a in p.alternatives)

@@ -88,6 +88,37 @@ def max_edits(word: str) -> int:
     return 0 if n < MIN_TYPO_LENGTH else 1 if n < 9 else 2
 
 
+#: Spellings that sound alike, rewritten to one form before a word's sound key is taken
+#: (Greek and Latin spellings of medical words, in this order).
+SOUND_RULES = (("ph", "f"), ("rh", "r"), ("ck", "k"), ("sch", "sk"), ("ch", "k"), ("x", "ks"), ("qu", "kw"),
+               ("q", "k"), ("tz", "s"))
+_SILENT_START = ("ps", "pn", "pt", "kn", "gn")  # psoriasis, pneumonia, ptosis: the first letter is silent
+
+
+@lru_cache(maxsize=8192)
+def sound_key(word: str) -> str:
+    """A word's consonant skeleton as it sounds: "pneumonia" and "nemonia" → nmn.
+
+    Silent first letters dropped, alike spellings made one (ph/f, c/k/s, x/ks, z/s), vowels,
+    h, w and y after the first letter dropped, doubled letters made single.
+    """
+    w = word.lower()
+    if w[:2] in _SILENT_START:
+        w = w[1:]
+    for spelled, sound in SOUND_RULES:
+        w = w.replace(spelled, sound)
+    w = re.sub(r"c(?=[eiy])", "s", w).replace("c", "k").replace("z", "s")
+    first = "a" if w[:1] in "aeiouy" else w[:1]
+    return re.sub(r"(.)\1+", r"\1", first + re.sub(r"[aeiouyhw]", "", w[1:]))
+
+
+def sound_edits(word: str) -> int:
+    """Edits a correction that sounds like ``word`` may be from it: a third of its letters,
+    and always one more than :func:`max_edits` ("nemonia" → pneumonia, 2; "sirosis" →
+    cirrhosis, 3)."""
+    return max(max_edits(word) + 1, len(word) // 3 + 1) if len(word) >= MIN_TYPO_LENGTH else 0
+
+
 @dataclass(frozen=True)
 class Alternative:
     """One way a query word can match: text searched in fields, with a weight and a reason."""
@@ -186,6 +217,7 @@ class Expander:
         self.brand_words = set(tables["brand_words"])
         self.acronyms: dict[str, list[list]] = tables.get("acronyms", {})
         self.acronym_words = frozenset(tables.get("acronym_words", ()))
+        self.sounds: dict[str, list[str]] = tables["sounds"]
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -258,6 +290,22 @@ class Expander:
             key=lambda wd: (wd[1], -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words)), wd[0]),
         )
         return ranked[:MAX_CORRECTIONS]
+
+    def sounds_like(self, word: str) -> list[tuple[str, int]]:
+        """Known words with the sound key of ``word`` within :func:`sound_edits` of it, nearest
+        and most common first, with their distance from it: for a word no known word is a typo
+        away from."""
+        k = sound_edits(word)
+        if k == 0 or not word.isalpha() or self.known(word):
+            return []
+        found = []
+        for w in self.sounds.get(sound_key(word), ()):
+            if abs(len(w) - len(word)) <= k:
+                d = OSA.distance(word, w, score_cutoff=k)
+                if d <= k:
+                    found.append((w, int(d)))
+        found.sort(key=lambda wd: (wd[1], -self.vocab.get(wd[0], 0), wd[0]))
+        return found[:MAX_CORRECTIONS]
 
     def completions(self, prefix: str, context: tuple[str, ...] = ()) -> list[str]:
         """Words the unfinished ``prefix`` may become, best first.
@@ -654,8 +702,11 @@ class Expander:
                 # An unfinished lower-case word that begins longer words is being typed ("asth").
                 typing = (is_last and ends_open and word not in capitals
                           and self._begins_longer_word(word))
-                # A lower-case word a known word is a typo away from is a misspelling ("exema").
+                # A lower-case word a known word is a typo away from is a misspelling ("exema");
+                # with none that near, one spelled by its sound ("sirosis") unless still being typed.
                 fixes = self.corrections(word) if not word.isdigit() else []
+                if not fixes and not typing and word not in capitals:
+                    fixes = self.sounds_like(word)
                 misspelt = word not in capitals and bool(fixes)
                 if "abbreviations" not in disable and not typing and not misspelt:
                     alts += self.acronym_alternatives(word, word in capitals)
@@ -664,7 +715,7 @@ class Expander:
                                             f"code starts with {word.upper()}"))
                 if not word.isdigit():
                     for fixed, dist in fixes:
-                        weight = ranking.TYPO_WEIGHTS[dist]
+                        weight = ranking.TYPO_WEIGHTS.get(dist, ranking.SOUND_ALIKE_WEIGHT)
                         exp.corrections.setdefault(word, fixed)
                         alts += [
                             Alternative(a.text, a.fields, a.weight * weight, "typo", a.why, a.highlight)
@@ -826,16 +877,22 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     )
     abbreviation_keys = {a.key for a in lexicon.abbreviations}
     acronyms, acronym_words = acronym_table(records)
+    candidates = [
+        w for w in sorted(set(vocab) | abbreviation_keys | set(plain_words))
+        if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha()
+    ]
+    sounds: dict[str, list[str]] = defaultdict(list)
+    for w in candidates:
+        if len(w) >= MIN_TYPO_LENGTH:
+            sounds[sound_key(w)].append(w)
     return {
+        "sounds": sounds,
         "acronyms": acronyms,
         "acronym_words": acronym_words,
         "plain": [[list(key), terms] for key, terms in plain_index(lexicon).items()],
         "plain_words": plain_words,
         "brand_words": sorted({w for r in records for b in r.brands for w in words(b)}),
-        "candidates": [
-            w for w in sorted(set(vocab) | abbreviation_keys | set(plain_words))
-            if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha()
-        ],
+        "candidates": candidates,
     }
 
 

@@ -51,6 +51,9 @@ PLAIN_WORD_WEIGHT = 0.7
 PLAIN_PHRASE_WEIGHT = 0.9
 #: A typo correction, by edit distance: one edit is likelier meant than two.
 TYPO_WEIGHTS: dict[int, float] = {1: 0.9, 2: 0.75}
+#: A correction further off than that, found because it sounds like the word typed ("sirosis"
+#: → cirrhosis, three edits): only sought when no word is within the typo allowance.
+SOUND_ALIKE_WEIGHT = 0.75
 #: Completions of an unfinished last word: brand names are what people start typing most.
 PREFIX_BRAND_WEIGHT = 0.8
 PREFIX_WORD_WEIGHT = 0.6
