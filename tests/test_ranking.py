@@ -211,3 +211,26 @@ def test_icd_priors_do_not_favour_a_system(real_index):
 def test_category_title_synonym_finds_the_default_code(real_index, query, default):
     """A category title's bracketed synonym ("Schistosomiasis [bilharziasis]") finds its default code first."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == default
+
+
+def test_dose_words_are_number_and_unit():
+    """A number before a unit, or glued to it, is a dose; a bare number or a unit alone is not."""
+    from codesearch.expand import dose_words
+
+    assert dose_words(["cefazolin", "1", "gram"]) == {1, 2}
+    assert dose_words(["azithromycin", "500mg"]) == {1}
+    assert dose_words(["piperacillin", "3", "375", "g"]) == {1, 2, 3}
+    assert dose_words(["type", "2", "diabetes"]) == set()
+    assert dose_words(["mg", "deficiency"]) == set()
+
+
+def test_dose_qualifies_the_drug_named(real_index):
+    """A dose does not outweigh the drug: cefazolin at any strength before other drugs at 1 gram."""
+    codes = [r.code for r in search(real_index, "cefazolin 1 gram", limit=3).results]
+    assert codes and all(c in {"J0687", "J0688", "J0689", "J0690"} for c in codes)
+
+
+def test_dose_points_to_drug_codes(real_index):
+    """A drug named with a dose is about the drug code, not the deficiency of the same words."""
+    assert search(real_index, "vitamin b12 1000 mcg", limit=1).results[0].code == "J3420"
+    assert search(real_index, "vitamin b12", system="icd10cm", limit=1).results[0].code.startswith("D51")

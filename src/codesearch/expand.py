@@ -152,6 +152,8 @@ class Expansion:
     code_prefixes: list[str] = field(default_factory=list)
     ndcs: list[tuple[str, str]] = field(default_factory=list)  # (as typed, 11-digit NDC)
     corrections: dict[str, str] = field(default_factory=dict)
+    #: Whether the query gives a dose ("500 mg"): it is about a drug.
+    dose: bool = False
 
     @property
     def empty(self) -> bool:
@@ -661,6 +663,8 @@ class Expander:
         # A trailing space means the user finished the last word.
         ends_open = prefix and bool(text) and query[-1:].isalnum()
         forms: dict[int, list[str]] = {}  # part number → the lay combining forms of its words
+        doses = dose_words(wordlist)
+        exp.dose = bool(doses)
         i = 0
         qualifying = False
         while i < len(wordlist):
@@ -735,7 +739,8 @@ class Expander:
                 if alts:
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
-                    exp.parts.append(Part(word, alts, qualifying or word in ranking.QUALIFYING_LAY_WORDS))
+                    exp.parts.append(Part(word, alts, qualifying or word in ranking.QUALIFYING_LAY_WORDS
+                                          or i - 1 in doses))
         self._compose(exp.parts, forms)
         return exp
 
@@ -762,6 +767,26 @@ class Expander:
             else:
                 out.append(token)
         return " ".join(out) if changed else None
+
+
+_DOSE_RE = re.compile(r"^([0-9]+)([a-z]+)$")
+
+
+def dose_words(wordlist: list[str]) -> set[int]:
+    """The places in ``wordlist`` of a dose: a number and the unit after it ("500 mg", "1 gram",
+    "1000 cc"), or both in one word ("500mg"); see :data:`codesearch.ranking.DOSE_UNITS`."""
+    found = set()
+    for i, word in enumerate(wordlist):
+        glued = _DOSE_RE.match(word)
+        if glued and glued.group(2) in ranking.DOSE_UNITS:
+            found.add(i)
+        elif word in ranking.DOSE_UNITS and i > 0 and wordlist[i - 1].isdigit():
+            found.add(i)
+            j = i - 1
+            while j >= 0 and wordlist[j].isdigit():  # "3 375 g": 3.375 split at its point
+                found.add(j)
+                j -= 1
+    return found
 
 
 def word_fields(disable: frozenset[str] = frozenset()) -> tuple[str, ...]:

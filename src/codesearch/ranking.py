@@ -195,6 +195,17 @@ QUALIFIER_WORDS = frozenset({"for"})
 #: "for", it only adds to the score; composed with the next word ("can't sleep" → insomnia) it
 #: still counts in full on that word's part.
 QUALIFYING_LAY_WORDS = frozenset({"cannot"})
+#: Units of a dose ("ceftriaxone 250 mg"): a dose, number and unit, qualifies the drug named
+#: beside it like a part after "for", so codes of the drug at any strength come before other
+#: drugs at the dose typed (J0696 "ceftriaxone sodium, per 250 mg" first either way; for
+#: "cefazolin 1 gram", J0690 "cefazolin sodium, 500 mg" before J9208 "ifosfamide, 1 gram").
+DOSE_UNITS = frozenset({
+    "mg", "milligram", "milligrams", "g", "gm", "gram", "grams", "mcg", "ug", "microgram", "micrograms",
+    "kg", "ml", "milliliter", "milliliters", "cc", "l", "liter", "liters", "unit", "units", "u", "iu",
+    "meq", "mmol", "percent",
+})
+#: A query that gives a dose is about a drug: the system of drug codes comes first.
+DOSE_SYSTEM = "HCPCS"
 #: A qualifying part counts this much of a subject part's score, and a code that misses it is
 #: not put in a lower tier: "nebulizer for asthma" lists nebulizers before asthma medicines.
 QUALIFIER_WEIGHT = 0.5

@@ -583,6 +583,8 @@ class Searcher:
         if priors and not self._system and total:
             best = missed == missed.min()
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
+            if exp.dose and ranking.DOSE_SYSTEM in names:
+                intent = names.index(ranking.DOSE_SYSTEM)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
