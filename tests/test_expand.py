@@ -184,3 +184,15 @@ def test_unfinished_word_gets_no_sound_alike_correction(real_index):
     exp = expand(real_index, "denosu")
     assert exp.corrections == {}
     assert all(a.kind != "typo" for p in exp.parts for a in p.alternatives)
+
+
+def test_other_form_of_a_known_word_is_that_word(real_index):
+    """An unknown word that is another form of a descriptor word ("dehydrated") finds it; a typo's
+    one-letter difference ("migrane") is left to typo correction."""
+    from codesearch.search import search
+
+    expander = expander_for(real_index)
+    assert expander.variants("dehydrated") == ["dehydration"]
+    assert expander.variants("migrane") == []
+    assert search(real_index, "dehydrated", limit=1).results[0].code == "E86.0"
+    assert expand(real_index, "dehydrated", prefix=False).corrections == {}

@@ -309,6 +309,22 @@ class Expander:
         found.sort(key=lambda wd: (wd[1], -self.vocab.get(wd[0], 0), wd[0]))
         return found[:MAX_CORRECTIONS]
 
+    def variants(self, word: str) -> list[str]:
+        """Known words of the same root as an unknown ``word``, most common first: "dehydrated"
+        → dehydration, "nauseous" → nausea. Each drops one ending of
+        :data:`codesearch.ranking.WORD_ENDINGS`, leaving a root of :data:`ranking.MIN_ROOT` letters
+        or more; the stemmer keeps such pairs apart ("dehydrat" and "dehydrate")."""
+        if len(word) <= ranking.MIN_ROOT or not word.isalpha() or self.known(word):
+            return []
+        found: set[str] = set()
+        # The word drops an ending of two letters or more: one letter less is a typo's ("migrane").
+        for root in {word[: len(word) - len(e)] for e in ranking.WORD_ENDINGS if len(e) > 1 and word.endswith(e)}:
+            if len(root) < ranking.MIN_ROOT:
+                continue
+            start, end = self.index.prefix_range(root)
+            found.update(w for w in self.index.vocab_sorted[start:end] if w[len(root):] in ranking.WORD_ENDINGS)
+        return sorted(found, key=lambda w: (-self.vocab.get(w, 0), w))[:ranking.MAX_VARIANTS]
+
     def completions(self, prefix: str, context: tuple[str, ...] = ()) -> list[str]:
         """Words the unfinished ``prefix`` may become, best first.
 
@@ -708,8 +724,14 @@ class Expander:
                           and self._begins_longer_word(word))
                 # A lower-case word a known word is a typo away from is a misspelling ("exema");
                 # with none that near, one spelled by its sound ("sirosis") unless still being typed.
-                fixes = self.corrections(word) if not word.isdigit() else []
-                if not fixes and not typing and word not in capitals:
+                # Another form of a known word ("dehydrated" → dehydration) is that word, not a typo.
+                variants = self.variants(word) if not typing and "lay" not in disable else []
+                for variant in variants:
+                    alts += [Alternative(a.text, a.fields, a.weight * ranking.VARIANT_WEIGHT, "synonym",
+                                         f'"{word}" as {variant}', a.highlight)
+                             for a in self.word_alternatives(variant, 1.0, "", disable)[:1]]
+                fixes = self.corrections(word) if not word.isdigit() and not variants else []
+                if not fixes and not typing and not variants and word not in capitals:
                     fixes = self.sounds_like(word)
                 misspelt = word not in capitals and bool(fixes)
                 if "abbreviations" not in disable and not typing and not misspelt:

@@ -195,6 +195,17 @@ QUALIFIER_WORDS = frozenset({"for"})
 #: "for", it only adds to the score; composed with the next word ("can't sleep" → insomnia) it
 #: still counts in full on that word's part.
 QUALIFYING_LAY_WORDS = frozenset({"cannot"})
+#: Endings by which a word the texts do not use is another form of one they do: "dehydrated"
+#: (unknown) and "dehydration" share the root "dehydrat" once "ed" and "ion" are dropped; the
+#: stemmer keeps them apart. Roots are at least MIN_ROOT letters; MAX_VARIANTS words are kept,
+#: each weighing VARIANT_WEIGHT of the word typed.
+WORD_ENDINGS = frozenset({
+    "", "e", "s", "es", "ed", "d", "ing", "ion", "ions", "ation", "ive", "ic", "ical", "al", "ial", "ous", "ious",
+    "y", "ia", "is", "a", "ity", "ness", "iness", "ish", "ly", "ant", "ance", "ancy", "ent", "ence", "ency",
+})
+MIN_ROOT = 5
+MAX_VARIANTS = 2
+VARIANT_WEIGHT = 0.9
 #: Units of a dose ("ceftriaxone 250 mg"): a dose, number and unit, qualifies the drug named
 #: beside it like a part after "for", so codes of the drug at any strength come before other
 #: drugs at the dose typed (J0696 "ceftriaxone sodium, per 250 mg" first either way; for
