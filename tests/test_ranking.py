@@ -42,6 +42,16 @@ def test_icd_default_prior_counts_default_and_variant_words():
         "Ophthalmoplegic migraine, not intractable") > prior("Ophthalmoplegic migraine, intractable")
     assert prior("Unspecified asthma, uncomplicated") > prior("Mild intermittent asthma, uncomplicated")
     assert prior("Unspecified maternal hypertension, unspecified trimester") < prior("Cerebral infarction, unspecified")
+    leukemia = "Chronic lymphocytic leukemia of B-cell type"
+    assert prior(f"{leukemia} not having achieved remission") > prior(f"{leukemia} in remission") == prior(
+        f"{leukemia} in relapse")
+
+
+@pytest.mark.parametrize(("query", "default"), [("CLL", "C91.10"), ("multiple myeloma", "C90.00"),
+                                                ("hairy cell leukemia", "C91.40")])
+def test_leukemia_not_in_remission_first(real_index, query, default):
+    """A leukemia or myeloma named without its remission status lists 'not having achieved remission' first."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == default
 
 
 @pytest.mark.parametrize(("long", "head", "accessory"), [
