@@ -244,3 +244,18 @@ def test_dose_points_to_drug_codes(real_index):
     """A drug named with a dose is about the drug code, not the deficiency of the same words."""
     assert search(real_index, "vitamin b12 1000 mcg", limit=1).results[0].code == "J3420"
     assert search(real_index, "vitamin b12", system="icd10cm", limit=1).results[0].code.startswith("D51")
+
+
+@pytest.mark.parametrize(("query", "first"), [("hepatitis c", "B19.20"), ("hepatitis b", "B19.10"),
+                                              ("vitamin b deficiency", "E53.9")])
+def test_letter_names_the_type(real_index, query, first):
+    """A one-letter type beside other words ("hepatitis C") ranks the codes spelling that letter first."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+def test_letters_that_are_not_types_add_no_part(real_index):
+    """'w' (with) and the 's' of a possessive are not parts; a letter is a qualifier, never required."""
+    parts = expand(real_index, "GERD w esophagitis", prefix=False).parts
+    assert [p.token for p in parts] == ["gerd", "esophagitis"]
+    parts = expand(real_index, "hepatitis c", prefix=False).parts
+    assert [(p.token, p.qualifier) for p in parts][-1] == ("c", True)

@@ -716,7 +716,14 @@ class Expander:
                     qualifying = True  # what follows "for" qualifies the subject named before it
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
-                alts = self.word_alternatives(word, disable=disable) if len(word) > 1 or word.isdigit() else []
+                letter = len(word) == 1 and word.isalpha()
+                if letter and word not in ranking.LETTERS_NOT_WORDS:
+                    # A letter names a type beside other words ("hepatitis C", "vitamin D"): it
+                    # qualifies them, and the descriptors spell it as typed.
+                    if len(wordlist) > 1 and word not in QUALIFIER_SHORTHAND:
+                        exp.parts.append(Part(word, [Alternative(word, descriptor_fields(disable), 1.0, "word",
+                                                                 f'word "{word}"', stems(word))], True))
+                alts = self.word_alternatives(word, disable=disable) if not letter else []
                 if word in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable:
                     alts.append(self._shorthand_alternative(word, disable))
                 # An unfinished lower-case word that begins longer words is being typed ("asth").

@@ -219,6 +219,9 @@ DOSE_UNITS = frozenset({
 })
 #: A query that gives a dose is about a drug: the system of drug codes comes first.
 DOSE_SYSTEM = "HCPCS"
+#: One-letter words that are not a type's letter: "w" (with), "s" ("Crohn's"), "t" ("can't"),
+#: "x" (times); "a" is a stop word.
+LETTERS_NOT_WORDS = frozenset({"w", "s", "t", "x"})
 #: A qualifying part counts this much of a subject part's score, and a code that misses it is
 #: not put in a lower tier: "nebulizer for asthma" lists nebulizers before asthma medicines.
 QUALIFIER_WEIGHT = 0.5
