@@ -196,3 +196,18 @@ def test_other_form_of_a_known_word_is_that_word(real_index):
     assert expander.variants("migrane") == []
     assert search(real_index, "dehydrated", limit=1).results[0].code == "E86.0"
     assert expand(real_index, "dehydrated", prefix=False).corrections == {}
+
+
+def test_word_cut_short_is_completed_anywhere(real_index):
+    """A clipped word ("rehab") is completed even before other words; it is not typo-corrected."""
+    exp = expand(real_index, "pulmonary rehab copd", prefix=False)
+    rehab = next(p for p in exp.parts if p.token == "rehab")
+    assert "rehabilitation" in {a.text for a in rehab.alternatives}
+    assert "rehab" not in exp.corrections
+
+
+def test_another_form_with_the_same_stem_is_not_a_typo(real_index):
+    """'obese' (stem of obesity) is not corrected to 'abuse'; 'migrane' (one edit from migrans) still is corrected."""
+    expander = expander_for(real_index)
+    assert expander.known("obese") and expander.corrections("obese") == []
+    assert "migraine" in [w for w, _ in expander.corrections("migrane")]

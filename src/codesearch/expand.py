@@ -238,7 +238,17 @@ class Expander:
         self.expand = lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
 
     def known(self, word: str) -> bool:
-        return word in self.vocab or word in self.abbreviations or word in self.plain_words
+        """Whether ``word`` is a word of the texts, an abbreviation or a lay word, or another form
+        of a word of the texts with the same stem ("obese", stem obes, as "obesity"): never a typo
+        then. A form one edit from the word is no proof: "migrane" has the stem of "migrans"."""
+        if word in self.vocab or word in self.abbreviations or word in self.plain_words:
+            return True
+        stem = stems(word)
+        if len(stem) != 1 or not stem[0]:
+            return False
+        start, end = self.index.prefix_range(stem[0])
+        return any(stems(w) == stem and OSA.distance(word, w, score_cutoff=2) > 1
+                   for w in self.index.vocab_sorted[start:end])
 
     # -- the pieces ---------------------------------------------------------------
     def corrections(self, word: str) -> list[tuple[str, int]]:
@@ -737,8 +747,18 @@ class Expander:
                     alts += [Alternative(a.text, a.fields, a.weight * ranking.VARIANT_WEIGHT, "synonym",
                                          f'"{word}" as {variant}', a.highlight)
                              for a in self.word_alternatives(variant, 1.0, "", disable)[:1]]
-                fixes = self.corrections(word) if not word.isdigit() and not variants else []
-                if not fixes and not typing and not variants and word not in capitals:
+                # A word cut short that begins known words ("rehab", "pulmonary rehab copd") is
+                # read like an unfinished last word, wherever it stands.
+                clipped = (not typing and not variants and not (is_last and ends_open) and word.isalpha()
+                           and len(word) >= ranking.MIN_CLIPPED and not self.known(word)
+                           and self._begins_longer_word(word))
+                if clipped:
+                    context = tuple(w for w in wordlist if w != word and w not in STOP_WORDS)
+                    alts += [Alternative(c, word_fields(disable), ranking.PREFIX_WORD_WEIGHT, "prefix",
+                                         f'"{word}" is short for {c}', stems(c))
+                             for c in self.completions(word, context)[:ranking.MAX_CLIPPED]]
+                fixes = self.corrections(word) if not word.isdigit() and not variants and not clipped else []
+                if not fixes and not typing and not variants and not clipped and word not in capitals:
                     fixes = self.sounds_like(word)
                 misspelt = word not in capitals and bool(fixes)
                 if "abbreviations" not in disable and not typing and not misspelt:

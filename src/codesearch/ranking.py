@@ -208,6 +208,11 @@ WORD_ENDINGS = frozenset({
 MIN_ROOT = 5
 MAX_VARIANTS = 2
 VARIANT_WEIGHT = 0.9
+#: A word the texts do not have that begins words they have ("rehab") is cut short: its
+#: MAX_CLIPPED best completions are searched, as for an unfinished last word, when it has at
+#: least MIN_CLIPPED letters.
+MIN_CLIPPED = 4
+MAX_CLIPPED = 3
 #: Units of a dose ("ceftriaxone 250 mg"): a dose, number and unit, qualifies the drug named
 #: beside it like a part after "for", so codes of the drug at any strength come before other
 #: drugs at the dose typed (J0696 "ceftriaxone sodium, per 250 mg" first either way; for
