@@ -70,7 +70,7 @@ def test_abbreviation_matches_exactly_without_prefix_completion(tiny_index):
 
 
 def test_last_word_is_a_prefix(tiny_index):
-    """The unfinished last word completes to vocabulary words; earlier words do not."""
+    """The unfinished last word completes to vocabulary words; a finished last word does not."""
     exp = expand(tiny_index, "octa")
     completions = [a.text for a in exp.parts[0].alternatives if a.kind == "prefix"]
     assert "octagam" in completions
@@ -199,7 +199,7 @@ def test_other_form_of_a_known_word_is_that_word(real_index):
 
 
 def test_word_cut_short_is_completed_anywhere(real_index):
-    """A clipped word ("rehab") is completed even before other words; it is not typo-corrected."""
+    """A clipped word ("rehab") is completed before other words too; it is not typo-corrected."""
     exp = expand(real_index, "pulmonary rehab copd", prefix=False)
     rehab = next(p for p in exp.parts if p.token == "rehab")
     assert "rehabilitation" in {a.text for a in rehab.alternatives}

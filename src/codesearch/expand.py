@@ -747,9 +747,10 @@ class Expander:
                     alts += [Alternative(a.text, a.fields, a.weight * ranking.VARIANT_WEIGHT, "synonym",
                                          f'"{word}" as {variant}', a.highlight)
                              for a in self.word_alternatives(variant, 1.0, "", disable)[:1]]
-                # A word cut short that begins known words ("rehab", "pulmonary rehab copd") is
-                # read like an unfinished last word, wherever it stands.
-                clipped = (not typing and not variants and not (is_last and ends_open) and word.isalpha()
+                # A word cut short that begins known words ("pulmonary rehab copd") is read like an
+                # unfinished last word. The last word itself is a prefix only while being typed: a
+                # space after it says it is finished.
+                clipped = (not is_last and not variants and word.isalpha()
                            and len(word) >= ranking.MIN_CLIPPED and not self.known(word)
                            and self._begins_longer_word(word))
                 if clipped:
