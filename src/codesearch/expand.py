@@ -699,7 +699,8 @@ class Expander:
                 # The words' stems one after the other are the phrase's (no token spans a space),
                 # and stems() remembers each word from earlier keystrokes.
                 key = tuple(chain.from_iterable(stems(w) for w in wordlist[i : i + n]))
-                if len(key) > 1 and (key in plain or key in lay) and wordlist[i] not in STOP_WORDS:
+                if (len(key) > 1 and (key in plain or key in lay) and wordlist[i] not in STOP_WORDS
+                        and wordlist[i + n - 1] not in STOP_WORDS):  # "chest cold with" is "chest cold"
                     phrase = " ".join(wordlist[i : i + n])
                     alts = [Alternative(phrase, word_fields(disable), 1.0, "word", f'phrase "{phrase}"',
                                         stems(phrase))]
