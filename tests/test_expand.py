@@ -211,3 +211,14 @@ def test_another_form_with_the_same_stem_is_not_a_typo(real_index):
     expander = expander_for(real_index)
     assert expander.known("obese") and expander.corrections("obese") == []
     assert "migraine" in [w for w, _ in expander.corrections("migrane")]
+
+
+def test_words_run_together_or_apart(real_index):
+    """'jetlag' is searched as 'jet lag' and 'heart burn' as heartburn, but a typo is still a typo."""
+    from codesearch.search import search
+
+    expander = expander_for(real_index)
+    assert expander.split_joined("jetlag") == "jet lag"
+    assert search(real_index, "jetlag", system="icd10cm", limit=1).results[0].code == "G47.25"
+    assert search(real_index, "heart burn", system="icd10cm", limit=1).results[0].code == "R12"
+    assert expand(real_index, "procrite", prefix=False).corrections == {"procrite": "procrit"}

@@ -740,28 +740,17 @@ class Expander:
                 # An unfinished lower-case word that begins longer words is being typed ("asth").
                 typing = (is_last and ends_open and word not in capitals
                           and self._begins_longer_word(word))
-                # A lower-case word a known word is a typo away from is a misspelling ("exema");
-                # with none that near, one spelled by its sound ("sirosis") unless still being typed.
-                # Another form of a known word ("dehydrated" → dehydration) is that word, not a typo.
-                variants = self.variants(word) if not typing and "lay" not in disable else []
-                for variant in variants:
-                    alts += [Alternative(a.text, a.fields, a.weight * ranking.VARIANT_WEIGHT, "synonym",
-                                         f'"{word}" as {variant}', a.highlight)
-                             for a in self.word_alternatives(variant, 1.0, "", disable)[:1]]
-                # A word cut short that begins known words ("pulmonary rehab copd") is read like an
-                # unfinished last word. The last word itself is a prefix only while being typed: a
-                # space after it says it is finished.
-                clipped = (not is_last and not variants and word.isalpha()
-                           and len(word) >= ranking.MIN_CLIPPED and not self.known(word)
-                           and self._begins_longer_word(word))
-                if clipped:
-                    context = tuple(w for w in wordlist if w != word and w not in STOP_WORDS)
-                    alts += [Alternative(c, word_fields(disable), ranking.PREFIX_WORD_WEIGHT, "prefix",
-                                         f'"{word}" is short for {c}', stems(c))
-                             for c in self.completions(word, context)[:ranking.MAX_CLIPPED]]
-                fixes = self.corrections(word) if not word.isdigit() and not variants and not clipped else []
-                if not fixes and not typing and not variants and not clipped and word not in capitals:
-                    fixes = self.sounds_like(word)
+                # A lower-case word the texts do not have: another form, a clipped word, a typo...
+                # A word in capitals is an acronym unless a typo of a known word; a word being
+                # typed is completed below, and corrected only within the typo allowance.
+                fixes: list[tuple[str, int]] = []
+                if word.isdigit():
+                    pass
+                elif typing or word in capitals:
+                    fixes = self.corrections(word)
+                else:
+                    readings, fixes = self._unknown_word(word, wordlist, is_last, disable)
+                    alts += readings
                 misspelt = word not in capitals and bool(fixes)
                 if "abbreviations" not in disable and not typing and not misspelt:
                     alts += self.acronym_alternatives(word, word in capitals)
@@ -793,7 +782,63 @@ class Expander:
                     exp.parts.append(Part(word, alts, qualifying or word in ranking.QUALIFYING_LAY_WORDS
                                           or i - 1 in doses))
         self._compose(exp.parts, forms)
+        self._join(exp.parts, disable)
         return exp
+
+    def _unknown_word(self, word: str, wordlist: list[str], is_last: bool,
+                      disable: frozenset[str]) -> tuple[list[Alternative], list[tuple[str, int]]]:
+        """What a finished word the texts do not have may be, first reading that applies:
+        another form of a known word ("dehydrated" → dehydration), a word cut short before
+        others ("pulmonary rehab copd"), a misspelling within the typo allowance ("exema"), two
+        words run together ("jetlag"), a word spelled by its sound ("sirosis"). Returns the
+        alternatives and the typo corrections (added, and reported, by the caller)."""
+        variants = self.variants(word) if "lay" not in disable else []
+        if variants:
+            return [Alternative(a.text, a.fields, a.weight * ranking.VARIANT_WEIGHT, "synonym",
+                                f'"{word}" as {variant}', a.highlight)
+                    for variant in variants for a in self.word_alternatives(variant, 1.0, "", disable)[:1]], []
+        if (not is_last and word.isalpha() and len(word) >= ranking.MIN_CLIPPED and not self.known(word)
+                and self._begins_longer_word(word)):
+            context = tuple(w for w in wordlist if w != word and w not in STOP_WORDS)
+            return [Alternative(c, word_fields(disable), ranking.PREFIX_WORD_WEIGHT, "prefix",
+                                f'"{word}" is short for {c}', stems(c))
+                    for c in self.completions(word, context)[:ranking.MAX_CLIPPED]], []
+        fixes = self.corrections(word)
+        if fixes:
+            return [], fixes
+        joined = self.split_joined(word)
+        if joined is not None:
+            return [Alternative(joined, word_fields(disable), ranking.JOINED_WEIGHT, "typo",
+                                f'"{word}" as "{joined}"', stems(joined))], []
+        return [], self.sounds_like(word)
+
+    def split_joined(self, word: str) -> str | None:
+        """An unknown word that is two known words run together ("jetlag" → "jet lag"), the
+        commonest reading, or None. Each word has 3 letters or more and is no stop word."""
+        if len(word) < 2 * ranking.MIN_JOINED_PART or not word.isalpha() or self.known(word):
+            return None
+        best, best_count = None, 0
+        for at in range(ranking.MIN_JOINED_PART, len(word) - ranking.MIN_JOINED_PART + 1):
+            left, right = word[:at], word[at:]
+            if left in STOP_WORDS or right in STOP_WORDS:
+                continue
+            count = min(self.vocab.get(left, 0), self.vocab.get(right, 0))
+            if count > best_count:
+                best, best_count = f"{left} {right}", count
+        return best
+
+    def _join(self, parts: list[Part], disable: frozenset[str]) -> None:
+        """Two one-word parts that together spell a known word ("heart burn" → heartburn,
+        "wheel chair" → wheelchair) each take that word as one more alternative."""
+        for a, b in zip(parts, parts[1:]):
+            joined = a.token + b.token
+            if (a.token.isalpha() and b.token.isalpha() and joined in self.vocab
+                    and len(joined) >= 2 * ranking.MIN_JOINED_PART):
+                alt = Alternative(joined, word_fields(disable), ranking.JOINED_WEIGHT * ranking.JOINED_SHARE, "typo",
+                                  f'"{a.token} {b.token}" as {joined}', stems(joined))
+                for part in (a, b):
+                    if alt not in part.alternatives:
+                        part.alternatives.append(alt)
 
     def suggest(self, query: str) -> str | None:
         """A respelling of the query from known words, offered when nothing matched."""

@@ -208,6 +208,15 @@ WORD_ENDINGS = frozenset({
 MIN_ROOT = 5
 MAX_VARIANTS = 2
 VARIANT_WEIGHT = 0.9
+#: Words typed apart that the texts write as one ("heart burn" → heartburn), or run together
+#: that they write apart ("jetlag" → "jet lag"): the other spelling counts as typed. Each of
+#: the two words has MIN_JOINED_PART letters or more.
+JOINED_WEIGHT = 1.0
+MIN_JOINED_PART = 3
+#: The one word two typed words make counts on each of their parts at this share, so a code
+#: holding it scores as one holding both words, not twice ("breast pump": the pump, not a
+#: supply for a "breastpump", first).
+JOINED_SHARE = 0.5
 #: A word the texts do not have that begins words they have ("rehab") is cut short: its
 #: MAX_CLIPPED best completions are searched, as for an unfinished last word, when it has at
 #: least MIN_CLIPPED letters.
