@@ -259,3 +259,24 @@ def test_letters_that_are_not_types_add_no_part(real_index):
     assert [p.token for p in parts] == ["gerd", "esophagitis"]
     parts = expand(real_index, "hepatitis c", prefix=False).parts
     assert [(p.token, p.qualifier) for p in parts][-1] == ("c", True)
+
+
+@pytest.mark.parametrize(("long", "subject"), [
+    ("Sepsis, unspecified organism", "sepsi"),
+    ("Zoster without complications", "zoster"),
+    ("Streptococcal sepsis, unspecified", "streptococc sepsi"),
+    ("Unspecified asthma, uncomplicated", "asthma"),
+    ("Fracture of unspecified part of neck of right femur", "fractur"),
+    ("Diabetes mellitus due to underlying condition without complications", ""),
+])
+def test_subject_is_the_first_clause(long, subject):
+    """An ICD-10-CM subject is the first clause up to a comma or stop word, without 'unspecified'."""
+    assert ranking.subject_text(icd("X00.0", long)) == subject
+    assert ranking.subject_text(SimpleNamespace(system="HCPCS", code="J1568", key="J1568", long=long)) == ""
+
+
+@pytest.mark.parametrize(("query", "first"), [("sepsis", "A41.9"), ("shingles", "B02.9"), ("candidiasis", "B37.9"),
+                                              ("anemia", "D64.9")])
+def test_code_whose_subject_the_query_names_first(real_index, query, first):
+    """The code that is the condition itself comes before kinds of it ("Streptococcal sepsis")."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first

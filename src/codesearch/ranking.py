@@ -187,6 +187,21 @@ HEAD_WORDS = 4
 #: this much more than the same part found only further on ("diabetes … with hyperglycemia").
 HEAD_BOOST = 1.3
 
+#: ICD-10-CM: a code whose subject (:func:`subject_text`) the query names whole, every stem of it
+#: among the stems the query's words and their alternatives search, is the condition itself
+#: rather than a kind of it: "sepsis" lists A41.9 "Sepsis, unspecified organism" before A40.9
+#: "Streptococcal sepsis, unspecified", "shingles" (zoster) B02.9 "Zoster without
+#: complications" before B02.30 "Zoster ocular disease, unspecified".
+ICD_SUBJECT = 1.2
+#: Stems no subject needs the query to name.
+SUBJECT_NEUTRAL = frozenset({"unspecifi", "nos"})
+#: Words after which a subject also ends: "Multiple myeloma | not having achieved remission".
+SUBJECT_STOP_WORDS = frozenset({"not", "and", "or"})
+#: Words by which the first clause names a cause: the code is a kind of its subject, not the subject.
+SUBJECT_CAUSE_WORDS = frozenset({"due"})
+#: Kinds of alternative that do not name a subject: typo corrections and completions are guesses.
+SUBJECT_GUESSES = frozenset({"typo", "prefix"})
+
 # -- query structure -----------------------------------------------------------------------------
 #: A query names its subject first and may qualify it after these words: in "nebulizer for
 #: asthma" or "wheelchair for heavy patient" the code sought is the nebulizer, the wheelchair.
@@ -323,6 +338,29 @@ def is_accessory(head: Sequence[str], long: str) -> bool:
     return any(s in ACCESSORY_HEADS for s in head) or any(p in long for p in ACCESSORY_PHRASES)
 
 
+def subject_text(record) -> str:
+    """An ICD-10-CM record's subject as space-separated stems, stored at build time ("" for others).
+
+    The subject is the descriptor's first clause, up to its first comma or head stop word
+    (:data:`HEAD_STOP_WORDS`, :data:`SUBJECT_STOP_WORDS`), less the stems of :data:`SUBJECT_NEUTRAL`: "Sepsis, unspecified
+    organism" → sepsi; "Zoster without complications" → zoster; "Streptococcal sepsis,
+    unspecified" → streptococc sepsi.
+    """
+    if record.system != "ICD10CM":
+        return ""
+    from codesearch.schema import stems  # late: schema imports this module
+
+    clause = _BRACKETS_RE.sub(" ", record.long.lower()).split(",")[0]
+    out: list[str] = []
+    for word in _WORD_RE.findall(clause):
+        if word in SUBJECT_CAUSE_WORDS:
+            return ""  # "Diabetes mellitus due to underlying condition": a kind, by its cause
+        if word in HEAD_STOP_WORDS or word in SUBJECT_STOP_WORDS or word in ";:":
+            break
+        out.extend(s for s in stems(word) if s not in SUBJECT_NEUTRAL)
+    return " ".join(dict.fromkeys(out))
+
+
 def head_text(record) -> str:
     """A record's descriptor head as space-separated stems, stored per document at build time."""
     from codesearch.schema import stems  # late: schema imports this module
@@ -343,6 +381,7 @@ class DescriptorHeads:
         self.offsets = offsets
         self.docs = docs
         self._found: dict[str, np.ndarray] = {}
+        self._sizes: np.ndarray | None = None  # stems per document, counted on first need
 
     def docs_of(self, stem: str) -> np.ndarray:
         """The documents whose head holds ``stem``, in order (a binary search, remembered)."""
@@ -355,6 +394,26 @@ class DescriptorHeads:
                 self._found.clear()
             self._found[stem] = got
         return got
+
+    def docs_named(self, parts: Sequence[set[str]], qualifiers: Iterable[str] = ()) -> np.ndarray:
+        """Documents whose entry a query's parts name whole, sorted: every stem of the entry is a
+        stem of some part or of ``qualifiers`` (the qualifying parts' stems), and every part has a
+        stem in it (``parts``: each subject part's stems)."""
+        if not parts or not all(parts):
+            return np.zeros(0, dtype=np.int32)
+        found = [self.docs_of(s) for s in set().union(*parts, qualifiers)]
+        found = [f for f in found if len(f)]
+        if not found:
+            return np.zeros(0, dtype=np.int32)
+        docs, counts = np.unique(np.concatenate(found), return_counts=True)
+        if self._sizes is None:
+            self._sizes = np.bincount(self.docs)
+        docs = docs[counts == self._sizes[docs]]
+        for stems in parts:
+            if not len(docs):
+                break
+            docs = docs[np.isin(docs, np.concatenate([self.docs_of(s) for s in stems]))]
+        return docs
 
     def docs_about(self, stem_sets: Iterable[Sequence[str]]) -> np.ndarray:
         """Documents whose head holds every stem of at least one of ``stem_sets`` (may repeat)."""

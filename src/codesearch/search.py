@@ -578,6 +578,12 @@ class Searcher:
         score += bonus[docs]
         if priors:
             score *= index.doc_prior[docs]
+            # What the query names (not what a typo or prefix guesses), part by part.
+            named = [{s for a in part.alternatives if a.kind not in ranking.SUBJECT_GUESSES for s in a.highlight}
+                     for part in parts]
+            subject_parts = [n for n, part in zip(named, parts) if not part.qualifier]
+            qualifiers = {s for n, part in zip(named, parts) if part.qualifier for s in n}
+            score[_member(index.subjects.docs_named(subject_parts, qualifiers), docs)] *= ranking.ICD_SUBJECT
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:

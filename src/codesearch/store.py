@@ -28,8 +28,8 @@ from codesearch.ranking import head_arrays
 from codesearch.records import CodeRecord
 
 RECORDS_FILE = "records.sqlite"
-ARRAYS = ("active", "section", "system", "prior", "head_stems", "head_offsets", "head_docs", "sorted_keys",
-          "sorted_docs")
+ARRAYS = ("active", "section", "system", "prior", "head_stems", "head_offsets", "head_docs", "subject_stems",
+          "subject_offsets", "subject_docs", "sorted_keys", "sorted_docs")
 CACHE = 4096  # decoded records kept per store
 
 _SCHEMA = """
@@ -49,7 +49,8 @@ def array_path(folder: Path, name: str) -> Path:
 
 def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str],
                 prior: Callable[[CodeRecord], float], head: Callable[[CodeRecord], str],
-                links: Callable[[CodeRecord], list[tuple[str, str]]]) -> None:
+                links: Callable[[CodeRecord], list[tuple[str, str]]],
+                subject: Callable[[CodeRecord], str] = lambda r: "") -> None:
     """Write ``records.sqlite`` and the per-document arrays; ``codes`` are the documents' codes in order."""
     by_code = {r.code: r for r in records}
     ordered = [by_code[c] for c in codes]
@@ -77,6 +78,7 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
         db.close()
     keyed = sorted(range(len(ordered)), key=lambda d: (ordered[d].key, ordered[d].system != "HCPCS", ordered[d].code))
     head_stems, head_offsets, head_docs = head_arrays(head(r) for r in ordered)
+    subject_stems, subject_offsets, subject_docs = head_arrays(subject(r) for r in ordered)
     arrays = {
         "active": np.array([r.active for r in ordered], dtype=bool),
         "section": np.array([r.section_letter or ("MOD" if r.kind == "modifier" else "") for r in ordered], dtype=str),
@@ -85,6 +87,9 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
         "head_stems": head_stems,  # codes by their heads' stems: ranking.DescriptorHeads
         "head_offsets": head_offsets,
         "head_docs": head_docs,
+        "subject_stems": subject_stems,  # codes by their subjects' stems: ranking.subject_text
+        "subject_offsets": subject_offsets,
+        "subject_docs": subject_docs,
         "sorted_keys": np.array([ordered[d].key for d in keyed], dtype=str),
         "sorted_docs": np.array(keyed, dtype=np.int64),
     }
