@@ -21,7 +21,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict, defaultdict
 from itertools import chain
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -32,7 +32,7 @@ from whoosh.analysis import STOP_WORDS
 
 from codesearch import ranking
 from codesearch.enrich import LayWord, lay_index, plain_index, sense_token
-from codesearch.records import code_key
+from codesearch.records import SYSTEM_HCPCS, SYSTEM_ICD10CM, code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
 
 CODE_RE = re.compile(r"^[A-Za-z][0-9]{4}$")
@@ -792,21 +792,22 @@ _SEGMENT_WORD_RE = re.compile(r"[A-Za-z0-9']+")
 _ASIDE_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 
 
-def _acronym_phrases(segment: str, prose: set[str]):
+def _acronym_phrases(segment: str, prose: set[str], breaks: frozenset[str] = frozenset(), terms_only: bool = False):
     """(initials, phrase, is a whole term, skips or spells a function word) of one text segment.
 
-    Phrases are runs of words between qualifiers and digits, with and without the segment's
-    bracketed asides ("Nonrheumatic mitral (valve) prolapse" → MVP), that start the segment or
-    end it or end its head (the words before the first function word); hyphens split words
-    ("non-Hodgkin lymphoma" → NHL). Words the segment writes in lower case are added to ``prose``.
+    Phrases are runs of words between qualifiers, digits and ``breaks`` (abbreviations, which
+    spell no initial), with and without the segment's bracketed asides ("Nonrheumatic mitral
+    (valve) prolapse" → MVP), that start the segment or end it or end its head (the words before
+    the first function word); hyphens split words ("non-Hodgkin lymphoma" → NHL). Words the
+    segment writes in lower case, other than ``breaks``, are added to ``prose``.
     """
     lo, hi = ACRONYM_LENGTHS
     for text in {_ASIDE_RE.sub(" ", segment), _ASIDE_RE.sub(r" \1 ", segment)}:
         typed = _SEGMENT_WORD_RE.findall(text.replace("-", " ").replace("/", " "))
-        prose.update(w.lower() for w in typed if not w.isupper())
+        prose.update(w.lower() for w in typed if not w.isupper() and w.lower() not in breaks)
         chunks, chunk = [], []
         for w in [w.lower() for w in typed] + ["other"]:
-            if w in ACRONYM_BREAK_WORDS or not w.replace("'", "").isalpha():
+            if w in ACRONYM_BREAK_WORDS or w in breaks or not w.replace("'", "").isalpha():
                 chunks.append(chunk)
                 chunk = []
             else:
@@ -818,8 +819,9 @@ def _acronym_phrases(segment: str, prose: set[str]):
                 ch = ch[:-1]
             head = next((i for i, w in enumerate(ch) if w in ACRONYM_FUNCTION_WORDS), len(ch))
             ends = {len(ch), head}
-            spans = {(start, end) for end in ends for start in range(end - 1)}
-            spans.update((0, end) for end in range(2, len(ch)))
+            spans = {(start, end) for end in ends for start in range(min(1, end - 1) if terms_only else end - 1)}
+            if not terms_only:
+                spans.update((0, end) for end in range(2, len(ch)))
             for start, end in spans:
                 run = ch[start:end]
                 if run[0] in ACRONYM_FUNCTION_WORDS or run[-1] in ACRONYM_FUNCTION_WORDS:
@@ -833,30 +835,54 @@ def _acronym_phrases(segment: str, prose: set[str]):
                     yield "".join(w[0] for w in run), phrase, term, True
 
 
-def acronym_table(records) -> tuple[dict[str, list[list]], list[str]]:
-    """Acronym → its phrases in the ICD-10-CM texts with relative weights, and the acronyms that
-    are also words of those texts (matched only when typed in capitals).
+#: HCPCS descriptors' own shorthand, read as a break between phrases: "(s)" plurals, "e.g."
+#: and "i.e." lists, and single letters ("w/", "vitamin b", "type ii") other than the article.
+_HCPCS_SHORTHAND_RE = re.compile(r"\(s\)|\b(?:e\.g|i\.e|etc)\b\.?|\b[b-z]\b", re.IGNORECASE)
 
-    Each distinct segment (between commas, semicolons and colons) of the descriptors and
-    inclusion terms is read once; a phrase scores the segments holding it, each by 1 + log2 of
-    the three-character categories holding the segment (not codes: encounter and trimester
-    subcodes would count one term many times), more as a whole term and less when its initials skip a
-    function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
+
+def _measurement(record) -> bool:
+    """Whether a HCPCS code is a measurement code (fee schedule status M: reported for quality
+    programs, not a service), whose descriptor is a sentence about a patient, not a name."""
+    return any(row.status == "M" for row in record.rvus)
+
+
+def acronym_table(records, abbreviations: Iterable[str] = ()) -> tuple[dict[str, list[list]], list[str]]:
+    """Acronym → its phrases in the ICD-10-CM and HCPCS texts with relative weights, and the
+    acronyms that are also words of those texts (matched only when typed in capitals).
+
+    Each distinct segment (between commas, semicolons and colons) of the ICD-10-CM descriptors and
+    inclusion terms, and of the HCPCS long descriptors (not modifiers), is read once; a phrase scores
+    the segments holding it, each by 1 + log2 of the code families holding the segment (ICD-10-CM
+    three-character categories, HCPCS codes' first three characters; not codes: encounter and
+    trimester subcodes would count one term many times), more as a whole term and less when its
+    initials skip a function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
+
+    HCPCS descriptors write abbreviations in lower case ("electrical nerve stimulation (tens)"):
+    there a word of ``abbreviations`` (the abbreviation map's keys) that the ICD-10-CM texts never
+    write in lower case is an abbreviation, which spells no initial and is no prose word.
     """
-    held: dict[str, set[str]] = defaultdict(set)  # segment → the categories (A01) holding it
-    for r in records:
-        if r.system == "ICD10CM":
-            for text in (r.long, *r.synonyms):
-                for seg in _SEGMENT_RE.split(text):
-                    held[seg.strip()].add(r.code[:3])
-    segments = {seg: len(categories) for seg, categories in held.items()}
+    held: dict[str, dict[str, set[str]]] = {SYSTEM_ICD10CM: defaultdict(set), SYSTEM_HCPCS: defaultdict(set)}
+    for r in records:  # system → segment → the code families (A01, E07) holding it
+        if r.system == SYSTEM_ICD10CM:
+            texts = (r.long, *r.synonyms)
+        elif r.system == SYSTEM_HCPCS and r.kind == "code" and r.status == "active" and not _measurement(r):
+            texts = (_HCPCS_SHORTHAND_RE.sub(";", r.long).split(",")[0],)  # the name, before the first comma
+        else:
+            continue
+        for text in texts:
+            for seg in _SEGMENT_RE.split(text):
+                held[r.system][seg.strip()].add(r.code[:3])
     score: dict[tuple[str, str], float] = defaultdict(float)
     prose: set[str] = set()
-    for segment, codes in segments.items():
-        for key, phrase, term, skips in _acronym_phrases(segment, prose):
-            score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
-                                   * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0)
-                                   * (1.0 + math.log2(codes)))
+    breaks: frozenset[str] = frozenset()
+    for system in (SYSTEM_ICD10CM, SYSTEM_HCPCS):  # ICD-10-CM first: its prose tells HCPCS's abbreviations
+        if system == SYSTEM_HCPCS:
+            breaks = frozenset(abbreviations) - prose
+        for segment, families in held[system].items():
+            for key, phrase, term, skips in _acronym_phrases(segment, prose, breaks, system == SYSTEM_HCPCS):
+                score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
+                                       * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0)
+                                       * (1.0 + math.log2(len(families))))
     by_key: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for (key, phrase), points in score.items():
         if points >= ranking.ACRONYM_MIN_SCORE:
@@ -876,7 +902,7 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         | {w for row in lexicon.lay for w in words(row.lay) if w.isalpha()}
     )
     abbreviation_keys = {a.key for a in lexicon.abbreviations}
-    acronyms, acronym_words = acronym_table(records)
+    acronyms, acronym_words = acronym_table(records, abbreviation_keys)
     candidates = [
         w for w in sorted(set(vocab) | abbreviation_keys | set(plain_words))
         if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha()
