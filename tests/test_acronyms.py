@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codesearch.expand import acronym_table, expand
+from codesearch.expand import acronym_table, compound_initials, expand
 from codesearch.records import SYSTEM_ICD10CM, CodeRecord, FeeScheduleRow
 from codesearch.search import search
 
@@ -96,6 +96,40 @@ def test_acronym_that_is_a_word_of_the_texts_is_flagged():
     assert "pk" in table and "pk" not in words
     table, words = acronym_table([icd("X1", "Pain knee"), icd("X2", "Pk disorder")])
     assert "pk" in words
+
+
+def test_compound_words_split_at_a_combining_form():
+    """A combining form (-o of 4+ letters, a word + -i, a productive -i, a number prefix) and a
+    word of 5+ letters split; ordinary words that merely end a syllable in o or i do not."""
+    vocabulary = ["sensorineural", "neural", "sensor", "bilateral", "lateral", "polymyalgia", "myalgia",
+                  "cardiomyopathy", "myopathy", "myocarditis", "carditis", "termination", "nation",
+                  "program", "gram", "protection", "tection"]
+    assert compound_initials(vocabulary) == {"sensorineural": "sn", "bilateral": "bl", "polymyalgia": "pm",
+                                             "cardiomyopathy": "cm"}
+
+
+def test_compound_reading_adds_a_weaker_key():
+    """"Sensorineural hearing loss" is SNHL as well as SHL, the compound reading at a lower score."""
+    table, _ = acronym_table([icd("H90.5", "Unspecified sensorineural hearing loss"), icd("G58", "Neural disorder"),
+                              icd("X1", "Sensor failure")])
+    assert senses(table, "snhl") == ["sensorineural hearing loss"]
+    assert senses(table, "shl") == ["sensorineural hearing loss"]
+    table, _ = acronym_table([icd("H90.5", "Sensorineural hearing loss"), icd("G58", "Neural disorder"),
+                              icd("X1", "Sensor failure"), icd("Z99", "Something new high level")])
+    assert senses(table, "snhl") == ["something new high level", "sensorineural hearing loss"]
+
+
+@pytest.mark.parametrize(("query", "code"), [("SNHL", "H90"), ("PMR", "M35.3"), ("HCM", "I42"), ("AIHA", "D59.1")])
+def test_real_compound_acronym_finds_its_disease(real_index, query, code):
+    """An acronym spelled by a compound's parts (sensori+neural, poly+myalgia) finds its disease first."""
+    results = search(real_index, query, system="icd10cm", limit=5).results
+    assert results and results[0].code.startswith(code)
+
+
+@pytest.mark.parametrize(("query", "code"), [("MVP", "I34.1"), ("PSC", "K83.01"), ("VAP", "J95.851")])
+def test_real_compound_reading_leaves_direct_readings_first(real_index, query, code):
+    """A compound reading (metapneumovirus pneumonia) does not displace a term's own initials (mitral valve prolapse)."""
+    assert search(real_index, query, system="icd10cm", limit=5).results[0].code == code
 
 
 @pytest.mark.parametrize(("query", "code"), [

@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from itertools import chain
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -792,16 +792,65 @@ _SEGMENT_WORD_RE = re.compile(r"[A-Za-z0-9']+")
 _ASIDE_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 
 
-def _acronym_phrases(segment: str, prose: set[str], breaks: frozenset[str] = frozenset(), terms_only: bool = False):
-    """(initials, phrase, is a whole term, skips or spells a function word) of one text segment.
+#: A word of the texts that begins with a combining form followed by another word of the texts
+#: gives both parts' initials as a second reading ("sensorineural hearing loss" → SNHL,
+#: "polymyalgia rheumatica" → PMR). Combining forms: a Greek form ending in the linking vowel o
+#: of at least four letters (cardio-, gastro-; not pro-, myo-), a Latin form ending in the linking
+#: vowel i that is a word plus the i (sensor-i-) or begins at least COMPOUND_MIN_FAMILY such
+#: compounds (peri-, anti-, multi-; not termi-nation), and the number prefixes.
+COMPOUND_NUMBER_PREFIXES = frozenset({"uni", "mono", "bi", "di", "tri", "poly", "multi"})
+COMPOUND_MIN_REST = 5
+COMPOUND_MIN_FAMILY = 3
+
+
+def compound_initials(vocabulary: Iterable[str]) -> dict[str, str]:
+    """Word → the initials of its two parts, for the words of ``vocabulary`` that are a combining
+    form followed by another word of it (the shortest such form: "bilateral" → bi + lateral)."""
+    known = {w for w in vocabulary if len(w) >= COMPOUND_MIN_REST}
+    forms = {w: [w[:i] for i in range(2, len(w) - COMPOUND_MIN_REST + 1) if w[i - 1] in "oiy" and w[i:] in known]
+             for w in known}
+    family = Counter(form for candidates in forms.values() for form in candidates)
+
+    def combining(form: str) -> bool:
+        if form in COMPOUND_NUMBER_PREFIXES:
+            return True
+        if form[-1] == "o":
+            return len(form) >= 4
+        return form[-1] == "i" and len(form) >= 3 and (form[:-1] in known or family[form] >= COMPOUND_MIN_FAMILY)
+
+    out = {}
+    for w, candidates in forms.items():
+        form = next((f for f in candidates if combining(f)), None)
+        if form:
+            out[w] = form[0] + w[len(form)]
+    return out
+
+
+def _initials(run: list[str], compounds: dict[str, str]) -> dict[str, bool]:
+    """The initials a run of words spells, each word by its first letter or a compound by its
+    parts' (:func:`compound_initials`), and whether those initials split a compound."""
+    keys = {"": False}
+    for w in run:
+        keys = {key + letters: split or letters != w[0] for key, split in keys.items()
+                for letters in {w[0], compounds.get(w, w[0])}}
+    return keys
+
+
+def _acronym_phrases(segment: str, prose: set[str], breaks: frozenset[str] = frozenset(),
+                     terms_only: bool = False, compounds: dict[str, str] | None = None):
+    """(initials, phrase, is a whole term, skips or spells a function word, splits a compound)
+    of one text segment.
 
     Phrases are runs of words between qualifiers, digits and ``breaks`` (abbreviations, which
     spell no initial), with and without the segment's bracketed asides ("Nonrheumatic mitral
     (valve) prolapse" → MVP), that start the segment or end it or end its head (the words before
-    the first function word); hyphens split words ("non-Hodgkin lymphoma" → NHL). Words the
-    segment writes in lower case, other than ``breaks``, are added to ``prose``.
+    the first function word); only those that start the segment and end it or its head when
+    ``terms_only``. Hyphens split words ("non-Hodgkin lymphoma" → NHL), and so do ``compounds``
+    (:func:`compound_initials`) as a second reading. Words the segment writes in lower case, other
+    than ``breaks``, are added to ``prose``.
     """
     lo, hi = ACRONYM_LENGTHS
+    compounds = compounds or {}
     for text in {_ASIDE_RE.sub(" ", segment), _ASIDE_RE.sub(r" \1 ", segment)}:
         typed = _SEGMENT_WORD_RE.findall(text.replace("-", " ").replace("/", " "))
         prose.update(w.lower() for w in typed if not w.isupper() and w.lower() not in breaks)
@@ -826,13 +875,17 @@ def _acronym_phrases(segment: str, prose: set[str], breaks: frozenset[str] = fro
                 run = ch[start:end]
                 if run[0] in ACRONYM_FUNCTION_WORDS or run[-1] in ACRONYM_FUNCTION_WORDS:
                     continue
-                content = [w[0] for w in run if w not in ACRONYM_FUNCTION_WORDS]
+                content = [w for w in run if w not in ACRONYM_FUNCTION_WORDS]
                 if not lo <= len(content) <= hi:
                     continue
                 phrase, term, skips = " ".join(run), start == 0 and end in ends, len(content) < len(run)
-                yield "".join(content), phrase, term, skips
+                for key, split in _initials(content, compounds).items():
+                    if len(key) <= hi:
+                        yield key, phrase, term, skips, split
                 if skips and len(run) <= hi:
-                    yield "".join(w[0] for w in run), phrase, term, True
+                    for key, split in _initials(run, compounds).items():
+                        if len(key) <= hi:
+                            yield key, phrase, term, True, split
 
 
 #: HCPCS descriptors' own shorthand, read as a break between phrases: "(s)" plurals, "e.g."
@@ -872,6 +925,8 @@ def acronym_table(records, abbreviations: Iterable[str] = ()) -> tuple[dict[str,
         for text in texts:
             for seg in _SEGMENT_RE.split(text):
                 held[r.system][seg.strip()].add(r.code[:3])
+    compounds = compound_initials({w.lower() for segments in held.values() for seg in segments
+                                   for w in _SEGMENT_WORD_RE.findall(seg)})
     score: dict[tuple[str, str], float] = defaultdict(float)
     prose: set[str] = set()
     breaks: frozenset[str] = frozenset()
@@ -879,9 +934,11 @@ def acronym_table(records, abbreviations: Iterable[str] = ()) -> tuple[dict[str,
         if system == SYSTEM_HCPCS:
             breaks = frozenset(abbreviations) - prose
         for segment, families in held[system].items():
-            for key, phrase, term, skips in _acronym_phrases(segment, prose, breaks, system == SYSTEM_HCPCS):
+            for key, phrase, term, skips, split in _acronym_phrases(segment, prose, breaks, system == SYSTEM_HCPCS,
+                                                                    compounds):
                 score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
                                        * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0)
+                                       * (ranking.ACRONYM_COMPOUND_PENALTY if split else 1.0)
                                        * (1.0 + math.log2(len(families))))
     by_key: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for (key, phrase), points in score.items():
