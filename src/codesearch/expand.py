@@ -829,6 +829,8 @@ def compound_initials(vocabulary: Iterable[str]) -> dict[str, str]:
 def _initials(run: list[str], compounds: dict[str, str]) -> dict[str, bool]:
     """The initials a run of words spells, each word by its first letter or a compound by its
     parts' (:func:`compound_initials`), and whether those initials split a compound."""
+    if not any(w in compounds for w in run):
+        return {"".join(w[0] for w in run): False}
     keys = {"": False}
     for w in run:
         keys = {key + letters: split or letters != w[0] for key, split in keys.items()
