@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from codesearch.expand import acronym_table, expand
-from codesearch.records import SYSTEM_ICD10CM, CodeRecord
+from codesearch.expand import acronym_table, compound_initials, expand
+from codesearch.records import SYSTEM_ICD10CM, CodeRecord, FeeScheduleRow
 from codesearch.search import search
 
 
 def icd(code: str, long: str, *synonyms: str) -> CodeRecord:
     return CodeRecord(code, "code", long, long, "active", system=SYSTEM_ICD10CM, synonyms=synonyms)
+
+
+def hcpcs(code: str, long: str) -> CodeRecord:
+    return CodeRecord(code, "code", long, long, "active")
 
 
 FIXTURE = [
@@ -45,11 +49,45 @@ def test_acronym_phrases_skip_qualifiers_and_cut_at_function_words():
     assert "retinopathy of prematurity" in senses(table, "rp")  # and skipped
 
 
-def test_acronyms_come_from_icd10cm_texts_only():
-    """HCPCS descriptors (CMS's abbreviations, supply wording) give no acronym phrases."""
-    table, _ = acronym_table(FIXTURE)
-    assert "nerve stimulator sleep" not in {p for key in table for p in senses(table, key)}
-    assert not any("apnea" in p for key in table for p in senses(table, key))
+def test_acronyms_come_from_icd10cm_texts_and_hcpcs_names():
+    """A HCPCS code's name (its descriptor before the first comma) gives acronym phrases; the rest does not."""
+    table, _ = acronym_table(FIXTURE + [
+        hcpcs("G0328", "Colorectal cancer screening; fecal occult blood test, immunoassay, 1-3 simultaneous"),
+    ])
+    assert senses(table, "fobt") == ["fecal occult blood test"]
+    assert senses(table, "ccs") == ["colorectal cancer screening"]
+    assert "nerve stimulator sleep" not in {p for key in table for p in senses(table, key)}  # after the comma
+
+
+def test_hcpcs_modifiers_terminated_and_measurement_codes_give_no_acronyms():
+    """Modifiers, terminated codes and quality measurement codes (fee schedule status M) name no service."""
+    measured = (FeeScheduleRow("", "M", 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, "XXX", 32.3465, ""),)
+    table, _ = acronym_table([
+        CodeRecord("GA", "modifier", "Waiver", "Waiver of liability statement issued", "active"),
+        CodeRecord("G0002", "code", "Old", "Office procedure insertion", "terminated"),
+        CodeRecord("G9003", "code", "Measure", "Patient received screening", "active", rvus=measured),
+    ])
+    assert table == {}
+
+
+def test_hcpcs_abbreviation_spells_no_initial_and_is_no_word():
+    """A lower-case HCPCS word the abbreviation map knows and ICD-10-CM never writes in lower case is
+    an abbreviation: it cuts the phrase and is not flagged as a word; other HCPCS words are."""
+    records = [hcpcs("E0720", "Transcutaneous electrical nerve stimulation (tens) device, two lead")]
+    table, words = acronym_table(records, abbreviations={"tens"})
+    assert senses(table, "tens")[0] == "transcutaneous electrical nerve stimulation"
+    assert "tens" not in words
+    _, words = acronym_table([hcpcs("E0210", "Electric heat pad"), icd("I49.8", "Persistent atrial dysrhythmia")])
+    assert "pad" in words  # a word of a HCPCS text, so matched only in capitals
+    table, _ = acronym_table(records + [icd("X1", "Tens of nerve stimulation")], abbreviations={"tens"})
+    assert "transcutaneous electrical nerve stimulation tens device" in senses(table, "tenstd")
+
+
+def test_hcpcs_shorthand_cuts_phrases():
+    """"(s)", "e.g." and single letters in a HCPCS name cut its phrases rather than spell initials."""
+    table, _ = acronym_table([hcpcs("A4217", "Sterile water saline (s) and bags w/ ports")])
+    assert "sterile water saline" in senses(table, "sws")
+    assert not any(key.startswith("swss") for key in table)
 
 
 def test_acronym_that_is_a_word_of_the_texts_is_flagged():
@@ -60,6 +98,40 @@ def test_acronym_that_is_a_word_of_the_texts_is_flagged():
     assert "pk" in words
 
 
+def test_compound_words_split_at_a_combining_form():
+    """A combining form (-o of 4+ letters, a word + -i, a productive -i, a number prefix) and a
+    word of 5+ letters split; ordinary words that merely end a syllable in o or i do not."""
+    vocabulary = ["sensorineural", "neural", "sensor", "bilateral", "lateral", "polymyalgia", "myalgia",
+                  "cardiomyopathy", "myopathy", "myocarditis", "carditis", "termination", "nation",
+                  "program", "gram", "protection", "tection"]
+    assert compound_initials(vocabulary) == {"sensorineural": "sn", "bilateral": "bl", "polymyalgia": "pm",
+                                             "cardiomyopathy": "cm"}
+
+
+def test_compound_reading_adds_a_weaker_key():
+    """"Sensorineural hearing loss" is SNHL as well as SHL, the compound reading at a lower score."""
+    table, _ = acronym_table([icd("H90.5", "Unspecified sensorineural hearing loss"), icd("G58", "Neural disorder"),
+                              icd("X1", "Sensor failure")])
+    assert senses(table, "snhl") == ["sensorineural hearing loss"]
+    assert senses(table, "shl") == ["sensorineural hearing loss"]
+    table, _ = acronym_table([icd("H90.5", "Sensorineural hearing loss"), icd("G58", "Neural disorder"),
+                              icd("X1", "Sensor failure"), icd("Z99", "Something new high level")])
+    assert senses(table, "snhl") == ["something new high level", "sensorineural hearing loss"]
+
+
+@pytest.mark.parametrize(("query", "code"), [("SNHL", "H90"), ("PMR", "M35.3"), ("HCM", "I42"), ("AIHA", "D59.1")])
+def test_real_compound_acronym_finds_its_disease(real_index, query, code):
+    """An acronym spelled by a compound's parts (sensori+neural, poly+myalgia) finds its disease first."""
+    results = search(real_index, query, system="icd10cm", limit=5).results
+    assert results and results[0].code.startswith(code)
+
+
+@pytest.mark.parametrize(("query", "code"), [("MVP", "I34.1"), ("PSC", "K83.01"), ("VAP", "J95.851")])
+def test_real_compound_reading_leaves_direct_readings_first(real_index, query, code):
+    """A compound reading (metapneumovirus pneumonia) does not displace a term's own initials (MVP)."""
+    assert search(real_index, query, system="icd10cm", limit=5).results[0].code == code
+
+
 @pytest.mark.parametrize(("query", "code"), [
     ("RLS", "G25.81"), ("CIDP", "G61.81"), ("POAG", "H40.11"), ("rls", "G25.81"), ("HUS", "D59.3"),
 ])
@@ -67,6 +139,14 @@ def test_real_unknown_acronym_finds_its_disease(real_index, query, code):
     """An acronym the abbreviation map does not know finds the code whose term it spells, first."""
     results = search(real_index, query, system="icd10cm", limit=5).results
     assert results and results[0].code.startswith(code)
+
+
+@pytest.mark.parametrize(("query", "code"), [("FOBT", "G0328"), ("SBRT", "G0563"), ("MNT", "G0270")])
+def test_real_service_acronym_finds_its_hcpcs_code_without_a_system(real_index, query, code):
+    """A service acronym read from a HCPCS name puts that code in the top 3 with no system filter,
+    where the ICD-10-CM phrases with the same initials (fracture of bony thorax) led before."""
+    codes = [r.code for r in search(real_index, query, limit=3).results]
+    assert code in codes
 
 
 def test_real_word_and_unfinished_word_are_not_acronyms(real_index):

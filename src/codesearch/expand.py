@@ -19,9 +19,9 @@ import math
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict, defaultdict
+from collections import Counter, OrderedDict, defaultdict
 from itertools import chain
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -32,7 +32,7 @@ from whoosh.analysis import STOP_WORDS
 
 from codesearch import ranking
 from codesearch.enrich import LayWord, lay_index, plain_index, sense_token
-from codesearch.records import code_key
+from codesearch.records import SYSTEM_HCPCS, SYSTEM_ICD10CM, code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
 
 CODE_RE = re.compile(r"^[A-Za-z][0-9]{4}$")
@@ -913,21 +913,73 @@ _SEGMENT_WORD_RE = re.compile(r"[A-Za-z0-9']+")
 _ASIDE_RE = re.compile(r"[(\[]([^()\[\]]*)[)\]]")
 
 
-def _acronym_phrases(segment: str, prose: set[str]):
-    """(initials, phrase, is a whole term, skips or spells a function word) of one text segment.
+#: A word of the texts that begins with a combining form followed by another word of the texts
+#: gives both parts' initials as a second reading ("sensorineural hearing loss" → SNHL,
+#: "polymyalgia rheumatica" → PMR). Combining forms: a Greek form ending in the linking vowel o
+#: of at least four letters (cardio-, gastro-; not pro-, myo-), a Latin form ending in the linking
+#: vowel i that is a word plus the i (sensor-i-) or begins at least COMPOUND_MIN_FAMILY such
+#: compounds (peri-, anti-, multi-; not termi-nation), and the number prefixes.
+COMPOUND_NUMBER_PREFIXES = frozenset({"uni", "mono", "bi", "di", "tri", "poly", "multi"})
+COMPOUND_MIN_REST = 5
+COMPOUND_MIN_FAMILY = 3
 
-    Phrases are runs of words between qualifiers and digits, with and without the segment's
-    bracketed asides ("Nonrheumatic mitral (valve) prolapse" → MVP), that start the segment or
-    end it or end its head (the words before the first function word); hyphens split words
-    ("non-Hodgkin lymphoma" → NHL). Words the segment writes in lower case are added to ``prose``.
+
+def compound_initials(vocabulary: Iterable[str]) -> dict[str, str]:
+    """Word → the initials of its two parts, for the words of ``vocabulary`` that are a combining
+    form followed by another word of it (the shortest such form: "bilateral" → bi + lateral)."""
+    known = {w for w in vocabulary if len(w) >= COMPOUND_MIN_REST}
+    forms = {w: [w[:i] for i in range(2, len(w) - COMPOUND_MIN_REST + 1) if w[i - 1] in "oiy" and w[i:] in known]
+             for w in known}
+    family = Counter(form for candidates in forms.values() for form in candidates)
+
+    def combining(form: str) -> bool:
+        if form in COMPOUND_NUMBER_PREFIXES:
+            return True
+        if form[-1] == "o":
+            return len(form) >= 4
+        return form[-1] == "i" and len(form) >= 3 and (form[:-1] in known or family[form] >= COMPOUND_MIN_FAMILY)
+
+    out = {}
+    for w, candidates in forms.items():
+        form = next((f for f in candidates if combining(f)), None)
+        if form:
+            out[w] = form[0] + w[len(form)]
+    return out
+
+
+def _initials(run: list[str], compounds: dict[str, str]) -> dict[str, bool]:
+    """The initials a run of words spells, each word by its first letter or a compound by its
+    parts' (:func:`compound_initials`), and whether those initials split a compound."""
+    if not any(w in compounds for w in run):
+        return {"".join(w[0] for w in run): False}
+    keys = {"": False}
+    for w in run:
+        keys = {key + letters: split or letters != w[0] for key, split in keys.items()
+                for letters in {w[0], compounds.get(w, w[0])}}
+    return keys
+
+
+def _acronym_phrases(segment: str, prose: set[str], breaks: frozenset[str] = frozenset(),
+                     terms_only: bool = False, compounds: dict[str, str] | None = None):
+    """(initials, phrase, is a whole term, skips or spells a function word, splits a compound)
+    of one text segment.
+
+    Phrases are runs of words between qualifiers, digits and ``breaks`` (abbreviations, which
+    spell no initial), with and without the segment's bracketed asides ("Nonrheumatic mitral
+    (valve) prolapse" → MVP), that start the segment or end it or end its head (the words before
+    the first function word); only those that start the segment and end it or its head when
+    ``terms_only``. Hyphens split words ("non-Hodgkin lymphoma" → NHL), and so do ``compounds``
+    (:func:`compound_initials`) as a second reading. Words the segment writes in lower case, other
+    than ``breaks``, are added to ``prose``.
     """
     lo, hi = ACRONYM_LENGTHS
+    compounds = compounds or {}
     for text in {_ASIDE_RE.sub(" ", segment), _ASIDE_RE.sub(r" \1 ", segment)}:
         typed = _SEGMENT_WORD_RE.findall(text.replace("-", " ").replace("/", " "))
-        prose.update(w.lower() for w in typed if not w.isupper())
+        prose.update(w.lower() for w in typed if not w.isupper() and w.lower() not in breaks)
         chunks, chunk = [], []
         for w in [w.lower() for w in typed] + ["other"]:
-            if w in ACRONYM_BREAK_WORDS or not w.replace("'", "").isalpha():
+            if w in ACRONYM_BREAK_WORDS or w in breaks or not w.replace("'", "").isalpha():
                 chunks.append(chunk)
                 chunk = []
             else:
@@ -939,45 +991,78 @@ def _acronym_phrases(segment: str, prose: set[str]):
                 ch = ch[:-1]
             head = next((i for i, w in enumerate(ch) if w in ACRONYM_FUNCTION_WORDS), len(ch))
             ends = {len(ch), head}
-            spans = {(start, end) for end in ends for start in range(end - 1)}
-            spans.update((0, end) for end in range(2, len(ch)))
+            spans = {(start, end) for end in ends for start in range(min(1, end - 1) if terms_only else end - 1)}
+            if not terms_only:
+                spans.update((0, end) for end in range(2, len(ch)))
             for start, end in spans:
                 run = ch[start:end]
                 if run[0] in ACRONYM_FUNCTION_WORDS or run[-1] in ACRONYM_FUNCTION_WORDS:
                     continue
-                content = [w[0] for w in run if w not in ACRONYM_FUNCTION_WORDS]
+                content = [w for w in run if w not in ACRONYM_FUNCTION_WORDS]
                 if not lo <= len(content) <= hi:
                     continue
                 phrase, term, skips = " ".join(run), start == 0 and end in ends, len(content) < len(run)
-                yield "".join(content), phrase, term, skips
+                for key, split in _initials(content, compounds).items():
+                    if len(key) <= hi:
+                        yield key, phrase, term, skips, split
                 if skips and len(run) <= hi:
-                    yield "".join(w[0] for w in run), phrase, term, True
+                    for key, split in _initials(run, compounds).items():
+                        if len(key) <= hi:
+                            yield key, phrase, term, True, split
 
 
-def acronym_table(records) -> tuple[dict[str, list[list]], list[str]]:
-    """Acronym → its phrases in the ICD-10-CM texts with relative weights, and the acronyms that
-    are also words of those texts (matched only when typed in capitals).
+#: HCPCS descriptors' own shorthand, read as a break between phrases: "(s)" plurals, "e.g."
+#: and "i.e." lists, and single letters ("w/", "vitamin b", "type ii") other than the article.
+_HCPCS_SHORTHAND_RE = re.compile(r"\(s\)|\b(?:e\.g|i\.e|etc)\b\.?|\b[b-z]\b", re.IGNORECASE)
 
-    Each distinct segment (between commas, semicolons and colons) of the descriptors and
-    inclusion terms is read once; a phrase scores the segments holding it, each by 1 + log2 of
-    the three-character categories holding the segment (not codes: encounter and trimester
-    subcodes would count one term many times), more as a whole term and less when its initials skip a
-    function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
+
+def _measurement(record) -> bool:
+    """Whether a HCPCS code is a measurement code (fee schedule status M: reported for quality
+    programs, not a service), whose descriptor is a sentence about a patient, not a name."""
+    return any(row.status == "M" for row in record.rvus)
+
+
+def acronym_table(records, abbreviations: Iterable[str] = ()) -> tuple[dict[str, list[list]], list[str]]:
+    """Acronym → its phrases in the ICD-10-CM and HCPCS texts with relative weights, and the
+    acronyms that are also words of those texts (matched only when typed in capitals).
+
+    Each distinct segment (between commas, semicolons and colons) of the ICD-10-CM descriptors and
+    inclusion terms, and of the HCPCS long descriptors (not modifiers), is read once; a phrase scores
+    the segments holding it, each by 1 + log2 of the code families holding the segment (ICD-10-CM
+    three-character categories, HCPCS codes' first three characters; not codes: encounter and
+    trimester subcodes would count one term many times), more as a whole term and less when its
+    initials skip a function word (:data:`codesearch.ranking.ACRONYM_TERM_BONUS`).
+
+    HCPCS descriptors write abbreviations in lower case ("electrical nerve stimulation (tens)"):
+    there a word of ``abbreviations`` (the abbreviation map's keys) that the ICD-10-CM texts never
+    write in lower case is an abbreviation, which spells no initial and is no prose word.
     """
-    held: dict[str, set[str]] = defaultdict(set)  # segment → the categories (A01) holding it
-    for r in records:
-        if r.system == "ICD10CM":
-            for text in (r.long, *r.synonyms):
-                for seg in _SEGMENT_RE.split(text):
-                    held[seg.strip()].add(r.code[:3])
-    segments = {seg: len(categories) for seg, categories in held.items()}
+    held: dict[str, dict[str, set[str]]] = {SYSTEM_ICD10CM: defaultdict(set), SYSTEM_HCPCS: defaultdict(set)}
+    for r in records:  # system → segment → the code families (A01, E07) holding it
+        if r.system == SYSTEM_ICD10CM:
+            texts = (r.long, *r.synonyms)
+        elif r.system == SYSTEM_HCPCS and r.kind == "code" and r.status == "active" and not _measurement(r):
+            texts = (_HCPCS_SHORTHAND_RE.sub(";", r.long).split(",")[0],)  # the name, before the first comma
+        else:
+            continue
+        for text in texts:
+            for seg in _SEGMENT_RE.split(text):
+                held[r.system][seg.strip()].add(r.code[:3])
+    compounds = compound_initials({w.lower() for segments in held.values() for seg in segments
+                                   for w in _SEGMENT_WORD_RE.findall(seg)})
     score: dict[tuple[str, str], float] = defaultdict(float)
     prose: set[str] = set()
-    for segment, codes in segments.items():
-        for key, phrase, term, skips in _acronym_phrases(segment, prose):
-            score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
-                                   * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0)
-                                   * (1.0 + math.log2(codes)))
+    breaks: frozenset[str] = frozenset()
+    for system in (SYSTEM_ICD10CM, SYSTEM_HCPCS):  # ICD-10-CM first: its prose tells HCPCS's abbreviations
+        if system == SYSTEM_HCPCS:
+            breaks = frozenset(abbreviations) - prose
+        for segment, families in held[system].items():
+            for key, phrase, term, skips, split in _acronym_phrases(segment, prose, breaks, system == SYSTEM_HCPCS,
+                                                                    compounds):
+                score[key, phrase] += ((ranking.ACRONYM_TERM_BONUS if term else 1.0)
+                                       * (ranking.ACRONYM_SKIP_PENALTY if skips else 1.0)
+                                       * (ranking.ACRONYM_COMPOUND_PENALTY if split else 1.0)
+                                       * (1.0 + math.log2(len(families))))
     by_key: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for (key, phrase), points in score.items():
         if points >= ranking.ACRONYM_MIN_SCORE:
@@ -997,7 +1082,7 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         | {w for row in lexicon.lay for w in words(row.lay) if w.isalpha()}
     )
     abbreviation_keys = {a.key for a in lexicon.abbreviations}
-    acronyms, acronym_words = acronym_table(records)
+    acronyms, acronym_words = acronym_table(records, abbreviation_keys)
     candidates = [
         w for w in sorted(set(vocab) | abbreviation_keys | set(plain_words))
         if len(w) >= MIN_TYPO_LENGTH - 1 and w.isalpha()

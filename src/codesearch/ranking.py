@@ -113,6 +113,9 @@ ACRONYM_TERM_BONUS = 4.0
 #: ... and this much when its initials skip a function word ("maternal care for
 #: isoimmunization") or include one ("retinopathy of prematurity" as ROP): a weaker reading.
 ACRONYM_SKIP_PENALTY = 0.25
+#: ... and this much when its initials split a compound word into its parts ("sensorineural
+#: hearing loss" as SNHL; see :func:`codesearch.expand.compound_initials`): a second reading.
+ACRONYM_COMPOUND_PENALTY = 0.5
 #: Phrases kept per acronym, best first, and the least score a kept phrase must have.
 MAX_ACRONYM_SENSES = 3
 ACRONYM_MIN_SCORE = 1.0
