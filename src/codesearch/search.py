@@ -108,6 +108,9 @@ class RecordFilter:
 
 
 MATCH_KINDS = frozenset({"codes", "words"})
+#: The fields whose matches a descriptor's negated words can void: its own text and the texts
+#: said of it (a tag in ``abbrev`` or ``brand`` is an assertion).
+NEGATABLE_FIELDS = frozenset({"short", "long", "synonyms", "plain"})
 
 
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
@@ -537,6 +540,8 @@ class Searcher:
         n_docs = index.table.size
         priors = "priors" not in self._disable
         heads = self.index.heads if priors else None
+        # Words a code's descriptor negates count as missing, unless the query negates something itself.
+        negations = None if ranking.QUERY_NEGATION_RE.search(exp.query) else index.negations
         # A repeated part (`arm arm arm`) is scored once and counted as often as it is repeated.
         parts, repeats = _distinct_parts(exp)
         part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
@@ -549,6 +554,8 @@ class Searcher:
                         bonus[docs] += scores
                     else:  # a part counts once: its best alternative, in its best field
                         np.maximum.at(acc, docs, scores)
+            if negations is not None:
+                acc[self._negated(part, negations)] = 0
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
@@ -594,6 +601,29 @@ class Searcher:
             keys = _first(keys, need)
         first = keys[0][np.lexsort(keys)[:need]]
         return Tail(first, score[np.searchsorted(docs, first)], total, by_words=True), matched
+
+    def _negated(self, part, negations: ranking.DescriptorHeads) -> np.ndarray:
+        """Documents every match of ``part`` finds only in words their descriptors negate
+        ("esophagitis" in "… without esophagitis"): matched through no alternative they do not
+        negate. Alternatives searched only in tags (abbreviations, brands) or codes assert."""
+        alts, negated = [], []
+        for alt in part.alternatives:
+            if set(alt.fields) & NEGATABLE_FIELDS:
+                found = words(alt.text)
+                docs = negations.docs_negating(found, [stems(w) for w in found])
+            else:
+                docs = negations.docs[:0]
+            alts.append(alt)
+            negated.append(docs)
+        if not any(len(d) for d in negated):
+            return negations.docs[:0]
+        candidates = np.unique(np.concatenate(negated))
+        keep = np.ones(len(candidates), dtype=bool)
+        for alt, docs in zip(alts, negated):
+            for fieldname, alt_docs, _ in self._postings(alt):
+                if fieldname != "category":  # a match this alternative asserts takes a candidate out
+                    keep &= ~(_member(alt_docs, candidates) & ~_member(docs, candidates))
+        return candidates[keep]
 
     # -- presentation -------------------------------------------------------------------
     def _result(self, record: CodeRecord, exp: Expansion, whys: list[str], alts: list[Alternative],
