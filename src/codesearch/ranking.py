@@ -418,7 +418,8 @@ class DescriptorHeads:
         for word, word_stems in zip(words, stems):
             if not word_stems:
                 continue  # a stop word: searched nowhere
-            got = np.union1d(self.docs_of(word_stems[0]), self.docs_of(NEGATED_WORD_MARK + word))
+            by_stem, by_word = self.docs_of(word_stems[0]), self.docs_of(NEGATED_WORD_MARK + word)
+            got = np.union1d(by_stem, by_word) if len(by_word) else by_stem
             docs = got if docs is None else np.intersect1d(docs, got, assume_unique=True)
             if not len(docs):
                 break

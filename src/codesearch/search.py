@@ -606,20 +606,22 @@ class Searcher:
         """Documents every match of ``part`` finds only in words their descriptors negate
         ("esophagitis" in "… without esophagitis"): matched through no alternative they do not
         negate. Alternatives searched only in tags (abbreviations, brands) or codes assert."""
-        alts, negated = [], []
+        cache = self.index.cache.setdefault("negated", {})
+        negated = []
         for alt in part.alternatives:
-            if set(alt.fields) & NEGATABLE_FIELDS:
+            docs = cache.get(alt.text) if NEGATABLE_FIELDS.intersection(alt.fields) else negations.docs[:0]
+            if docs is None:
                 found = words(alt.text)
                 docs = negations.docs_negating(found, [stems(w) for w in found])
-            else:
-                docs = negations.docs[:0]
-            alts.append(alt)
+                if len(cache) > POSTINGS_CACHE:
+                    cache.clear()
+                cache[alt.text] = docs
             negated.append(docs)
         if not any(len(d) for d in negated):
             return negations.docs[:0]
         candidates = np.unique(np.concatenate(negated))
         keep = np.ones(len(candidates), dtype=bool)
-        for alt, docs in zip(alts, negated):
+        for alt, docs in zip(part.alternatives, negated):
             for fieldname, alt_docs, _ in self._postings(alt):
                 if fieldname != "category":  # a match this alternative asserts takes a candidate out
                     keep &= ~(_member(alt_docs, candidates) & ~_member(docs, candidates))
