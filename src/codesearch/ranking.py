@@ -7,7 +7,9 @@ query's results are ordered by a tuple, compared left to right (:func:`word_sort
 1. active codes before terminated ones;
 2. codes before two-letter modifiers (a modifier never tops a word query; typed, it is a code);
 3. codes matching more parts of the query's subject first (the parts before "for"; the
-   qualifying parts after it only add to the score, :data:`QUALIFIER_WEIGHT`);
+   qualifying parts after it only add to the score, :data:`QUALIFIER_WEIGHT`); a part a code
+   matches only in words its descriptor negates ("without esophagitis") is not matched
+   (:data:`NEGATED_CLAUSE_RE`);
 4. codes of the system the query is about first, when no system was chosen (:func:`system_intent`);
 5. the score: per part of the query, its best match — BM25F in one field (:data:`FIELD_BOOSTS`)
    × the alternative's expansion weight; a word repeated in several fields or reached through
