@@ -290,3 +290,14 @@ def test_hcpcs_item_with_what_a_sibling_lacks(real_index):
     """HCPCS: "with mattress" puts beds with a mattress before the same beds "without mattress"."""
     got = codes(search(real_index, "semi electric hospital bed with mattress", system="hcpcs", limit=5))
     assert got.index("E0260") < got.index("E0261")
+
+
+def test_negated_word_is_no_reason_and_not_highlighted(real_index):
+    """A word a code's descriptor negates is neither given as a reason it matched nor marked."""
+    got = {r.code: r for r in search(real_index, "GERD with esophagitis", system="icd10cm", limit=10).results}
+    assert 'word "esophagitis"' in got["K21.00"].matched
+    assert 'word "esophagitis"' not in got["K21.9"].matched
+    got = {r.code: r for r in search(real_index, "acute respiratory failure with hypoxia", system="icd10cm",
+                                     limit=10).results}
+    assert "<mark>hypoxia</mark>" in got["J96.01"].snippet
+    assert "<mark>hypoxia</mark>" not in got["J96.00"].snippet and "<mark>Acute</mark>" in got["J96.00"].snippet
