@@ -11,7 +11,7 @@ from codesearch import ranking
 from codesearch.errors import QueryError
 from codesearch.expand import expand
 from codesearch.schema import stems
-from codesearch.search import _first, search
+from codesearch.search import _first, ranked, search
 
 
 def codes(res):
@@ -69,6 +69,52 @@ def test_descriptor_head_and_accessory(long, head, accessory):
     got = ranking.descriptor_head(stems, long)
     assert got == head
     assert ranking.is_accessory(got, long) is accessory
+
+
+@pytest.mark.parametrize(("long", "negated"), [
+    ("Gastro-esophageal reflux disease without esophagitis", ("~esophagitis",)),  # "esophageal": same stem
+    ("Gastro-esophageal reflux disease with esophagitis, without bleeding", ("bleed",)),
+    ("Acute respiratory failure, unspecified whether with hypoxia or hypercapnia", ("hypoxia", "hypercapnia")),
+    ("Diverticulitis of large intestine without perforation or abscess with bleeding", ("perfor", "abscess")),
+    ("Unilateral inguinal hernia, without obstruction or gangrene, not specified as recurrent",
+     ("obstruct", "gangren", "specifi", "recurr")),
+    ("Calculus of gallbladder without cholecystitis with obstruction", ("cholecyst",)),
+    ("Laceration without foreign body of right thumb without damage to nail, initial encounter",
+     ("foreign", "bodi", "damag", "nail")),  # the site after "of" is the laceration's
+    ("Non-pressure chronic ulcer of right thigh with bone involvement without evidence of necrosis",
+     ("pressur", "evid", "necrosi")),
+    ("Unspecified dementia, unspecified severity, without behavioral disturbance, psychotic disturbance, "
+     "mood disturbance, and anxiety", ("behavior", "disturb", "psychotic", "mood", "anxieti")),
+    ("Gastric ulcer, unspecified as acute or chronic, without hemorrhage or perforation",
+     ("acut", "chronic", "hemorrhag", "perfor")),
+    ("Hospital bed, semi-electric (head and foot adjustment), with any type side rails, without mattress",
+     ("mattress",)),
+    ("Spacer, bag or reservoir, with or without mask, for use with metered dose inhaler", ()),
+    ("Sling, without or with padding", ()),
+    ("Catheter, includes but not limited to, guidance", ()),
+    ("Hypertensive heart and chronic kidney disease without heart failure, with stage 1 through stage 4 "
+     "chronic kidney disease, or unspecified chronic kidney disease", ("failur",)),  # "heart" is said too
+    ("Gout, unspecified", ()),
+])
+def test_negated_words_of_a_descriptor(long, negated):
+    """Stems found only in a descriptor's without/not/unspecified-whether/non- clauses are negated."""
+    assert ranking.negated_words(stems, long) == negated
+
+
+def test_negated_word_said_in_an_inclusion_term_is_asserted():
+    """A word an inclusion term of the code says is not negated by its descriptor."""
+    long = "Gastric ulcer, unspecified as acute or chronic, without hemorrhage or perforation"
+    assert "acut" not in ranking.negated_words(stems, long, ["Erosion (acute) of stomach"])
+
+
+def test_docs_negating_needs_every_word():
+    """A multi-word alternative is negated by a document only when it negates each word, by stem or word."""
+    neg = ranking.DescriptorHeads(*ranking.head_arrays(["macular edema", "edema", "~esophagitis", ""]))
+    assert neg.docs_negating(["macular", "edema"], [("macular",), ("edema",)]).tolist() == [0]
+    assert neg.docs_negating(["edema"], [("edema",)]).tolist() == [0, 1]
+    assert neg.docs_negating(["esophagitis"], [("esophag",)]).tolist() == [2]
+    assert neg.docs_negating(["esophageal"], [("esophag",)]).tolist() == []
+    assert neg.docs_negating(["with"], [()]).tolist() == []
 
 
 def test_system_intent_needs_a_margin():
@@ -280,3 +326,46 @@ def test_subject_is_the_first_clause(long, subject):
 def test_code_whose_subject_the_query_names_first(real_index, query, first):
     """The code that is the condition itself comes before kinds of it ("Streptococcal sepsis")."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+@pytest.mark.parametrize(("query", "first", "below"), [
+    ("GERD with esophagitis", {"K21.00", "K21.01"}, "K21.9"),
+    ("gastroesophageal reflux w esophagitis", {"K21.00", "K21.01"}, "K21.9"),
+    ("acute respiratory failure with hypoxia", {"J96.01"}, "J96.00"),
+    ("hypertensive heart disease with heart failure", {"I11.0"}, "I11.9"),
+    ("inguinal hernia with obstruction", {"K40.30", "K40.31", "K40.00", "K40.01"}, "K40.90"),
+    ("migraine with status migrainosus", {"G43.901", "G43.911"}, "G43.909"),
+])
+def test_code_asserting_a_word_before_one_negating_it(real_index, query, first, below):
+    """A code whose descriptor says "without X" (or "unspecified whether X") falls behind codes with X,
+    and is still listed."""
+    got = ranked(real_index, query, system="icd10cm").codes
+    assert got[0] in first and below in got[1:], got[:5]
+
+
+@pytest.mark.parametrize(("query", "default"), [
+    ("GERD", "K21.9"),
+    ("GERD without esophagitis", "K21.9"),
+    ("GERD w/o esophagitis", "K21.9"),
+    ("acute respiratory failure", "J96.00"),
+    ("hypertensive heart disease", "I11.9"),
+])
+def test_query_naming_no_variant_or_negating_keeps_the_default(real_index, query, default):
+    """The rule leaves the default first when the query asserts nothing it negates, or negates itself."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == default
+
+
+def test_hcpcs_item_with_what_a_sibling_lacks(real_index):
+    """HCPCS: "with mattress" puts beds with a mattress before the same beds "without mattress"."""
+    got = codes(search(real_index, "semi electric hospital bed with mattress", system="hcpcs", limit=5))
+    assert got.index("E0260") < got.index("E0261")
+
+
+def test_negated_word_is_no_reason_and_not_highlighted(real_index):
+    """A word a code's descriptor negates is neither given as a reason it matched nor marked."""
+    got = {r.code: r for r in search(real_index, "GERD with esophagitis", system="icd10cm", limit=10).results}
+    assert 'word "esophagitis"' in got["K21.00"].matched
+    assert 'word "esophagitis"' not in got["K21.9"].matched
+    got = {r.code: r for r in search(real_index, "acute respiratory failure with hypoxia", system="icd10cm",
+                                     limit=10).results}
+    assert "<mark>hypoxia</mark>" in got["J96.01"].snippet
+    assert "<mark>hypoxia</mark>" not in got["J96.00"].snippet and "<mark>Acute</mark>" in got["J96.00"].snippet

@@ -138,10 +138,10 @@ class CodeIndex:
             if store is not None:
                 store.close()
             raise IndexCorruptError(f"index build {build} is damaged: {exc}") from None
-        by_stem = ("head_", "subject_")  # codes by stem, not one entry per document
-        per_document = [a for name, a in arrays.items() if not name.startswith(by_stem)]
-        heads_ok = all(len(arrays[f"{k}offsets"]) == len(arrays[f"{k}stems"]) + 1
-                       and int(arrays[f"{k}offsets"][-1]) == len(arrays[f"{k}docs"]) for k in by_stem)
+        by_stem = ("head", "negated", "subject")  # head_*, negated_*, subject_*: documents by stem
+        per_document = [a for name, a in arrays.items() if not name.startswith(tuple(f"{k}_" for k in by_stem))]
+        heads_ok = all(len(arrays[f"{k}_offsets"]) == len(arrays[f"{k}_stems"]) + 1
+                       and int(arrays[f"{k}_offsets"][-1]) == len(arrays[f"{k}_docs"]) for k in by_stem)
         if (docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in per_document)
                 or not heads_ok):
             store.close()
@@ -164,6 +164,7 @@ class CodeIndex:
         self.doc_prior = arrays["prior"]
         self.heads = DescriptorHeads(arrays["head_stems"], arrays["head_offsets"], arrays["head_docs"])
         self.subjects = DescriptorHeads(arrays["subject_stems"], arrays["subject_offsets"], arrays["subject_docs"])
+        self.negations = DescriptorHeads(arrays["negated_stems"], arrays["negated_offsets"], arrays["negated_docs"])
         self.sorted_keys = arrays["sorted_keys"]
         self.sorted_docs = arrays["sorted_docs"]
         self.cache: dict = {}  # per-build memo of expensive lookups, dropped on reload

@@ -7,7 +7,9 @@ query's results are ordered by a tuple, compared left to right (:func:`word_sort
 1. active codes before terminated ones;
 2. codes before two-letter modifiers (a modifier never tops a word query; typed, it is a code);
 3. codes matching more parts of the query's subject first (the parts before "for"; the
-   qualifying parts after it only add to the score, :data:`QUALIFIER_WEIGHT`);
+   qualifying parts after it only add to the score, :data:`QUALIFIER_WEIGHT`); a part a code
+   matches only in words its descriptor negates ("without esophagitis") is not matched
+   (:data:`NEGATED_CLAUSE_RE`);
 4. codes of the system the query is about first, when no system was chosen (:func:`system_intent`);
 5. the score: per part of the query, its best match — BM25F in one field (:data:`FIELD_BOOSTS`)
    × the alternative's expansion weight; a word repeated in several fields or reached through
@@ -205,6 +207,43 @@ SUBJECT_CAUSE_WORDS = frozenset({"due"})
 #: Kinds of alternative that do not name a subject: typo corrections and completions are guesses.
 SUBJECT_GUESSES = frozenset({"typo", "prefix"})
 
+# -- negated descriptor words -------------------------------------------------------------------
+#: Words a descriptor names only to say the code is *not* that: "Gastro-esophageal reflux disease
+#: without esophagitis" (K21.9), "Acute respiratory failure, unspecified whether with hypoxia or
+#: hypercapnia" (J96.00), "Migraine, unspecified, not intractable, …", "Non-Hodgkin lymphoma".
+#: A query word such a code matches only there does not count as matched (:func:`negated_words`),
+#: so "GERD with esophagitis" lists K21.00/K21.01 before K21.9, which the default prior
+#: (:data:`ICD_DEFAULT_RE`) would otherwise put first. Read from the long descriptor at build time.
+#:
+#: "without …" negates up to the next comma, semicolon or closing bracket, or up to " with "
+#: ("without cholecystitis with obstruction") or " of " ("Laceration without foreign body of right
+#: thumb": the site is the laceration's) — but not "of" after a word that only introduces what
+#: follows ("without evidence of necrosis", "without mention of misadventure"). "with or without"
+#: and "without or with" say either, so negate nothing.
+NEGATION_TRANSPARENT = ("evidence", "mention", "signs", "documentation", "diagnosis", "presence")
+_NEGATION_STOP = (r"\bwith\b|\bfollowed by\b|"
+                  + "".join(f"(?<!\\b{w} )" for w in NEGATION_TRANSPARENT) + r"\bof\b")
+NEGATED_CLAUSE_RE = re.compile(
+    r"(?<!\bwith or )\bwithout\b(?! or with\b)((?:(?!" + _NEGATION_STOP + r")[^,;)])*)"
+    # "not intractable", "not specified as recurrent", "not including thumb"; but "including but
+    # not limited to X" asserts X
+    r"|\bnot\b(?! limited to\b)((?:(?!" + _NEGATION_STOP + r")[^,;)])*)"
+    # alternatives the descriptor leaves open: "unspecified whether with hypoxia or hypercapnia",
+    # "unspecified as acute or chronic", up to the clause's end
+    r"|\bunspecified (?:whether|as)\b([^,;)]*)"
+    # "non-" negates the word it is joined to: "Non-ST elevation", "non-sterile", "non-pressure"
+    r"|\bnon-([a-z0-9]+)"
+)
+#: A "without" clause that runs into a list closed by "and"/"or" negates the whole list
+#: ("without behavioral disturbance, psychotic disturbance, mood disturbance, and anxiety").
+NEGATED_LIST_RE = re.compile(r"((?:,(?:(?!\bwith\b)[^,;()])*)*,? (?:and|or) (?:(?!\bwith\b)[^,;()])*)(?:;|$)")
+#: Query words by which the user says a code is without something ("GERD without esophagitis",
+#: "w/o", "no", "non hodgkin") or leaves it open ("unspecified"): the descriptors' negations are
+#: then what the query asks for, and none is applied.
+QUERY_NEGATION_RE = re.compile(r"\b(?:without|w/o|wo|no|non|not|unspecified|negative)\b", re.I)
+#: Marks a negated key that is a whole word rather than a stem (see :func:`negated_words`).
+NEGATED_WORD_MARK = "~"
+
 # -- query structure -----------------------------------------------------------------------------
 #: A query names its subject first and may qualify it after these words: in "nebulizer for
 #: asthma" or "wheelchair for heavy patient" the code sought is the nebulizer, the wheelchair.
@@ -335,6 +374,49 @@ def descriptor_head(stems_of, long: str) -> tuple[str, ...]:
     return tuple(out[:HEAD_WORDS])
 
 
+def negated_words(stems_of, long: str, asserted: Iterable[str] = ()) -> tuple[str, ...]:
+    """The words a descriptor negates (:data:`NEGATED_CLAUSE_RE`) and nowhere asserts.
+
+    ``stems_of`` stems one word (the index's analyzer); ``asserted`` are more texts of the code
+    that say what it is (its inclusion terms). A stem found only in negated clauses is given as
+    the stem ("without obstruction or gangrene" → obstruct, gangren); a word whose stem the
+    descriptor also uses outside them, as the word after :data:`NEGATED_WORD_MARK`: "Gastro-esophageal
+    reflux disease without esophagitis" → ~esophagitis, since "esophageal" shares its stem.
+    """
+    text = long.lower()
+    spans = []
+    for m in NEGATED_CLAUSE_RE.finditer(text):
+        group = next(g for g in range(1, 5) if m.group(g) is not None)
+        start, end = m.span(group)
+        listed = NEGATED_LIST_RE.match(text, end) if group == 1 and text[end:end + 1] == "," else None
+        spans.append((start, listed.end(1) if listed else end))
+    if not spans:
+        return ()
+    inside, outside, pos = [], [], 0
+    for start, end in spans:
+        outside.append(text[pos:start])
+        inside.append(text[start:end])
+        pos = end
+    outside.append(text[pos:])
+    outside_words = set(_WORD_RE.findall(" ".join(outside + [t.lower() for t in asserted])))
+    outside_stems = {s for w in outside_words for s in stems_of(w)}
+    out: dict[str, None] = {}
+    for word in _WORD_RE.findall(" ".join(inside)):
+        for s in stems_of(word):
+            if s not in outside_stems:
+                out[s] = None
+            elif word not in outside_words:
+                out[NEGATED_WORD_MARK + word] = None
+    return tuple(out)
+
+
+def negated_text(record) -> str:
+    """A record's negated words (:func:`negated_words`) space-separated, stored per document at build time."""
+    from codesearch.schema import stems  # late: schema imports this module
+
+    return " ".join(negated_words(stems, record.long, record.synonyms))
+
+
 def is_accessory(head: Sequence[str], long: str) -> bool:
     """Whether a descriptor names an accessory, replacement part or supply rather than an item."""
     long = long.lower()
@@ -372,7 +454,8 @@ def head_text(record) -> str:
 
 
 class DescriptorHeads:
-    """Codes by the stems of their descriptor heads, for the head prior.
+    """Codes by the stems of their descriptor heads, for the head prior (also codes by their
+    negated words, :func:`negated_text`, for :meth:`docs_negating`).
 
     Three arrays the build writes beside the records (:func:`head_arrays`, from each document's
     :func:`head_text`): the head stems in code-point order, each stem's range, and the documents
@@ -432,6 +515,20 @@ class DescriptorHeads:
             if len(docs):
                 found.append(docs)
         return np.concatenate(found) if found else np.zeros(0, dtype=np.int32)
+
+    def docs_negating(self, words: Sequence[str], stems: Sequence[tuple[str, ...]]) -> np.ndarray:
+        """Documents negating every one of ``words`` (each given with its stems), in order: by
+        its stem, or by the word itself where the descriptor uses the stem elsewhere."""
+        docs = None
+        for word, word_stems in zip(words, stems):
+            if not word_stems:
+                continue  # a stop word: searched nowhere
+            by_stem, by_word = self.docs_of(word_stems[0]), self.docs_of(NEGATED_WORD_MARK + word)
+            got = np.union1d(by_stem, by_word) if len(by_word) else by_stem
+            docs = got if docs is None else np.intersect1d(docs, got, assume_unique=True)
+            if not len(docs):
+                break
+        return docs if docs is not None else self.docs[:0]
 
 
 def head_arrays(heads: Iterable[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -108,6 +108,9 @@ class RecordFilter:
 
 
 MATCH_KINDS = frozenset({"codes", "words"})
+#: The fields whose matches a descriptor's negated words can void: its own text and the texts
+#: said of it (a tag in ``abbrev`` or ``brand`` is an assertion).
+NEGATABLE_FIELDS = frozenset({"short", "long", "synonyms", "plain"})
 
 
 def _field_terms(fieldname: str, text: str) -> tuple[str, ...]:
@@ -365,6 +368,7 @@ class Searcher:
         if not len(page):
             return out
         spelled: dict[str, np.ndarray] = {}
+        negations = self._negations(exp)
 
         def spells_out(alt: Alternative) -> list[bool]:
             ok = np.ones(len(page), dtype=bool)
@@ -383,6 +387,8 @@ class Searcher:
                 for fieldname, alt_docs, _ in self._postings(alt):
                     if fieldname != "category":
                         hit = _member(alt_docs, page) if hit is None else hit | _member(alt_docs, page)
+                if hit is not None and negations is not None:  # not a reason where the descriptor negates it
+                    hit &= ~_member(self._negating(alt, negations), page)
                 found.append(hit.tolist() if hit is not None else None)
                 sense = alt.kind in ("abbreviation", "prefix", "typo") and alt.fields == ("abbrev",)
                 named.append(spells_out(alt) if sense else None)
@@ -537,6 +543,7 @@ class Searcher:
         n_docs = index.table.size
         priors = "priors" not in self._disable
         heads = self.index.heads if priors else None
+        negations = self._negations(exp)
         # A repeated part (`arm arm arm`) is scored once and counted as often as it is repeated.
         parts, repeats = _distinct_parts(exp)
         part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
@@ -549,6 +556,8 @@ class Searcher:
                         bonus[docs] += scores
                     else:  # a part counts once: its best alternative, in its best field
                         np.maximum.at(acc, docs, scores)
+            if negations is not None:
+                acc[self._negated(part, negations)] = 0
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
@@ -602,6 +611,40 @@ class Searcher:
             keys = _first(keys, need)
         first = keys[0][np.lexsort(keys)[:need]]
         return Tail(first, score[np.searchsorted(docs, first)], total, by_words=True), matched
+
+    def _negations(self, exp: Expansion) -> ranking.DescriptorHeads | None:
+        """The codes by their negated words, or None when the query negates something itself:
+        words a code's descriptor negates then count as missing (:data:`ranking.NEGATED_CLAUSE_RE`)."""
+        return None if ranking.QUERY_NEGATION_RE.search(exp.query) else self.index.negations
+
+    def _negated(self, part, negations: ranking.DescriptorHeads) -> np.ndarray:
+        """Documents every match of ``part`` finds only in words their descriptors negate
+        ("esophagitis" in "… without esophagitis"): matched through no alternative they do not
+        negate. Alternatives searched only in tags (abbreviations, brands) or codes assert."""
+        negated = [self._negating(alt, negations) for alt in part.alternatives]
+        if not any(len(d) for d in negated):
+            return negations.docs[:0]
+        candidates = np.unique(np.concatenate(negated))
+        keep = np.ones(len(candidates), dtype=bool)
+        for alt, docs in zip(part.alternatives, negated):
+            for fieldname, alt_docs, _ in self._postings(alt):
+                if fieldname != "category":  # a match this alternative asserts takes a candidate out
+                    keep &= ~(_member(alt_docs, candidates) & ~_member(docs, candidates))
+        return candidates[keep]
+
+    def _negating(self, alt: Alternative, negations: ranking.DescriptorHeads) -> np.ndarray:
+        """The documents whose descriptors negate ``alt``'s words, in order; memoised per build."""
+        if not NEGATABLE_FIELDS.intersection(alt.fields):
+            return negations.docs[:0]
+        cache = self.index.cache.setdefault("negated", {})
+        docs = cache.get(alt.text)
+        if docs is None:
+            found = words(alt.text)
+            docs = negations.docs_negating(found, [stems(w) for w in found])
+            if len(cache) > POSTINGS_CACHE:
+                cache.clear()
+            cache[alt.text] = docs
+        return docs
 
     # -- presentation -------------------------------------------------------------------
     def _result(self, record: CodeRecord, exp: Expansion, whys: list[str], alts: list[Alternative],

@@ -7,7 +7,8 @@ The build therefore writes:
   the dot-less code key, the NDCs and the links code pages follow (cross-references, brand
   names, generic drug names). Opened read-only and immutable; a record is decoded when asked.
 - ``docs_*.npy``: per-document arrays in build order (active, section, system, ranking prior),
-  the documents by the stems of their descriptor heads, and the dot-less code keys in code order
+  the documents by the stems of their descriptor heads and by the words their descriptors
+  negate, and the dot-less code keys in code order
   with their documents.
   Saved uncompressed and opened with ``np.load(mmap_mode="r")``: the pages are the file's,
   shared by every process that maps them.
@@ -28,8 +29,9 @@ from codesearch.ranking import head_arrays
 from codesearch.records import CodeRecord
 
 RECORDS_FILE = "records.sqlite"
-ARRAYS = ("active", "section", "system", "prior", "head_stems", "head_offsets", "head_docs", "subject_stems",
-          "subject_offsets", "subject_docs", "sorted_keys", "sorted_docs")
+ARRAYS = ("active", "section", "system", "prior", "head_stems", "head_offsets", "head_docs", "negated_stems",
+          "negated_offsets", "negated_docs", "subject_stems", "subject_offsets", "subject_docs", "sorted_keys",
+          "sorted_docs")
 CACHE = 4096  # decoded records kept per store
 
 _SCHEMA = """
@@ -49,7 +51,7 @@ def array_path(folder: Path, name: str) -> Path:
 
 def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str],
                 prior: Callable[[CodeRecord], float], head: Callable[[CodeRecord], str],
-                links: Callable[[CodeRecord], list[tuple[str, str]]],
+                negated: Callable[[CodeRecord], str], links: Callable[[CodeRecord], list[tuple[str, str]]],
                 subject: Callable[[CodeRecord], str] = lambda r: "") -> None:
     """Write ``records.sqlite`` and the per-document arrays; ``codes`` are the documents' codes in order."""
     by_code = {r.code: r for r in records}
@@ -78,6 +80,7 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
         db.close()
     keyed = sorted(range(len(ordered)), key=lambda d: (ordered[d].key, ordered[d].system != "HCPCS", ordered[d].code))
     head_stems, head_offsets, head_docs = head_arrays(head(r) for r in ordered)
+    negated_stems, negated_offsets, negated_docs = head_arrays(negated(r) for r in ordered)
     subject_stems, subject_offsets, subject_docs = head_arrays(subject(r) for r in ordered)
     arrays = {
         "active": np.array([r.active for r in ordered], dtype=bool),
@@ -87,6 +90,9 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
         "head_stems": head_stems,  # codes by their heads' stems: ranking.DescriptorHeads
         "head_offsets": head_offsets,
         "head_docs": head_docs,
+        "negated_stems": negated_stems,  # codes by the words their descriptors negate: the same layout
+        "negated_offsets": negated_offsets,
+        "negated_docs": negated_docs,
         "subject_stems": subject_stems,  # codes by their subjects' stems: ranking.subject_text
         "subject_offsets": subject_offsets,
         "subject_docs": subject_docs,
