@@ -369,3 +369,23 @@ def test_negated_word_is_no_reason_and_not_highlighted(real_index):
                                      limit=10).results}
     assert "<mark>hypoxia</mark>" in got["J96.01"].snippet
     assert "<mark>hypoxia</mark>" not in got["J96.00"].snippet and "<mark>Acute</mark>" in got["J96.00"].snippet
+
+
+def test_measurement_codes_rank_below_services():
+    """A HCPCS measurement code (fee schedule status M) weighs less than a service of the same words."""
+    service = SimpleNamespace(system="HCPCS", code="G0472", key="G0472", long="Hepatitis c antibody screening", rvus=())
+    measure = SimpleNamespace(system="HCPCS", code="G9712", key="G9712", long="Documentation of medical reason(s)",
+                              rvus=(SimpleNamespace(status="M"),))
+    assert ranking.is_measurement(measure) and not ranking.is_measurement(service)
+    assert ranking.document_prior(measure) == ranking.MEASUREMENT < ranking.document_prior(service)
+
+
+def test_later_encounters_count_once_for_intent(real_index):
+    """Intent counts an injury's initial encounter, not its later encounters and sequela as well:
+    'PICC line' is the HCPCS insertion kit, not three encounters of a catheter infection."""
+    from codesearch.search import Searcher
+
+    later = Searcher(real_index)._later_encounters()
+    flag = {c: bool(later[real_index.doc_of[c]]) for c in ("T80.219D", "T80.219S", "T80.219A", "C44.1021", "J1568")}
+    assert flag == {"T80.219D": True, "T80.219S": True, "T80.219A": False, "C44.1021": False, "J1568": False}
+    assert search(real_index, "PICC line").results[0].system == "HCPCS"

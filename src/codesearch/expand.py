@@ -1016,12 +1016,6 @@ def _acronym_phrases(segment: str, prose: set[str], breaks: frozenset[str] = fro
 _HCPCS_SHORTHAND_RE = re.compile(r"\(s\)|\b(?:e\.g|i\.e|etc)\b\.?|\b[b-z]\b", re.IGNORECASE)
 
 
-def _measurement(record) -> bool:
-    """Whether a HCPCS code is a measurement code (fee schedule status M: reported for quality
-    programs, not a service), whose descriptor is a sentence about a patient, not a name."""
-    return any(row.status == "M" for row in record.rvus)
-
-
 def acronym_table(records, abbreviations: Iterable[str] = ()) -> tuple[dict[str, list[list]], list[str]]:
     """Acronym → its phrases in the ICD-10-CM and HCPCS texts with relative weights, and the
     acronyms that are also words of those texts (matched only when typed in capitals).
@@ -1041,7 +1035,7 @@ def acronym_table(records, abbreviations: Iterable[str] = ()) -> tuple[dict[str,
     for r in records:  # system → segment → the code families (A01, E07) holding it
         if r.system == SYSTEM_ICD10CM:
             texts = (r.long, *r.synonyms)
-        elif r.system == SYSTEM_HCPCS and r.kind == "code" and r.status == "active" and not _measurement(r):
+        elif r.system == SYSTEM_HCPCS and r.kind == "code" and r.status == "active" and not ranking.is_measurement(r):
             texts = (_HCPCS_SHORTHAND_RE.sub(";", r.long).split(",")[0],)  # the name, before the first comma
         else:
             continue

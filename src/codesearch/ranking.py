@@ -172,6 +172,11 @@ ICD_INITIAL_ENCOUNTER = "AB"
 #: lists (initial encounters and codes without a 7th character: 1.19), and a query searched in
 #: every system is decided by what its words matched. Within ICD-10-CM the order is unchanged.
 ICD_SYSTEM_SCALE = 1.2
+#: A HCPCS measurement code (:func:`is_measurement`: "Documentation of medical reason(s) for
+#: prescribing antibiotic (e.g., … acute sinusitis, …)") reports that care was given for a
+#: quality program; its sentence names conditions it is not, so it ranks below codes that are
+#: the thing named (a query naming the measure still finds it: its words are all there).
+MEASUREMENT = 0.6
 #: An accessory, replacement part or supply *for* an item ranks below the item itself: "replacement
 #: battery for external infusion pump" below the pump. Told from the descriptor's structure: its
 #: head (the words before "for …", "used with …") is an accessory noun, or it says it serves
@@ -330,6 +335,8 @@ def document_prior(record, stems_of=None) -> float:
     if stems_of is None:
         from codesearch.schema import stems as stems_of  # late: schema imports this module
     prior = ACCESSORY if is_accessory(descriptor_head(stems_of, record.long), record.long) else 1.0
+    if is_measurement(record):
+        prior *= MEASUREMENT
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
@@ -337,6 +344,12 @@ def document_prior(record, stems_of=None) -> float:
             prior *= ICD_LATER_ENCOUNTER
         prior /= ICD_SYSTEM_SCALE
     return prior
+
+
+def is_measurement(record) -> bool:
+    """Whether a HCPCS code is a measurement code (fee schedule status M: reported for quality
+    programs, not a service), whose descriptor is a sentence about a patient, not a name."""
+    return any(row.status == "M" for row in getattr(record, "rvus", ()))
 
 
 def icd_default_prior(long: str) -> float:

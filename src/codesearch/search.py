@@ -472,6 +472,20 @@ class Searcher:
             got = self.index.cache["systems"] = ([str(n) for n in names], ids.astype(np.int8))
         return got
 
+    def _later_encounters(self) -> np.ndarray:
+        """True for each ICD-10-CM document whose 7th character is a later encounter or sequela
+        (not :data:`ranking.ICD_INITIAL_ENCOUNTER`); memoised per build."""
+        got = self.index.cache.get("later_encounters")
+        if got is None:
+            codes = np.asarray(self.index.table.codes)
+            chars = np.ascontiguousarray(codes, dtype="<U8").view(np.uint32).reshape(len(codes), 8)
+            seventh = chars[:, 7]  # "T80.219D": the dotted seven-character code fills all eight
+            letter = (seventh >= ord("A")) & (seventh <= ord("Z"))  # C44.1021's 7th is a digit: a subtype
+            got = ((self.index.doc_system == "ICD10CM") & letter
+                   & ~np.isin(seventh, [ord(c) for c in ranking.ICD_INITIAL_ENCOUNTER]))
+            self.index.cache["later_encounters"] = got
+        return got
+
     def _modifiers(self) -> np.ndarray:
         """1 for each document that is a modifier, else 0; memoised per build."""
         got = self.index.cache.get("modifiers")
@@ -596,7 +610,8 @@ class Searcher:
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
-            best = missed == missed.min()
+            # A later encounter or sequela repeats its initial encounter's match: counted once.
+            best = (missed == missed.min()) & ~self._later_encounters()[docs]
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
             if exp.dose and ranking.DOSE_SYSTEM in names:
                 intent = names.index(ranking.DOSE_SYSTEM)
