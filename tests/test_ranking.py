@@ -389,3 +389,9 @@ def test_later_encounters_count_once_for_intent(real_index):
     flag = {c: bool(later[real_index.doc_of[c]]) for c in ("T80.219D", "T80.219S", "T80.219A", "C44.1021", "J1568")}
     assert flag == {"T80.219D": True, "T80.219S": True, "T80.219A": False, "C44.1021": False, "J1568": False}
     assert search(real_index, "PICC line").results[0].system == "HCPCS"
+
+
+def test_flu_is_influenza_and_a_flu_shot_its_vaccine(real_index):
+    """'flu' means influenza: the condition with a symptom, the vaccine with 'shot'."""
+    assert search(real_index, "flu with fever").results[0].code.startswith(("J09", "J10", "J11"))
+    assert search(real_index, "flu shot").results[0].system == "HCPCS"
