@@ -63,6 +63,7 @@ def test_leukemia_not_in_remission_first(real_index, query, default):
      ("spacer", "bag", "reservoir"), True),
     ("Wheelchair accessory, crutch and cane holder, each", ("wheelchair", "accessori", "crutch", "cane"), True),
     ("External ambulatory infusion pump, insulin", ("extern", "ambulatori", "infus", "pump"), False),
+    ("Platform attachment, walker, each", ("platform", "attach", "walker", "each"), True),
 ])
 def test_descriptor_head_and_accessory(long, head, accessory):
     """A descriptor's head stops where it starts qualifying; accessories are told by their head."""

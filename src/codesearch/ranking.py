@@ -182,7 +182,7 @@ MEASUREMENT = 0.6
 #: head (the words before "for …", "used with …") is an accessory noun, or it says it serves
 #: another item ("for use with", "replacement only").
 ACCESSORY = 0.75
-ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger"})
+ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger", "attach"})
 #: Phrases by which a descriptor says it serves another item.
 ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
 #: Words after which a descriptor stops naming its subject and starts qualifying it
