@@ -396,3 +396,9 @@ def test_flu_is_influenza_and_a_flu_shot_its_vaccine(real_index):
     """'flu' means influenza: the condition with a symptom, the vaccine with 'shot'."""
     assert search(real_index, "flu with fever").results[0].code.startswith(("J09", "J10", "J11"))
     assert search(real_index, "flu shot").results[0].system == "HCPCS"
+
+
+def test_brand_name_points_to_drug_codes(real_index):
+    """A brand an ICD-10-CM inclusion term also mentions ("Faslodex" in Z79.818) lists its drug code first."""
+    assert codes(search(real_index, "faslodex"))[0] == "J9395"
+    assert search(real_index, "heparin", system="icd10cm").results  # a generic the descriptors say is not forced

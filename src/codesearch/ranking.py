@@ -293,8 +293,9 @@ DOSE_UNITS = frozenset({
     "kg", "ml", "milliliter", "milliliters", "cc", "l", "liter", "liters", "unit", "units", "u", "iu",
     "meq", "mmol", "percent",
 })
-#: A query that gives a dose is about a drug: the system of drug codes comes first.
-DOSE_SYSTEM = "HCPCS"
+#: A query that gives a dose, or names a brand no HCPCS descriptor says, is about a drug: the
+#: system of drug codes comes first.
+DRUG_SYSTEM = "HCPCS"
 #: One-letter words that are not a type's letter: "w" (with), "s" ("Crohn's"), "t" ("can't"),
 #: "x" (times); "a" is a stop word.
 LETTERS_NOT_WORDS = frozenset({"w", "s", "t", "x"})

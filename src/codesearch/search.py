@@ -472,6 +472,20 @@ class Searcher:
             got = self.index.cache["systems"] = ([str(n) for n in names], ids.astype(np.int8))
         return got
 
+    def _names_a_brand(self, parts) -> bool:
+        """Whether a subject word of the query is a brand name and no HCPCS descriptor's word
+        ("faslodex": the crosswalk's name for J9395, which ICD-10-CM Z79.818 also mentions in an
+        inclusion term; not "heparin", a generic the descriptors say)."""
+        table, system = self.index.table, self.index.doc_system
+        for part in parts:
+            if part.qualifier or " " in part.token:
+                continue
+            if len(table.postings("brand", part.token)[0]) and not any(
+                    (system[table.postings(f, s)[0]] == ranking.DRUG_SYSTEM).any()
+                    for s in stems(part.token) for f in ("short", "long")):
+                return True
+        return False
+
     def _later_encounters(self) -> np.ndarray:
         """True for each ICD-10-CM document whose 7th character is a later encounter or sequela
         (not :data:`ranking.ICD_INITIAL_ENCOUNTER`); memoised per build."""
@@ -613,8 +627,8 @@ class Searcher:
             # A later encounter or sequela repeats its initial encounter's match: counted once.
             best = (missed == missed.min()) & ~self._later_encounters()[docs]
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
-            if exp.dose and ranking.DOSE_SYSTEM in names:
-                intent = names.index(ranking.DOSE_SYSTEM)
+            if ranking.DRUG_SYSTEM in names and (exp.dose or self._names_a_brand(parts)):
+                intent = names.index(ranking.DRUG_SYSTEM)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
