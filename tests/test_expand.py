@@ -222,3 +222,12 @@ def test_words_run_together_or_apart(real_index):
     assert search(real_index, "jetlag", system="icd10cm", limit=1).results[0].code == "G47.25"
     assert search(real_index, "heart burn", system="icd10cm", limit=1).results[0].code == "R12"
     assert expand(real_index, "procrite", prefix=False).corrections == {"procrite": "procrit"}
+
+
+def test_number_within_a_stated_range(real_index):
+    """A number beside other words matches the descriptors' ranges holding it; a one-digit stage does not."""
+    from codesearch.search import search
+
+    assert search(real_index, "BMI 42", system="icd10cm", limit=1).results[0].code == "Z68.41"
+    assert search(real_index, "CKD 3", system="icd10cm", limit=1).results[0].code == "N18.30"
+    assert not [a for p in expand(real_index, "cefazolin 500 mg").parts for a in p.alternatives if "within" in a.why]

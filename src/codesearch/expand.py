@@ -220,6 +220,7 @@ class Expander:
         self.acronyms: dict[str, list[list]] = tables.get("acronyms", {})
         self.acronym_words = frozenset(tables.get("acronym_words", ()))
         self.sounds: dict[str, list[str]] = tables["sounds"]
+        self.ranges: list[list] = tables["ranges"]
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -735,6 +736,8 @@ class Expander:
                         exp.parts.append(Part(word, [Alternative(word, descriptor_fields(disable), 1.0, "word",
                                                                  f'word "{word}"', stems(word))], True))
                 alts = self.word_alternatives(word, disable=disable) if not letter else []
+                if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
+                    alts += self.range_alternatives(word)
                 if word in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable:
                     alts.append(self._shorthand_alternative(word, disable))
                 # An unfinished lower-case word that begins longer words is being typed ("asth").
@@ -811,6 +814,14 @@ class Expander:
             return [Alternative(joined, word_fields(disable), ranking.JOINED_WEIGHT, "typo",
                                 f'"{word}" as "{joined}"', stems(joined))], []
         return [], self.sounds_like(word)
+
+    def range_alternatives(self, number: str) -> list[Alternative]:
+        """The descriptors' ranges holding ``number`` ("BMI 42" → "40.0-44.9"), narrowest first."""
+        value = int(number)
+        held = sorted((high - low, text) for low, high, text in self.ranges if low <= value <= high)
+        return [Alternative(text, DESCRIPTOR_FIELDS, ranking.RANGE_WEIGHT, "synonym", f"{number} is within {text.replace(' ', '-')}",
+                            tuple(text.split()))
+                for _span, text in held[:ranking.MAX_RANGES]]
 
     def split_joined(self, word: str) -> str | None:
         """An unknown word that is two known words run together ("jetlag" → "jet lag"), the
@@ -1069,6 +1080,24 @@ def acronym_table(records, abbreviations: Iterable[str] = ()) -> tuple[dict[str,
     return table, sorted(k for k in table if k in prose)
 
 
+_RANGE_RE = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d)?)\s*-\s*(\d{1,3}(?:\.\d)?)(?![\d.])")
+
+
+def number_ranges(records) -> list[list]:
+    """The number ranges the descriptors state ("Body mass index [BMI] 40.0-44.9, adult",
+    "Glasgow coma scale score 9-12"): [low, high, the range's two words], spans of at most
+    :data:`codesearch.ranking.MAX_RANGE_SPAN`, by low end."""
+    found = set()
+    for r in records:
+        for m in _RANGE_RE.finditer(r.long):
+            low, high = float(m.group(1)), float(m.group(2))
+            # Ends of two characters or more: the range's two words are searched in one field, not
+            # as a phrase, and one-digit words ("1", "4") are in too many descriptors to say a range.
+            if 0 < high - low <= ranking.MAX_RANGE_SPAN and min(len(m.group(1)), len(m.group(2))) > 1:
+                found.add((low, high, f"{m.group(1)} {m.group(2)}"))
+    return [list(f) for f in sorted(found)]
+
+
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     """The expander's word lists, computed once at build time rather than in every process."""
     plain_words = sorted(
@@ -1086,6 +1115,7 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         if len(w) >= MIN_TYPO_LENGTH:
             sounds[sound_key(w)].append(w)
     return {
+        "ranges": number_ranges(records),
         "sounds": sounds,
         "acronyms": acronyms,
         "acronym_words": acronym_words,
