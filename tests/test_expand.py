@@ -231,3 +231,10 @@ def test_number_within_a_stated_range(real_index):
     assert search(real_index, "BMI 42", system="icd10cm", limit=1).results[0].code == "Z68.41"
     assert search(real_index, "CKD 3", system="icd10cm", limit=1).results[0].code == "N18.30"
     assert not [a for p in expand(real_index, "cefazolin 500 mg").parts for a in p.alternatives if "within" in a.why]
+
+
+def test_only_the_nearest_corrections(real_index):
+    """A word one edit from a known word is not also read as rarer words two edits away."""
+    fixes = expander_for(real_index).corrections("osteoperosis")
+    assert fixes and {d for _, d in fixes} == {1}
+    assert "osteoporosis" in [w for w, _ in fixes]

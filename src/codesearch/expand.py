@@ -302,7 +302,9 @@ class Expander:
             ((w, int(d)) for w, d, _ in found),
             key=lambda wd: (wd[1], -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words)), wd[0]),
         )
-        return ranked[:MAX_CORRECTIONS]
+        # The nearest words only: a rarer word two edits away would outscore the word one edit
+        # away by its rarity alone ("osteoperosis": osteoporosis, not osteopetrosis).
+        return [wd for wd in ranked[:MAX_CORRECTIONS] if wd[1] == ranked[0][1]]
 
     def sounds_like(self, word: str) -> list[tuple[str, int]]:
         """Known words with the sound key of ``word`` within :func:`sound_edits` of it, nearest
