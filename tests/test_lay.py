@@ -244,6 +244,34 @@ def test_real_everyday_words_compose(real_index, query, system, relevant):
     assert relevant & set(found), (query, found)
 
 
+@pytest.mark.parametrize(
+    ("query", "system", "relevant"),
+    [
+        ("buzzing in ears", "icd10cm", {"H93.11", "H93.12", "H93.13", "H93.19"}),  # buzzing (tinnitus)
+        ("period cramps", "icd10cm", {"N94.6"}),  # idiom: dysmenorrhea
+        ("winded", "icd10cm", {"R06.00", "R06.02"}),  # winded (dyspnea)
+        ("coughing up phlegm", "icd10cm", {"R09.3"}),  # phlegm (sputum)
+        ("farting a lot", "icd10cm", {"R14.3"}),  # fart (flatulence) + a lot
+        ("black stool", "icd10cm", {"K92.1"}),  # idiom: melena
+        ("water on the brain", "icd10cm", {"G91.9"}),  # idiom: hydrocephalus
+        ("shivering", "icd10cm", {"R68.83"}),  # shivering (chills)
+        ("shattered kneecap", "icd10cm", {"S82.041A", "S82.042A", "S82.043A", "S82.046A"}),  # comminuted
+        ("stillborn", "icd10cm", {"P95"}),  # stillborn (stillbirth)
+        ("albino", "icd10cm", {"E70.30"}),  # albino (albinism)
+        ("swayback", "icd10cm", {"M40.50", "M40.55", "M40.56", "M40.57"}),  # swayback (lordosis)
+        ("wobbly", "icd10cm", {"R26.81"}),  # wobbly (unsteadiness)
+        ("borderline diabetes", "icd10cm", {"R73.03"}),  # idiom: prediabetes
+        ("carsick", "icd10cm", {"T75.3XXA"}),  # carsick (motion sickness)
+        ("low sex drive", "icd10cm", {"R68.82", "F52.0"}),  # low + sex drive (sexual desire)
+        ("ace bandage", "hcpcs", {"A6448", "A6449", "A6450"}),  # ace bandage (elastic bandage)
+    ],
+)
+def test_real_second_pass_words_reach_the_code(real_index, query, system, relevant):
+    """Rows of the second pass by descriptor word put a right code in the top 5 (none did before)."""
+    found = codes(real_index, query, system=system, limit=5)
+    assert relevant & set(found), (query, found)
+
+
 def _lay_candidates():
     """tools/lay_candidates.py, loaded as a module."""
     import importlib.util
