@@ -520,7 +520,8 @@ def misses(ctx, kind, limit, as_json, db):
 @cli.command("eval")
 @click.option("--suite", "suites", multiple=True, type=click.Path(exists=True),
               help="Judged query TSV files or folders [default: tests/relevance].")
-@click.option("--split", type=click.Choice(["tuning", "heldout", "heldout2", "all"]), default="all", show_default=True,
+@click.option("--split", type=click.Choice(["tuning", "tuning2", "heldout", "heldout2", "heldout3", "all"]),
+              default="all", show_default=True,
               help="Which judged split to measure; each is reported on its own.")
 @click.option("--ablation", is_flag=True, help="Also measure with each source switched off in turn.")
 @click.option("--failures", "show_failures", is_flag=True, help="List queries that miss the top 5.")
@@ -528,7 +529,7 @@ def misses(ctx, kind, limit, as_json, db):
 def eval_command(ctx, suites, split, ablation, show_failures):
     """Measure relevance on the judged queries: hit@1, hit@5, MRR@10, beside plain BM25.
 
-    Each split (tuning, held-out, held-out 2) gets its own table. With --ablation, hit@1 and hit@5 with
+    Each split (tuning, tuning 2, held-out, held-out 2, held-out 3) gets its own table. With --ablation, hit@1 and hit@5 with
     each source (abbreviations, lay words, inclusion terms, brands, priors) switched off.
 
     \b

@@ -1,9 +1,11 @@
 """Relevance evaluation: judged queries → hit@1, hit@5 and MRR@10 per category and overall.
 
 The judged set is data (``tests/relevance/<split>/<system>.tsv``: category, query, relevant
-codes). Three splits: ``tuning`` (the queries the vocabulary and ranking were tuned on),
-``heldout`` (written apart from the engine and never tuned on) and ``heldout2`` (a second
-held-out set, written blind after the first one's results had been seen, never run to pick it). A file's name is the system its
+codes). Five splits: ``tuning`` and ``tuning2`` (the queries the vocabulary and ranking were
+tuned on; the second written blind, like the held-out sets, and then read), ``heldout``
+(written apart from the engine and never tuned on, but its failures were read), ``heldout2``
+and ``heldout3`` (written blind from the official files, committed before the changes they
+measure, never read by those changing the engine). A file's name is the system its
 queries search within (``icd10cm.tsv``); ``any.tsv`` searches every system. The same metrics
 are computed for a plain BM25 search over the descriptors alone, so the gain from expansion is
 measured rather than asserted, and with each source switched off in turn (:func:`ablation`).
