@@ -6,7 +6,7 @@ Layout of the index directory::
       current -> builds/<build id>     symlink, swapped atomically when a build completes
       builds/<build id>/               Whoosh segments, the score table (scores_*.npy),
                                        records.sqlite and docs_*.npy (codesearch.store),
-                                       vocab.json, lexicon.json, expander.json and
+                                       vocab.json, lexicon.json, expander.json, acronyms.json and
                                        manifest.json (written last, with every file's size)
       .lock                            held by the one build allowed at a time
       .current-<pid>                   the new link, for an instant before it replaces `current`
@@ -42,7 +42,7 @@ from codesearch.config import Settings, is_embedded
 from codesearch.enrich import Enricher, Lexicon
 from codesearch.errors import BuildLockedError, CodeSearchError, CorpusFileError, IndexWriteError
 from codesearch.expand import expander_tables
-from codesearch.index import EXPANDER_FILE, verify_build
+from codesearch.index import ACRONYMS_FILE, EXPANDER_FILE, verify_build
 from codesearch.ranking import document_prior, head_text, negated_text, subject_text
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
 from codesearch.related import links
@@ -363,7 +363,7 @@ def _write(folder: Path, settings: Settings, progress: Progress | None) -> tuple
             progress("score table", 1, 1)
             progress("write index", 0, 1)
         writer.commit()
-        _join(side, "writing records.sqlite, vocab.json and expander.json")
+        _join(side, "writing records.sqlite, vocab.json, expander.json and acronyms.json")
         if progress:
             progress("write index", 1, 1)
     except BaseException:
@@ -464,7 +464,9 @@ def _write_side_files(folder: Path, records: list[CodeRecord], lexicon: Lexicon)
     vocab = _vocabulary(records)
     _write_json(folder / "vocab.json", vocab)
     _write_json(folder / "lexicon.json", lexicon.to_dict())
-    _write_json(folder / EXPANDER_FILE, expander_tables(records, lexicon, vocab))
+    tables = expander_tables(records, lexicon, vocab)
+    _write_json(folder / ACRONYMS_FILE, tables.pop("acronyms"))
+    _write_json(folder / EXPANDER_FILE, tables)
 
 
 def _start(target, *args):

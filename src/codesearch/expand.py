@@ -217,7 +217,6 @@ class Expander:
         self.lay: dict[tuple[str, ...], list[LayWord]] = lay_index(index.lexicon)
         self.plain_words = set(tables["plain_words"])
         self.brand_words = set(tables["brand_words"])
-        self.acronyms: dict[str, list[list]] = tables.get("acronyms", {})
         self.acronym_words = frozenset(tables.get("acronym_words", ()))
         self.sounds: dict[str, list[str]] = tables["sounds"]
         self.ranges: list[list] = tables["ranges"]
@@ -237,6 +236,11 @@ class Expander:
         # Repeated queries (pages, a second client) skip expansion; kept small, since a full
         # garbage collection walks every alternative remembered here.
         self.expand = lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
+
+    @cached_property
+    def acronyms(self) -> dict[str, list[list]]:
+        """Acronym → [phrase, weight] read from the code texts; loaded at the first acronym lookup."""
+        return self.index.acronym_table
 
     def known(self, word: str) -> bool:
         """Whether ``word`` is a word of the texts, an abbreviation or a lay word, or another form

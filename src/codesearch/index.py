@@ -22,6 +22,8 @@ from codesearch.scores import ScoreTable
 from codesearch.store import RECORDS_FILE, DocNumbers, NdcMap, RecordStore, load_arrays
 
 EXPANDER_FILE = "expander.json"
+#: The acronyms read from the code texts, apart: most queries never need them (2.7 MB of JSON).
+ACRONYMS_FILE = "acronyms.json"
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +195,12 @@ class CodeIndex:
     def expander_tables(self) -> dict:
         """The expander's word lists, precomputed by the build (see :func:`codesearch.expand.expander_tables`)."""
         return self._read_json(EXPANDER_FILE)
+
+    @cached_property
+    def acronym_table(self) -> dict[str, list[list]]:
+        """Acronym → its phrases in the code texts (:func:`codesearch.expand.acronym_table`), read
+        when a query first needs it."""
+        return self._read_json(ACRONYMS_FILE)
 
     @cached_property
     def codes(self) -> list[str]:
