@@ -100,7 +100,7 @@ def test_current_points_at_complete_build(tiny_settings):
     assert os.readlink(link) == os.path.join("builds", manifest["build_id"])
     build = link.resolve()
     for name in ("manifest.json", "records.sqlite", "vocab.json", "lexicon.json", "expander.json",
-                 "scores_docs.npy", "docs_active.npy"):
+                 "acronyms.json", "scores_docs.npy", "docs_active.npy"):
         assert (build / name).is_file(), name
     with sqlite3.connect(build / "records.sqlite") as db:
         assert db.execute("SELECT count(*) FROM records").fetchone()[0] == TINY_RECORDS
@@ -334,7 +334,7 @@ def test_records_fewer_than_manifest_is_corrupt(tiny_settings):
         open_index(tiny_settings.index_dir)
 
 
-@pytest.mark.parametrize("name", ["scores_scores.npy", "docs_prior.npy", "expander.json"])
+@pytest.mark.parametrize("name", ["scores_scores.npy", "docs_prior.npy", "expander.json", "acronyms.json"])
 def test_missing_build_file_is_corrupt(tiny_settings, name):
     """Any file of a build missing is found at open (the manifest lists every file): IndexCorruptError."""
     build_index(tiny_settings)

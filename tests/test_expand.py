@@ -238,3 +238,19 @@ def test_only_the_nearest_corrections(real_index):
     fixes = expander_for(real_index).corrections("osteoperosis")
     assert fixes and {d for _, d in fixes} == {1}
     assert "osteoporosis" in [w for w, _ in fixes]
+
+
+def test_acronym_table_read_on_first_need_or_by_a_server(tiny_settings):
+    """A command parses acronyms.json only when a query needs an acronym; a server reads it at start."""
+    from codesearch.build import build_index
+    from codesearch.expand import load_expander
+    from codesearch.index import open_index
+
+    build_index(tiny_settings)
+    index = open_index(tiny_settings.index_dir)
+    expander = expander_for(index)
+    assert "acronyms" not in expander.__dict__
+    expand(index, "octagam")
+    assert "acronyms" not in expander.__dict__
+    assert load_expander(index) is expander and "acronyms" in expander.__dict__
+    index.close()

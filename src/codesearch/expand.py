@@ -1139,6 +1139,15 @@ def expander_for(index) -> Expander:
     return index.expander
 
 
+def load_expander(index) -> Expander:
+    """The expander of an index build with every side file read now, the acronym table too
+    (which a command reads only when a query needs it): a server's choice, so that a file
+    damaged on disk later cannot fail a worker that already holds what it needs."""
+    expander = expander_for(index)
+    _ = expander.acronyms  # read now
+    return expander
+
+
 def expand(index, query: str, prefix: bool = True, disable: frozenset[str] = frozenset()) -> Expansion:
     """Expand ``query`` against ``index``; the last word is a prefix unless ``prefix`` is false.
 

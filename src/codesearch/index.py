@@ -273,9 +273,9 @@ class CodeIndex:
         target, _, result = pending
         try:
             fresh = CodeIndex(self.index_dir, build=target)
-            from codesearch.expand import expander_for  # late: expand imports this module
+            from codesearch.expand import load_expander  # late: expand imports this module
 
-            expander_for(fresh)  # the first keystroke after the switch should not pay for it
+            load_expander(fresh)  # the first keystroke after the switch should not pay for it
             result["index"] = fresh
         except CodeSearchError as exc:
             result["error"] = exc

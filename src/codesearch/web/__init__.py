@@ -211,10 +211,10 @@ def get_index() -> CodeIndex:
             index = open_index(index_dir)
             # A server reads the build's side files now, not on first use: a file damaged on disk
             # later cannot take down a worker that already holds what it needs.
-            from codesearch.expand import expander_for
+            from codesearch.expand import load_expander
 
             try:
-                expander_for(index)
+                load_expander(index)
             except CodeSearchError:
                 index.close()
                 raise
