@@ -264,6 +264,8 @@ def test_real_everyday_words_compose(real_index, query, system, relevant):
         ("carsick", "icd10cm", {"T75.3XXA"}),  # carsick (motion sickness)
         ("low sex drive", "icd10cm", {"R68.82", "F52.0"}),  # low + sex drive (sexual desire)
         ("ace bandage", "hcpcs", {"A6448", "A6449", "A6450"}),  # ace bandage (elastic bandage)
+        ("cellulitis LLE", "icd10cm", {"L03.116"}),  # left lower extremity (sense) → limb
+        ("right lower limb varicose veins", "icd10cm", {"I83.91", "I83.811", "I83.891"}),  # limb → extremity
     ],
 )
 def test_real_second_pass_words_reach_the_code(real_index, query, system, relevant):
