@@ -254,3 +254,11 @@ def test_acronym_table_read_on_first_need_or_by_a_server(tiny_settings):
     assert "acronyms" not in expander.__dict__
     assert load_expander(index) is expander and "acronyms" in expander.__dict__
     index.close()
+
+
+def test_abbreviation_with_a_plural_s(real_index):
+    """'TIAs' is the abbreviation TIA; a word of the texts ending in s is left alone."""
+    from codesearch.search import search
+
+    assert [p.token for p in expand(real_index, "hx of TIAs", prefix=False).parts][-1] == "tia"
+    assert search(real_index, "TIAs", system="icd10cm", limit=1).results[0].code == "G45.9"

@@ -689,6 +689,9 @@ class Expander:
             elif abbreviation_key(token) in abbreviations:
                 wordlist.append(abbreviation_key(token))  # "G-CSF", "Bi-PAP"
                 last_is_word = True
+            elif self._plural_abbreviation(token, abbreviations):
+                wordlist.append(abbreviation_key(token)[:-1])  # "TIAs", "PVCs": the abbreviation
+                last_is_word = True
             else:
                 for w in re.findall(r"[A-Za-z0-9]+", token):
                     wordlist.extend(self.split_abbreviation(w.lower()))
@@ -856,6 +859,14 @@ class Expander:
                 for part in (a, b):
                     if alt not in part.alternatives:
                         part.alternatives.append(alt)
+
+    def _plural_abbreviation(self, token: str, abbreviations) -> bool:
+        """Whether ``token`` is an abbreviation with a plural s ("TIAs", "MIs"): capitals before
+        a lower-case s, or a word the texts do not have whose singular is an abbreviation."""
+        key = abbreviation_key(token)
+        if len(key) < 3 or not token.isalpha() or not token.endswith("s") or key[:-1] not in abbreviations:
+            return False
+        return token[:-1].isupper() or not self.known(key)
 
     def suggest(self, query: str) -> str | None:
         """A respelling of the query from known words, offered when nothing matched."""

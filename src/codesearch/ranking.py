@@ -286,11 +286,12 @@ MIN_CLIPPED = 4
 MAX_CLIPPED = 3
 #: A number beside other words matches the ranges the descriptors state that hold it ("BMI 42" →
 #: Z68.41 "Body mass index [BMI] 40.0-44.9, adult"), ranges of at most MAX_RANGE_SPAN, the
-#: MAX_RANGES narrowest, each weighing RANGE_WEIGHT of the number as typed (below it: "CKD 3" is
-#: N18.30 "stage 3", not a code stating a range from 1 to 3).
+#: MAX_RANGES narrowest, each weighing RANGE_WEIGHT of the number as typed: a code matching
+#: more of the query through a range comes first by that alone, and among codes matching as
+#: much, the number written out ("32 weeks gestation") before a range holding it (BMI 32.0-32.9).
 MAX_RANGE_SPAN = 20
 MAX_RANGES = 8
-RANGE_WEIGHT = 0.9
+RANGE_WEIGHT = 0.3
 #: Units of a dose ("ceftriaxone 250 mg"): a dose, number and unit, qualifies the drug named
 #: beside it like a part after "for", so codes of the drug at any strength come before other
 #: drugs at the dose typed (J0696 "ceftriaxone sodium, per 250 mg" first either way; for
