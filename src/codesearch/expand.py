@@ -236,13 +236,15 @@ class Expander:
         # Repeated queries (pages, a second client) skip expansion; kept small, since a full
         # garbage collection walks every alternative remembered here.
         self.expand = lru_cache(maxsize=EXPANSION_CACHE)(self._expand)
+        # An unknown word is asked about by each reading tried for it, keystroke after keystroke.
+        self.known = lru_cache(maxsize=CORRECTIONS_CACHE)(self._known)
 
     @cached_property
     def acronyms(self) -> dict[str, list[list]]:
         """Acronym → [phrase, weight] read from the code texts; loaded at the first acronym lookup."""
         return self.index.acronym_table
 
-    def known(self, word: str) -> bool:
+    def _known(self, word: str) -> bool:
         """Whether ``word`` is a word of the texts, an abbreviation or a lay word, or another form
         of a word of the texts with the same stem ("obese", stem obes, as "obesity"): never a typo
         then. A form one edit from the word is no proof: "migrane" has the stem of "migrans"."""
@@ -738,12 +740,12 @@ class Expander:
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
                 letter = len(word) == 1 and word.isalpha()
-                if letter and word not in ranking.LETTERS_NOT_WORDS:
+                if (letter and word not in ranking.LETTERS_NOT_WORDS and word not in QUALIFIER_SHORTHAND
+                        and len(wordlist) > 1):
                     # A letter names a type beside other words ("hepatitis C", "vitamin D"): it
                     # qualifies them, and the descriptors spell it as typed.
-                    if len(wordlist) > 1 and word not in QUALIFIER_SHORTHAND:
-                        exp.parts.append(Part(word, [Alternative(word, descriptor_fields(disable), 1.0, "word",
-                                                                 f'word "{word}"', stems(word))], True))
+                    exp.parts.append(Part(word, [Alternative(word, descriptor_fields(disable), 1.0, "word",
+                                                             f'word "{word}"', stems(word))], True))
                 alts = self.word_alternatives(word, disable=disable) if not letter else []
                 if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
                     alts += self.range_alternatives(word)
