@@ -328,6 +328,32 @@ def test_code_whose_subject_the_query_names_first(real_index, query, first):
     """The code that is the condition itself comes before kinds of it ("Streptococcal sepsis")."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
 
+def test_nos_terms_are_the_inclusion_terms_saying_nos():
+    """A record's "NOS" inclusion terms are kept as stems, without "NOS" and bracketed words."""
+    record = SimpleNamespace(system="ICD10CM", synonyms=(
+        "Cirrhosis (of liver) NOS", "Light-headedness", "Trauma and stressor-related disorder, NOS",
+        "Osteoporosis NOS with current pathological fracture"))
+    assert ranking.nos_terms(record) == ["cirrhosi", "trauma stressor relat disord",
+                                         "osteoporosi current patholog fractur"]
+    assert ranking.nos_terms(SimpleNamespace(system="HCPCS", synonyms=("Eczema NOS",))) == []
+    # one stem for both words, but an inflammation is kept whole: "enteral" does not name "Enteritis NOS"
+    assert stems("enteral") == stems("enteritis")
+    assert ranking.nos_words("enteral feeding") == ["enter", "feed"]
+    assert ranking.nos_words("Enteritis") == ["enteritis"]
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("bursitis", "M71.9"),  # "Bursitis NOS"; before it: M70.10 "Bursitis, unspecified hand"
+    ("tendinitis", "M77.9"),  # "Tendinitis NOS" (M77.9 "Enthesopathy, unspecified")
+    ("bronchitis", "J40"),  # "Bronchitis NOS"
+    ("migrane", "G43.909"),  # a typo's correction names the term too: "Migraine NOS"
+    ("OSA", "G47.33"),  # not G47.30 "Sleep apnea NOS": the sense is obstructive sleep apnea
+])
+def test_code_an_inclusion_term_calls_the_default_first(real_index, query, first):
+    """A code whose inclusion term is the query's term "NOS" comes first: the tabular's own default."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
 @pytest.mark.parametrize(("query", "first", "below"), [
     ("GERD with esophagitis", {"K21.00", "K21.01"}, "K21.9"),
     ("gastroesophageal reflux w esophagitis", {"K21.00", "K21.01"}, "K21.9"),

@@ -140,12 +140,13 @@ class CodeIndex:
             if store is not None:
                 store.close()
             raise IndexCorruptError(f"index build {build} is damaged: {exc}") from None
-        by_stem = ("head", "negated", "subject")  # head_*, negated_*, subject_*: documents by stem
+        by_stem = ("head", "negated", "subject", "nos")  # head_*, ...: documents (nos_*: entries) by stem
         per_document = [a for name, a in arrays.items() if not name.startswith(tuple(f"{k}_" for k in by_stem))]
         heads_ok = all(len(arrays[f"{k}_offsets"]) == len(arrays[f"{k}_stems"]) + 1
                        and int(arrays[f"{k}_offsets"][-1]) == len(arrays[f"{k}_docs"]) for k in by_stem)
         if (docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in per_document)
-                or not heads_ok):
+                or not heads_ok or int(arrays["nos_docs"].max(initial=-1)) >= len(arrays["nos_entry_doc"])
+                or int(arrays["nos_entry_doc"].max(initial=-1)) >= docs):
             store.close()
             raise IndexCorruptError(
                 f"index build {build} is inconsistent: manifest says {manifest.get('records')} records, "
@@ -166,6 +167,8 @@ class CodeIndex:
         self.doc_prior = arrays["prior"]
         self.heads = DescriptorHeads(arrays["head_stems"], arrays["head_offsets"], arrays["head_docs"])
         self.subjects = DescriptorHeads(arrays["subject_stems"], arrays["subject_offsets"], arrays["subject_docs"])
+        self.nos_terms = DescriptorHeads(arrays["nos_stems"], arrays["nos_offsets"], arrays["nos_docs"])
+        self.nos_entry_doc = arrays["nos_entry_doc"]
         self.negations = DescriptorHeads(arrays["negated_stems"], arrays["negated_offsets"], arrays["negated_docs"])
         self.sorted_keys = arrays["sorted_keys"]
         self.sorted_docs = arrays["sorted_docs"]

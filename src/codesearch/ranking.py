@@ -203,14 +203,29 @@ HEAD_BOOST = 1.3
 #: "Streptococcal sepsis, unspecified", "shingles" (zoster) B02.9 "Zoster without
 #: complications" before B02.30 "Zoster ocular disease, unspecified".
 ICD_SUBJECT = 1.2
+#: ICD-10-CM: a code one of whose inclusion terms says it is what a term means when nothing more
+#: is said — "Eczema NOS" (L30.9 "Dermatitis, unspecified"), "Vertigo NOS" (R42 "Dizziness and
+#: giddiness"), "Bursitis NOS" (M71.9 "Bursopathy, unspecified") — when the query says that term
+#: and no more (:func:`nos_terms`): the tabular list's own answer to which code a bare term is.
+#: The term counts as the code's title would: the short descriptor's weight over the inclusion
+#: terms', times the head and subject priors a title naming the query gets (2.6), so M71.9 comes
+#: before M70.10 "Bursitis, unspecified hand". A category's "NOS" term holds for its subcodes,
+#: among which the default prior picks.
+ICD_NOS = FIELD_BOOSTS["short"] / FIELD_BOOSTS["synonyms"] * HEAD_BOOST * ICD_SUBJECT
+#: Readings of a query part that can name a "NOS" term: of each kind, those weighing at least this
+#: share of its strongest — an abbreviation's most frequent senses ("CP": chest pain, not
+#: cerebral palsy, whose "Cerebral palsy NOS" would otherwise put G80.9 first).
+NOS_READING_SHARE = 0.8
 #: Stems no subject needs the query to name.
 SUBJECT_NEUTRAL = frozenset({"unspecifi", "nos"})
 #: Words after which a subject also ends: "Multiple myeloma | not having achieved remission".
 SUBJECT_STOP_WORDS = frozenset({"not", "and", "or"})
 #: Words by which the first clause names a cause: the code is a kind of its subject, not the subject.
 SUBJECT_CAUSE_WORDS = frozenset({"due"})
-#: Kinds of alternative that do not name a subject: typo corrections and completions are guesses.
-SUBJECT_GUESSES = frozenset({"typo", "prefix"})
+#: Kinds of alternative that do not name a subject or "NOS" term: completions of an unfinished
+#: word are guesses. A typo's correction does name one, being only the nearest words ("migrane"
+#: → migraine lists G43.909 first; typo probes of tools/probes/sound_typos hit@1 17 → 22 of 30).
+SUBJECT_GUESSES = frozenset({"prefix"})
 
 # -- negated descriptor words -------------------------------------------------------------------
 #: Words a descriptor names only to say the code is *not* that: "Gastro-esophageal reflux disease
@@ -331,6 +346,8 @@ SOURCES = ("abbreviations", "lay", "inclusion_terms", "brands", "priors")
 SOURCE_FIELDS: dict[str, str] = {"lay": "plain", "inclusion_terms": "synonyms", "brands": "brand"}
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|[;:]")
+_INFLAMMATION = ("itis", "itides")
+_NOS_RE = re.compile(r"\bNOS\b")  # case-sensitive: "nos" is no word of the texts, "NOS" is the tabular's
 _BRACKETS_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "(primary)", "(octagam)", "[antidiabetic]"
 
 
@@ -466,6 +483,35 @@ def subject_text(record) -> str:
             break
         out.extend(s for s in stems(word) if s not in SUBJECT_NEUTRAL)
     return " ".join(dict.fromkeys(out))
+
+
+def nos_terms(record) -> list[str]:
+    """An ICD-10-CM record's "NOS" inclusion terms, each as its words' space-separated keys
+    (:func:`nos_words`) without "NOS" and bracketed words ("Cirrhosis (of liver) NOS" →
+    cirrhosi, "Enteritis NOS" → enteritis), stored at build time."""
+    if record.system != "ICD10CM":
+        return []
+    out = []
+    for term in record.synonyms:
+        if _NOS_RE.search(term):
+            text = " ".join(dict.fromkeys(nos_words(_BRACKETS_RE.sub(" ", _NOS_RE.sub(" ", term)))))
+            if text:
+                out.append(text)
+    return list(dict.fromkeys(out))
+
+
+def nos_words(text: str) -> list[str]:
+    """The keys of ``text``'s words by which a "NOS" term and a query's reading are compared: the
+    word's stem, but an inflammation ("-itis") whole — the stemmer makes "enteral" and
+    "enteritis" one stem, and "feeding tube" (enteral) must not name "Enteritis NOS"."""
+    from codesearch.schema import stems, words  # late: schema imports this module
+
+    out = []
+    for word in words(text):
+        for stem in stems(word):
+            if stem not in SUBJECT_NEUTRAL:
+                out.append(word if word.endswith(_INFLAMMATION) else stem)
+    return out
 
 
 def head_text(record) -> str:

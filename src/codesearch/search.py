@@ -472,6 +472,50 @@ class Searcher:
             got = self.index.cache["systems"] = ([str(n) for n in names], ids.astype(np.int8))
         return got
 
+    @staticmethod
+    def _readings(part, whole: bool) -> dict:
+        """A part's readings that name: ``(kind, stems) → (weight, tokens)``, the weight the best of
+        the reading's alternatives, the tokens its stems or, with ``whole``, the words of the
+        alternative searched in the descriptors (not the abbreviation field's key)."""
+        read_as: dict[tuple[str, tuple], tuple[float, frozenset]] = {}
+        for a in part.alternatives:
+            if a.kind in ranking.SUBJECT_GUESSES:
+                continue
+            key = (a.kind, a.highlight)
+            weight, tokens = read_as.get(key, (0.0, frozenset()))
+            if not whole:
+                tokens = frozenset(a.highlight)
+            elif not tokens and a.fields != ("abbrev",):
+                tokens = frozenset(ranking.nos_words(a.text))
+            read_as[key] = (max(weight, a.weight), tokens)
+        return read_as
+
+    @staticmethod
+    def _named(entries: ranking.DescriptorHeads, parts: list, whole: bool = False) -> np.ndarray:
+        """The entries (subjects, "NOS" terms) the query names: every stem of an entry is one the
+        query's subject parts or qualifiers search (not counting completions,
+        :data:`ranking.SUBJECT_GUESSES`), and every subject part has a stem in it. With ``whole``
+        (for "NOS" terms, compared by their words: :func:`ranking.nos_words`), the entry also says
+        all the query does: all of some reading of each subject part is in it — one of the strongest of
+        its kind (:data:`ranking.NOS_READING_SHARE`), and not within a longer one of its kind (the
+        sense "sleep apnea" beside "obstructive sleep apnea")."""
+        readings = [Searcher._readings(part, whole) for part in parts]
+        named = [{t for _, tokens in read_as.values() for t in tokens} for read_as in readings]
+        subject_parts = [n for n, part in zip(named, parts) if not part.qualifier]
+        qualifiers = {s for n, part in zip(named, parts) if part.qualifier for s in n}
+        found = entries.docs_named(subject_parts, qualifiers)
+        for part, read_as in zip(parts, readings):
+            if not whole or part.qualifier or not len(found):
+                continue
+            strongest: dict[str, float] = {}
+            for (kind, _), (w, _) in read_as.items():
+                strongest[kind] = max(strongest.get(kind, 0.0), w)
+            strong = [(k, tokens) for (k, _), (w, tokens) in read_as.items()
+                      if tokens and w >= ranking.NOS_READING_SHARE * strongest[k]]
+            read = entries.docs_about(sorted(r) for k, r in strong if not any(r < o for j, o in strong if j == k))
+            found = found[np.isin(found, read)]
+        return found
+
     def _names_a_brand(self, parts) -> bool:
         """Whether a subject word of the query is a brand name and no HCPCS descriptor's word
         ("faslodex": the crosswalk's name for J9395, which ICD-10-CM Z79.818 also mentions in an
@@ -615,12 +659,9 @@ class Searcher:
         score += bonus[docs]
         if priors:
             score *= index.doc_prior[docs]
-            # What the query names (not what a typo or prefix guesses), part by part.
-            named = [{s for a in part.alternatives if a.kind not in ranking.SUBJECT_GUESSES for s in a.highlight}
-                     for part in parts]
-            subject_parts = [n for n, part in zip(named, parts) if not part.qualifier]
-            qualifiers = {s for n, part in zip(named, parts) if part.qualifier for s in n}
-            score[_member(index.subjects.docs_named(subject_parts, qualifiers), docs)] *= ranking.ICD_SUBJECT
+            score[_member(self._named(index.subjects, parts), docs)] *= ranking.ICD_SUBJECT
+            entries = self._named(index.nos_terms, parts, whole=True)
+            score[_member(np.unique(index.nos_entry_doc[entries]), docs)] *= ranking.ICD_NOS
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
