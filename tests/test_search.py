@@ -142,3 +142,26 @@ def test_descriptor_postings_hold_exactly_the_descriptor_stems(tiny_index):
             start, end = table.fields[fieldname]
             found |= {t for t in table.terms[start:end].tolist() if doc in table.postings(fieldname, t)[0]}
         assert found == expected, code
+
+
+def test_package_api_opens_searches_and_looks_up(tiny_settings):
+    """`import codesearch` alone builds, opens, searches and looks up a code; names load on first use."""
+    import subprocess
+    import sys
+
+    import codesearch
+
+    codesearch.build_index(tiny_settings)
+    index = codesearch.open_index(tiny_settings.index_dir)
+    try:
+        assert codes(index.search("octagam"))[0] == "J1568"
+        assert index.ranked("J15").codes == ["J1566", "J1568", "J1569"]
+        assert all(type(c) is str for c in index.ranked("injection").codes)
+        assert index.get("J1568").code == "J1568"
+    finally:
+        index.close()
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        codesearch.nope  # noqa: B018
+    loaded = subprocess.run([sys.executable, "-c", "import codesearch, sys; print('numpy' in sys.modules)"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "False"

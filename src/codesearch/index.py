@@ -352,6 +352,19 @@ class CodeIndex:
     def version(self) -> str:
         return self.manifest["build_id"]
 
+    def search(self, query: str, **options):
+        """Search this index: :func:`codesearch.search.search` (``limit``, ``offset``, ``system``,
+        ``section``, ``include_terminated``, ...), a ``SearchResults``."""
+        from codesearch.search import search  # late: search imports this module
+
+        return search(self, query, **options)
+
+    def ranked(self, query: str, **options):
+        """Up to 500 codes from one ranking, no snippets: :func:`codesearch.search.ranked`."""
+        from codesearch.search import ranked  # late: search imports this module
+
+        return ranked(self, query, **options)
+
     def get(self, code: str) -> CodeRecord | None:
         """The record of ``code`` (any case, with or without its dot, modifiers unpadded), or None."""
         record = self.records.get(code.strip().upper())

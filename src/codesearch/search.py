@@ -335,7 +335,7 @@ class Searcher:
                 head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
             finally:
                 self._allowed = None
-            codes = [code for code, _, _ in head] + [index.table.codes[int(d)] for d in tail.docs]
+            codes = [code for code, _, _ in head] + [str(index.table.codes[int(d)]) for d in tail.docs]
             total = len(head) + tail.total
         suggestion = None
         if not total and exp.query and "words" in match:
