@@ -428,3 +428,24 @@ def test_brand_name_points_to_drug_codes(real_index):
     """A brand an ICD-10-CM inclusion term also mentions ("Faslodex" in Z79.818) lists its drug code first."""
     assert codes(search(real_index, "faslodex"))[0] == "J9395"
     assert search(real_index, "heparin", system="icd10cm").results  # a generic the descriptors say is not forced
+
+
+@pytest.mark.parametrize(("query", "first", "below"), [
+    ("history of breast cancer", "Z85.3", "Z80.3"),  # a history is the patient's own...
+    ("family history of breast cancer", "Z80.3", "Z85.3"),  # ...unless the query says whose
+    ("h/o colon polyps", "Z86.0100", "Z83.719"),  # "h/o" typed with its slash: history of
+    ("s/p CABG", "Z95.1", "I25.709"),  # status post: the presence of the graft, not its disease
+])
+def test_history_and_status_shorthand(real_index, query, first, below):
+    """'history', 'hx', 'h/o' mean the patient's own history; 's/p' the presence of what was put in."""
+    got = ranked(real_index, query, system="icd10cm", limit=100).codes
+    assert got[0] == first
+    assert below in got
+
+
+def test_punctuated_abbreviation_keeps_only_senses_written_so(real_index):
+    """'h/o' reads as the inventory's 'h/o' (history of), not 'HO' (hip orthosis); 'HO' keeps hip orthosis."""
+    senses = {a.text for a in expand(real_index, "h/o DVT", prefix=False).parts[0].alternatives if a.kind == "abbreviation"}
+    assert "history of" in senses and "hip orthosis" not in senses
+    senses = {a.text for a in expand(real_index, "HO brace", prefix=False).parts[0].alternatives if a.kind == "abbreviation"}
+    assert "hip orthosis" in senses

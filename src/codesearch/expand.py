@@ -64,12 +64,18 @@ CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB eac
 
 
 
-#: Clinicians' one-letter side shorthand and "hx", which on a problem list means the patient's
-#: own history (ICD-10-CM's "Personal history of …", not "Family history of …"). Written by hand
-#: (5 rows): the meta-inventory has no one-letter abbreviations, reads "hx" as "history" and
-#: "rt" first as "related to".
-#: Read only beside other words: "L" alone is not "left".
-QUALIFIER_SHORTHAND = {"r": "right", "l": "left", "rt": "right", "lt": "left", "hx": "personal history"}
+#: Clinicians' one-letter side shorthand and "hx", "h/o" and "history", which on a problem list
+#: mean the patient's own history (ICD-10-CM's "Personal history of …", not "Family history of
+#: …"; a family history is said so). Written by hand (7 rows): the meta-inventory has no
+#: one-letter abbreviations, reads "hx" as "history" and "rt" first as "related to".
+#: Read only beside other words: "L" alone is not "left"; "h/o" only typed with its slash ("ho").
+#: "s/p" (status post) is said in ICD-10-CM as the presence of what was put in ("Presence of
+#: aortocoronary bypass graft") or the acquired absence of what was taken out.
+QUALIFIER_SHORTHAND = {"r": ("right",), "l": ("left",), "rt": ("right",), "lt": ("left",),
+                       "hx": ("personal history",), "history": ("personal history",),
+                       "h/o": ("personal history",), "s/p": ("presence", "acquired absence")}
+#: Words that say whose history it is: beside them, "history" is not the patient's own.
+HISTORY_OWNERS = frozenset({"family", "fhx", "fh", "personal", "social"})
 
 
 def letter_counts(words_: list[str], length: int) -> np.ndarray:
@@ -428,17 +434,18 @@ class Expander:
         return mask
 
     def word_alternatives(self, word: str, weight: float = 1.0, why: str = "",
-                          disable: frozenset[str] = frozenset()) -> list[Alternative]:
+                          disable: frozenset[str] = frozenset(), typed: str = "") -> list[Alternative]:
         """Exact, abbreviation and plain-language alternatives for a complete word.
 
         ``why`` replaces the reason of the exact alternative ("did you mean …"); the others
         keep their own, since the correction is also reported on its own. ``disable`` names
-        sources (:data:`codesearch.ranking.SOURCES`) to leave out.
+        sources (:data:`codesearch.ranking.SOURCES`) to leave out; ``typed`` is the word as typed
+        when it was an abbreviation with punctuation ("h/o"), see :meth:`abbreviation_alternatives`.
         """
         alts = [
             Alternative(word, word_fields(disable), weight, "word", why or f'word "{word}"', stems(word))
         ]
-        alts += self.abbreviation_alternatives(abbreviation_key(word), weight) if "abbreviations" not in disable else []
+        alts += self.abbreviation_alternatives(abbreviation_key(word), weight, typed) if "abbreviations" not in disable else []
         key = stems(word)
         for term in self.plain.get(key, ()) if len(key) == 1 and "lay" not in disable else ():
             alts.append(
@@ -461,11 +468,10 @@ class Expander:
                            stems(clinical))
 
     @staticmethod
-    def _shorthand_alternative(word: str, disable: frozenset[str]) -> Alternative:
-        """The descriptor word a side or history shorthand stands for ("R" → right)."""
-        full = QUALIFIER_SHORTHAND[word]
-        return Alternative(full, descriptor_fields(disable), ranking.QUALIFIER_SHORTHAND_WEIGHT, "abbreviation",
-                           f'"{word}" means {full}', stems(full))
+    def _shorthand_alternatives(word: str, disable: frozenset[str]) -> list[Alternative]:
+        """The descriptor words a side, history or status shorthand stands for ("R" → right)."""
+        return [Alternative(full, descriptor_fields(disable), ranking.QUALIFIER_SHORTHAND_WEIGHT, "abbreviation",
+                            f'"{word}" means {full}', stems(full)) for full in QUALIFIER_SHORTHAND[word]]
 
     def forms(self, key: tuple[str, ...]) -> list[str]:
         """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
@@ -559,11 +565,17 @@ class Expander:
         self._bridged[expansion] = bridged = " ".join(out) if changed else None
         return bridged
 
-    def abbreviation_alternatives(self, key: str, weight: float = 1.0) -> list[Alternative]:
+    def abbreviation_alternatives(self, key: str, weight: float = 1.0, typed: str = "") -> list[Alternative]:
         """An abbreviation's senses searched in the descriptors, weighted by frequency, and the
         abbreviation itself in the ``abbrev`` field; each names its sense ("abbreviation HTN
-        (hypertension)")."""
+        (hypertension)").
+
+        Typed with punctuation (``typed``: "h/o", "s/p"), only the senses written that way count
+        when there are any: the slash is part of the abbreviation, so "h/o" is "history of", not
+        "HO" (hip orthosis)."""
         senses = self.abbreviations.get(key, ())
+        if typed:
+            senses = [s for s in senses if s.abbreviation.lower() == typed] or senses
         total = sum(s.weight for s in senses)
         alts = []
         for s in senses:
@@ -656,6 +668,7 @@ class Expander:
         only = len(tokens) == 1
         capitals = {t.lower() for t in re.findall(r"[A-Za-z]+", text) if len(t) > 1 and t.isupper()}
         wordlist: list[str] = []
+        punctuated: dict[str, str] = {}  # an abbreviation typed with its punctuation, by key
         code_prefix: list[str] = []
         last_is_word = False
         def is_code(t: str) -> bool:
@@ -690,6 +703,8 @@ class Expander:
                 exp.ndcs.extend((token, n) for n in ndc_candidates(token))
             elif abbreviation_key(token) in abbreviations:
                 wordlist.append(abbreviation_key(token))  # "G-CSF", "Bi-PAP"
+                if not token.isalnum():
+                    punctuated[abbreviation_key(token)] = token.lower()  # "h/o", "s/p", "w/o"
                 last_is_word = True
             elif self._plural_abbreviation(token, abbreviations):
                 wordlist.append(abbreviation_key(token)[:-1])  # "TIAs", "PVCs": the abbreviation
@@ -746,11 +761,13 @@ class Expander:
                     # qualifies them, and the descriptors spell it as typed.
                     exp.parts.append(Part(word, [Alternative(word, descriptor_fields(disable), 1.0, "word",
                                                              f'word "{word}"', stems(word))], True))
-                alts = self.word_alternatives(word, disable=disable) if not letter else []
+                alts = self.word_alternatives(word, disable=disable, typed=punctuated.get(word, "")) if not letter else []
                 if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
                     alts += self.range_alternatives(word)
-                if word in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable:
-                    alts.append(self._shorthand_alternative(word, disable))
+                shorthand = punctuated.get(word, word)
+                if (shorthand in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable
+                        and not (QUALIFIER_SHORTHAND[shorthand] == ("personal history",) and HISTORY_OWNERS & set(wordlist))):
+                    alts += self._shorthand_alternatives(shorthand, disable)
                 # An unfinished lower-case word that begins longer words is being typed ("asth").
                 typing = (is_last and ends_open and word not in capitals
                           and self._begins_longer_word(word))
