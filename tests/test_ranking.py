@@ -449,3 +449,10 @@ def test_punctuated_abbreviation_keeps_only_senses_written_so(real_index):
     assert "history of" in senses and "hip orthosis" not in senses
     senses = {a.text for a in expand(real_index, "HO brace", prefix=False).parts[0].alternatives if a.kind == "abbreviation"}
     assert "hip orthosis" in senses
+
+
+@pytest.mark.parametrize(("query", "first"), [("bee sting", "T63.441A"), ("lead poisoning", "T56.0X1A"),
+                                              ("aspirin overdose", "T39.011A")])
+def test_poisoning_with_no_intent_is_accidental(real_index, query, first):
+    """A poisoning or toxic effect with no intent said is the accidental code, not assault or self-harm."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first

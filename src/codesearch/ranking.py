@@ -147,13 +147,17 @@ ICD_UNSPECIFIED = 1.15
 #: Words by which an ICD-10-CM descriptor says it is the default of its category.
 ICD_DEFAULT_RE = re.compile(r"\b(?:unspecified|without|uncomplicated|not intractable|not specified|nos"
                             # leukemias and myelomas: the tabular list's default when remission is not documented
-                            r"|not having achieved remission)\b")
+                            r"|not having achieved remission"
+                            # poisonings and toxic effects: the guidelines' default when no intent is documented
+                            r"|accidental)\b")
 #: Words by which it names a variant even when it also says "unspecified": a complication or
 #: manifestation ("with unspecified complications", "with diabetic neuropathy, unspecified"),
 #: an "other" code, an intractable or open form ("intractable", "open fracture"), the condition
 #: in pregnancy or in a newborn ("Unspecified maternal hypertension, unspecified trimester").
 ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintractable\b|\bopen fracture\b"
                             r"|\bin remission\b|\bin relapse\b"
+                            # an intent the query would have named
+                            r"|\bintentional self-harm\b|\bassault\b|\bundetermined\b"
                             # the condition in a context the query would have named: pregnancy, birth
                             r"|\b(?:maternal|pregnancy|trimester|childbirth|puerperium|newborn|neonatal|perinatal)\b")
 #: "Unspecified" said of the descriptor's first clause, its subject ("Migraine, unspecified, …",
