@@ -348,6 +348,7 @@ def test_nos_terms_are_the_inclusion_terms_saying_nos():
     ("bronchitis", "J40"),  # "Bronchitis NOS"
     ("migrane", "G43.909"),  # a typo's correction names the term too: "Migraine NOS"
     ("OSA", "G47.33"),  # not G47.30 "Sleep apnea NOS": the sense is obstructive sleep apnea
+    ("memory loss", "R41.3"),  # "Memory loss NOS", as typed, before "Dementia NOS" its lay reading names
 ])
 def test_code_an_inclusion_term_calls_the_default_first(real_index, query, first):
     """A code whose inclusion term is the query's term "NOS" comes first: the tabular's own default."""

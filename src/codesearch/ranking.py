@@ -220,6 +220,9 @@ ICD_NOS = FIELD_BOOSTS["short"] / FIELD_BOOSTS["synonyms"] * HEAD_BOOST * ICD_SU
 #: share of its strongest — an abbreviation's most frequent senses ("CP": chest pain, not
 #: cerebral palsy, whose "Cerebral palsy NOS" would otherwise put G80.9 first).
 NOS_READING_SHARE = 0.8
+#: Readings that are the words as typed: a "NOS" term they name is taken before any named only
+#: through other readings (abbreviation senses, lay words, corrections).
+AS_TYPED = frozenset({"word"})
 #: Stems no subject needs the query to name.
 SUBJECT_NEUTRAL = frozenset({"unspecifi", "nos"})
 #: Words after which a subject also ends: "Multiple myeloma | not having achieved remission".

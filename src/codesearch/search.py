@@ -473,13 +473,13 @@ class Searcher:
         return got
 
     @staticmethod
-    def _readings(part, whole: bool) -> dict:
+    def _readings(part, whole: bool, kinds: frozenset[str] | None = None) -> dict:
         """A part's readings that name: ``(kind, stems) → (weight, tokens)``, the weight the best of
         the reading's alternatives, the tokens its stems or, with ``whole``, the words of the
         alternative searched in the descriptors (not the abbreviation field's key)."""
         read_as: dict[tuple[str, tuple], tuple[float, frozenset]] = {}
         for a in part.alternatives:
-            if a.kind in ranking.SUBJECT_GUESSES:
+            if a.kind in ranking.SUBJECT_GUESSES or (kinds is not None and a.kind not in kinds):
                 continue
             key = (a.kind, a.highlight)
             weight, tokens = read_as.get(key, (0.0, frozenset()))
@@ -491,15 +491,16 @@ class Searcher:
         return read_as
 
     @staticmethod
-    def _named(entries: ranking.DescriptorHeads, parts: list, whole: bool = False) -> np.ndarray:
+    def _named(entries: ranking.DescriptorHeads, parts: list, whole: bool = False,
+               kinds: frozenset[str] | None = None) -> np.ndarray:
         """The entries (subjects, "NOS" terms) the query names: every stem of an entry is one the
         query's subject parts or qualifiers search (not counting completions,
         :data:`ranking.SUBJECT_GUESSES`), and every subject part has a stem in it. With ``whole``
         (for "NOS" terms, compared by their words: :func:`ranking.nos_words`), the entry also says
         all the query does: all of some reading of each subject part is in it — one of the strongest of
         its kind (:data:`ranking.NOS_READING_SHARE`), and not within a longer one of its kind (the
-        sense "sleep apnea" beside "obstructive sleep apnea")."""
-        readings = [Searcher._readings(part, whole) for part in parts]
+        sense "sleep apnea" beside "obstructive sleep apnea"). ``kinds``: only alternatives of these kinds read."""
+        readings = [Searcher._readings(part, whole, kinds) for part in parts]
         named = [{t for _, tokens in read_as.values() for t in tokens} for read_as in readings]
         subject_parts = [n for n, part in zip(named, parts) if not part.qualifier]
         qualifiers = {s for n, part in zip(named, parts) if part.qualifier for s in n}
@@ -660,7 +661,11 @@ class Searcher:
         if priors:
             score *= index.doc_prior[docs]
             score[_member(self._named(index.subjects, parts), docs)] *= ranking.ICD_SUBJECT
-            entries = self._named(index.nos_terms, parts, whole=True)
+            # the words as typed first: "memory loss" is R41.3 "Memory loss NOS", not what the
+            # lay reading (dementia) would name
+            entries = self._named(index.nos_terms, parts, whole=True, kinds=ranking.AS_TYPED)
+            if not len(entries):
+                entries = self._named(index.nos_terms, parts, whole=True)
             score[_member(np.unique(index.nos_entry_doc[entries]), docs)] *= ranking.ICD_NOS
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
