@@ -457,3 +457,8 @@ def test_punctuated_abbreviation_keeps_only_senses_written_so(real_index):
 def test_poisoning_with_no_intent_is_accidental(real_index, query, first):
     """A poisoning or toxic effect with no intent said is the accidental code, not assault or self-harm."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+def test_fracture_is_traumatic_unless_said(real_index):
+    """'fx femur' lists a traumatic femur fracture (S72) first, not a pathological one (M84)."""
+    assert codes(search(real_index, "fx femur", system="icd10cm"))[0].startswith("S72")

@@ -158,6 +158,8 @@ ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintract
                             r"|\bin remission\b|\bin relapse\b"
                             # an intent the query would have named
                             r"|\bintentional self-harm\b|\bassault\b|\bundetermined\b"
+                            # a fracture is traumatic unless said otherwise
+                            r"|(?<!current )\bpathological fracture\b"
                             # the condition in a context the query would have named: pregnancy, birth
                             r"|\b(?:maternal|pregnancy|trimester|childbirth|puerperium|newborn|neonatal|perinatal)\b")
 #: "Unspecified" said of the descriptor's first clause, its subject ("Migraine, unspecified, …",
