@@ -446,6 +446,12 @@ def test_device_status_codes_matched_by_a_condition_word_stay_icd(real_index):
     assert codes(search(real_index, "infected foley catheter"))[0] == "T83.511A"
 
 
+def test_measures_matched_by_condition_words_leave_the_condition_icd(real_index):
+    """A HCPCS quality measure naming the condition does not make it HCPCS: 'chest cold with cough'
+    lists acute bronchitis (J20.9) among its first three, not HCPCS codes mentioning a cough."""
+    assert "J20.9" in codes(search(real_index, "chest cold with cough"))[:3]
+
+
 def test_flu_is_influenza_and_a_flu_shot_its_vaccine(real_index):
     """'flu' means influenza: the condition with a symptom, the vaccine with 'shot'."""
     assert search(real_index, "flu with fever").results[0].code.startswith(("J09", "J10", "J11"))

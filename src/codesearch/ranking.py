@@ -339,7 +339,10 @@ INTENT_TOP = 5
 #: stomas, O26.3 a retained IUD) and devices in adverse incidents (Y70-Y82), by the tabular's own
 #: blocks. Such a code repeats the item's words ("Presence of cardiac pacemaker", "Tracheostomy
 #: status"): matched through no condition word of the query (:func:`condition_parts`), it says the
-#: query names the item, so it does not count for its system's strength.
+#: query names the item, so it does not count for its system's strength. The same holds the other
+#: way for a HCPCS measurement code (:data:`MEASUREMENT`) matched through condition words alone
+#: ("Documentation of medical reason(s) for prescribing antibiotic … acute bronchitis"): it reports
+#: care for the condition the query names.
 ICD_DEVICE_CATEGORIES = (
     "Z93", "Z95", "Z96", "Z97", "Z99", "Z79", "Z43", "Z44", "Z45", "Z46", "Z30.4",
     "T80.2", "T82", "T83", "T84", "T85", "J95.0", "K94", "N99.5", "O26.3",
