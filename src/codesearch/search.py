@@ -561,10 +561,11 @@ class Searcher:
                     measures &= part_scores[p][docs] == 0
         return devices | measures
 
-    def _device_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _device_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The ICD-10-CM documents about a device (:func:`ranking.device_codes`), a mask; each
         other ICD-10-CM document's category (three characters) as a number, -1 for the rest; the
-        HCPCS documents, a mask. Memoised per build."""
+        HCPCS documents and the HCPCS measurement codes (those whose prior holds
+        :data:`ranking.MEASUREMENT`), masks. Memoised per build."""
         got = self.index.cache.get("device_codes")
         if got is None:
             codes = np.asarray(self.index.table.codes)
