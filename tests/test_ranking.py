@@ -126,6 +126,21 @@ def test_system_intent_needs_a_margin():
     assert ranking.system_intent(systems[:3], np.array([1.0, 1, 1]), range(2)) == 0
 
 
+def test_device_codes_are_icd_presence_fitting_and_complication_categories():
+    """ICD-10-CM presence, status, fitting and device-complication codes are device codes; conditions and HCPCS are not."""
+    codes = np.array(["Z95.0", "T82.7XXA", "Z46.81", "J95.00", "I10", "T81.4XXA", "Z9500"])
+    systems = np.array(["ICD10CM"] * 6 + ["HCPCS"])
+    assert ranking.device_codes(codes, systems).tolist() == [True, True, True, True, False, False, False]
+
+
+def test_condition_part_heads_more_icd_categories_than_hcpcs_codes():
+    """A word heading codes of several ICD-10-CM categories is a condition word; one heading HCPCS codes is not."""
+    category = np.array([0, 1, 2, -1, -1, -1])
+    hcpcs = np.array([False, False, False, True, True, False])
+    about = [np.array([0, 1, 2, 3]), np.array([0, 3, 4]), np.array([5]), np.array([], dtype=np.int32)]
+    assert ranking.condition_parts(about, category, hcpcs).tolist() == [True, False, False, False]
+
+
 def test_family_order_dotted_is_icd_first():
     """A bare family lists HCPCS first; a dotted one (ICD-10-CM notation) lists ICD-10-CM first."""
     assert ranking.family_system_order(["J15"])[0] == "HCPCS"
@@ -417,6 +432,25 @@ def test_later_encounters_count_once_for_intent(real_index):
     flag = {c: bool(later[real_index.doc_of[c]]) for c in ("T80.219D", "T80.219S", "T80.219A", "C44.1021", "J1568")}
     assert flag == {"T80.219D": True, "T80.219S": True, "T80.219A": False, "C44.1021": False, "J1568": False}
     assert search(real_index, "PICC line").results[0].system == "HCPCS"
+
+
+def test_device_status_codes_do_not_make_a_device_a_condition(real_index):
+    """A device's presence and complication codes, matched by its words alone, leave it HCPCS:
+    'tracheostomy tube' lists the tubes first, not "Unspecified tracheostomy complication"."""
+    assert search(real_index, "tracheostomy tube").results[0].system == "HCPCS"
+
+
+def test_device_status_codes_matched_by_a_condition_word_stay_icd(real_index):
+    """A device or status code the query names with a condition word counts: 'wheelchair dependent'
+    is Z99.3, 'infected foley catheter' T83.511A."""
+    assert codes(search(real_index, "wheelchair dependent"))[0] == "Z99.3"
+    assert codes(search(real_index, "infected foley catheter"))[0] == "T83.511A"
+
+
+def test_measures_matched_by_condition_words_leave_the_condition_icd(real_index):
+    """A HCPCS quality measure naming the condition does not make it HCPCS: 'chest cold with cough'
+    lists acute bronchitis (J20.9) among its first three, not HCPCS codes mentioning a cough."""
+    assert "J20.9" in codes(search(real_index, "chest cold with cough"))[:3]
 
 
 def test_flu_is_influenza_and_a_flu_shot_its_vaccine(real_index):

@@ -341,6 +341,25 @@ QUALIFIER_WEIGHT = 0.5
 INTENT_MARGIN = 1.25
 #: How many of a system's best matches are averaged to measure its strength.
 INTENT_TOP = 5
+#: ICD-10-CM categories about a device, drug or opening the patient has, not a condition: its
+#: presence, status or dependence (Z93, Z95-Z97, Z99), long-term drug use (Z79), encounters to fit,
+#: adjust or attend to it (Z43-Z46, insertion of a contraceptive device Z30.4), its complications
+#: (T80.2 catheter infections, T82-T85, J95.0 tracheostomy, K94 digestive stomas, N99.5 urinary
+#: stomas, O26.3 a retained IUD) and devices in adverse incidents (Y70-Y82), by the tabular's own
+#: blocks. Such a code repeats the item's words ("Presence of cardiac pacemaker", "Tracheostomy
+#: status"): matched through no condition word of the query (:func:`condition_parts`), it says the
+#: query names the item, so it does not count for its system's strength. The same holds the other
+#: way for a HCPCS measurement code (:data:`MEASUREMENT`) matched through condition words alone
+#: ("Documentation of medical reason(s) for prescribing antibiotic … acute bronchitis"): it reports
+#: care for the condition the query names.
+ICD_DEVICE_CATEGORIES = (
+    "Z93", "Z95", "Z96", "Z97", "Z99", "Z79", "Z43", "Z44", "Z45", "Z46", "Z30.4",
+    "T80.2", "T82", "T83", "T84", "T85", "J95.0", "K94", "N99.5", "O26.3",
+    "Y70", "Y71", "Y72", "Y73", "Y74", "Y75", "Y76", "Y77", "Y78", "Y79", "Y80", "Y81", "Y82",
+)
+#: A query word heading codes of more ICD-10-CM categories (not about devices) than this many
+#: times the HCPCS codes it heads is a condition word; a device code matched through one counts.
+CONDITION_HEAD_RATIO = 1.0
 #: A bare code family lists the systems in this order (HCPCS J15xx, then ICD-10-CM J15.x); a
 #: family typed with a dot is ICD-10-CM notation, so that system comes first then.
 FAMILY_SYSTEM_ORDER = ("HCPCS", "CPT", "ICD10CM")
@@ -646,6 +665,29 @@ def system_intent(systems: np.ndarray, scores: np.ndarray, candidates: Sequence[
     if best > 0 and best >= INTENT_MARGIN * runner:
         return candidates[order[0]]
     return None
+
+
+def device_codes(codes: np.ndarray, systems: np.ndarray) -> np.ndarray:
+    """True for each ICD-10-CM code of :data:`ICD_DEVICE_CATEGORIES`."""
+    codes = np.asarray(codes, dtype=str)
+    got = np.zeros(len(codes), dtype=bool)
+    for prefix in ICD_DEVICE_CATEGORIES:
+        got |= np.char.startswith(codes, prefix)
+    return got & (np.asarray(systems) == "ICD10CM")
+
+
+def condition_parts(about: Sequence[np.ndarray], category: np.ndarray, hcpcs: np.ndarray) -> np.ndarray:
+    """For each query part (given by the documents whose heads it names, ``about``), whether it is
+    a condition word: the head of codes in more ICD-10-CM categories outside
+    :data:`ICD_DEVICE_CATEGORIES` (``category``: each document's category number, -1 for none)
+    than :data:`CONDITION_HEAD_RATIO` times the HCPCS codes it heads (``hcpcs``, a mask).
+    "infected", "dependent", "pain" are; "pacemaker", "tube", "wheelchair" are not."""
+    out = np.zeros(len(about), dtype=bool)
+    for p, docs in enumerate(about):
+        docs = np.unique(docs)
+        cats = category[docs]
+        out[p] = len(np.unique(cats[cats >= 0])) > CONDITION_HEAD_RATIO * int(hcpcs[docs].sum())
+    return out
 
 
 def family_system_order(typed: Sequence[str]) -> tuple[str, ...]:

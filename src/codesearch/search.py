@@ -545,6 +545,41 @@ class Searcher:
             self.index.cache["later_encounters"] = got
         return got
 
+    def _repeating_others(self, best: np.ndarray, docs: np.ndarray, parts, part_scores: np.ndarray,
+                          abouts: list[np.ndarray]) -> np.ndarray:
+        """Of the ``best`` documents, those whose match repeats the other system's subject: an
+        ICD-10-CM code about a device (:func:`ranking.device_codes`) matched through no condition
+        word names the item; a HCPCS measurement code matched through condition words alone
+        reports care for a condition (:func:`ranking.condition_parts`)."""
+        device, category, hcpcs, measure = self._device_codes()
+        devices, measures = best & device[docs], best & measure[docs]
+        if devices.any() or measures.any():
+            conditions = ranking.condition_parts(abouts, category, hcpcs)
+            for p in range(len(parts)):
+                if conditions[p]:
+                    devices &= part_scores[p][docs] == 0
+                else:
+                    measures &= part_scores[p][docs] == 0
+        return devices | measures
+
+    def _device_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The ICD-10-CM documents about a device (:func:`ranking.device_codes`), a mask; each
+        other ICD-10-CM document's category (three characters) as a number, -1 for the rest; the
+        HCPCS documents and the HCPCS measurement codes (those whose prior holds
+        :data:`ranking.MEASUREMENT`), masks. Memoised per build."""
+        got = self.index.cache.get("device_codes")
+        if got is None:
+            codes = np.asarray(self.index.table.codes)
+            device = ranking.device_codes(codes, self.index.doc_system)
+            _, category = np.unique(codes.astype("<U3"), return_inverse=True)
+            category[device | (self.index.doc_system != "ICD10CM")] = -1
+            hcpcs = self.index.doc_system == "HCPCS"
+            prior = self.index.doc_prior
+            measure = hcpcs & (np.isclose(prior, ranking.MEASUREMENT)
+                               | np.isclose(prior, ranking.MEASUREMENT * ranking.ACCESSORY))
+            got = self.index.cache["device_codes"] = (device, category, hcpcs, measure)
+        return got
+
     def _modifiers(self) -> np.ndarray:
         """1 for each document that is a modifier, else 0; memoised per build."""
         got = self.index.cache.get("modifiers")
@@ -621,6 +656,7 @@ class Searcher:
         parts, repeats = _distinct_parts(exp)
         part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
+        abouts = []  # each part's documents whose heads it names
         for p, part in enumerate(parts):
             acc = part_scores[p]
             for alt in part.alternatives:
@@ -634,6 +670,7 @@ class Searcher:
             if heads is not None:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
+                abouts.append(about)
             if part.qualifier:
                 acc *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
@@ -672,6 +709,7 @@ class Searcher:
         if priors and not self._system and total:
             # A later encounter or sequela repeats its initial encounter's match: counted once.
             best = (missed == missed.min()) & ~self._later_encounters()[docs]
+            best &= ~self._repeating_others(best, docs, parts, part_scores, abouts)
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
             if ranking.DRUG_SYSTEM in names and (exp.dose or self._names_a_brand(parts)):
                 intent = names.index(ranking.DRUG_SYSTEM)
