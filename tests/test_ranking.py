@@ -496,3 +496,10 @@ def test_poisoning_with_no_intent_is_accidental(real_index, query, first):
 def test_fracture_is_traumatic_unless_said(real_index):
     """'fx femur' lists a traumatic femur fracture (S72) first, not a pathological one (M84)."""
     assert codes(search(real_index, "fx femur", system="icd10cm"))[0].startswith("S72")
+
+
+@pytest.mark.parametrize(("query", "first"), [("gout in big toe", "M10.079"), ("big toe joint pain", "M25.579"),
+                                              ("finger joint pain", "M25.549")])
+def test_toe_and_finger_reach_the_foot_and_hand_codes(real_index, query, first):
+    """A toe or finger is part of the foot or hand, the site ICD-10-CM codes its joints to; no cause is assumed."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first

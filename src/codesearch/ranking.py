@@ -158,6 +158,8 @@ ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintract
                             r"|\bin remission\b|\bin relapse\b"
                             # an intent the query would have named
                             r"|\bintentional self-harm\b|\bassault\b|\bundetermined\b"
+                            # a cause the query would have named ("Lead-induced gout", "… due to renal impairment")
+                            r"|-induced\b|(?<!not )\bdue to\b"
                             # a fracture is traumatic unless said otherwise
                             r"|(?<!current )\bpathological fracture\b"
                             # the condition in a context the query would have named: pregnancy, birth
