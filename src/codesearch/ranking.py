@@ -201,6 +201,11 @@ ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
 DRUG_VARIANT = 0.65
 DRUG_VARIANT_RE = re.compile(r"(?<!excludes )\bbiosimilar\b|\bnot therapeutically equivalent\b|\bcompounded\b|\boral\b"
                              r"|\bintraocular\b|\bintravitreal\b|\bophthalmic\b|\bthrough dme\b")
+#: ... and a drug's "not otherwise specified" injection, the code for the drug when no product
+#: is named (J3301 "Injection, triamcinolone acetonide, not otherwise specified", J1599 IVIG
+#: "non-lyophilized (e.g., liquid), not otherwise specified"), before its other codes.
+DRUG_GENERAL = 1.15
+DRUG_GENERAL_RE = re.compile(r"^injection, .*\bnot otherwise specified\b")
 #: HCPCS sections whose codes are drugs: J (drugs other than oral), Q (temporary codes, most of
 #: them drugs and biologicals) and S (private payers' temporary codes, oral anti-emetics among them).
 DRUG_SECTIONS = ("J", "Q", "S")
@@ -384,6 +389,8 @@ def document_prior(record, stems_of=None) -> float:
         prior *= MEASUREMENT
     if is_drug_variant(record):
         prior *= DRUG_VARIANT
+    elif is_drug_general(record):
+        prior *= DRUG_GENERAL
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
@@ -398,6 +405,13 @@ def is_drug_variant(record) -> bool:
     (:data:`DRUG_VARIANT_RE`: biosimilar, not therapeutically equivalent, compounded, oral, …)."""
     return (record.system == "HCPCS" and record.kind == "code" and record.code.startswith(DRUG_SECTIONS)
             and DRUG_VARIANT_RE.search(record.long.lower()) is not None)
+
+
+def is_drug_general(record) -> bool:
+    """Whether a HCPCS drug code is a drug's "not otherwise specified" injection
+    (:data:`DRUG_GENERAL_RE`)."""
+    return (record.system == "HCPCS" and record.kind == "code" and record.code.startswith(DRUG_SECTIONS)
+            and DRUG_GENERAL_RE.search(record.long.lower()) is not None)
 
 
 def is_measurement(record) -> bool:
