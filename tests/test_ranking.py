@@ -428,3 +428,45 @@ def test_brand_name_points_to_drug_codes(real_index):
     """A brand an ICD-10-CM inclusion term also mentions ("Faslodex" in Z79.818) lists its drug code first."""
     assert codes(search(real_index, "faslodex"))[0] == "J9395"
     assert search(real_index, "heparin", system="icd10cm").results  # a generic the descriptors say is not forced
+
+
+def drug(code: str, long: str) -> SimpleNamespace:
+    return SimpleNamespace(system="HCPCS", kind="code", code=code, key=code, long=long)
+
+
+@pytest.mark.parametrize("code, long, variant", [
+    ("Q5103", "Injection, infliximab-dyyb, biosimilar, (inflectra), 10 mg", True),
+    ("J1745", "Injection, infliximab, excludes biosimilar, 10 mg", False),
+    ("J3374", "Injection, vancomycin hydrochloride (mylan) not therapeutically equivalent to j3373, 10 mg", True),
+    ("Q0162", "Ondansetron 1 mg, oral, fda approved prescription anti-emetic", True),
+    ("J7312", "Injection, dexamethasone, intravitreal implant, 0.1 mg", True),
+    ("J7637", "Dexamethasone, inhalation solution, compounded product, administered through dme", True),
+    ("J2405", "Injection, ondansetron hydrochloride, per 1 mg", False),
+    ("A7027", "Combination oral/nasal mask, used with continuous positive airway pressure device, each", False),
+])
+def test_drug_variant(code, long, variant):
+    """Biosimilar, not-equivalent, oral, compounded and special-route drug codes are variants; supplies never."""
+    assert ranking.is_drug_variant(drug(code, long)) is variant
+    assert (ranking.document_prior(drug(code, long)) == ranking.DRUG_VARIANT) is variant
+
+
+def test_drug_nos_injection_is_the_general_code():
+    """A drug's 'not otherwise specified' injection weighs more than its other codes."""
+    nos = drug("J3301", "Injection, triamcinolone acetonide, not otherwise specified, 10 mg")
+    salt = drug("J3302", "Injection, triamcinolone diacetate, per 5 mg")
+    assert ranking.is_drug_general(nos) and not ranking.is_drug_general(salt)
+    assert ranking.document_prior(nos) == ranking.DRUG_GENERAL > ranking.document_prior(salt) == 1.0
+
+
+@pytest.mark.parametrize("query, general", [
+    ("ondansetron", "J2405"), ("dexamethasone", "J1100"), ("pegfilgrastim", "J2506"),
+    ("infliximab", "J1745"), ("triamcinolone", "J3301"),
+])
+def test_bare_generic_lists_the_drugs_general_code_first(real_index, query, general):
+    """A bare generic name lists the drug's general injection before its oral, biosimilar or brand codes."""
+    assert codes(search(real_index, query))[0] == general
+
+
+def test_variant_named_in_the_query_still_comes_first(real_index):
+    """The variant's own word finds it first: 'ondansetron oral' lists an oral code first."""
+    assert codes(search(real_index, "ondansetron oral"))[0] in {"Q0162", "S0119"}

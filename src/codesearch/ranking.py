@@ -403,14 +403,14 @@ def document_prior(record, stems_of=None) -> float:
 def is_drug_variant(record) -> bool:
     """Whether a HCPCS drug code is a variant of a drug rather than its general code
     (:data:`DRUG_VARIANT_RE`: biosimilar, not therapeutically equivalent, compounded, oral, …)."""
-    return (record.system == "HCPCS" and record.kind == "code" and record.code.startswith(DRUG_SECTIONS)
+    return (record.system == "HCPCS" and getattr(record, "kind", "code") == "code" and record.code.startswith(DRUG_SECTIONS)
             and DRUG_VARIANT_RE.search(record.long.lower()) is not None)
 
 
 def is_drug_general(record) -> bool:
     """Whether a HCPCS drug code is a drug's "not otherwise specified" injection
     (:data:`DRUG_GENERAL_RE`)."""
-    return (record.system == "HCPCS" and record.kind == "code" and record.code.startswith(DRUG_SECTIONS)
+    return (record.system == "HCPCS" and getattr(record, "kind", "code") == "code" and record.code.startswith(DRUG_SECTIONS)
             and DRUG_GENERAL_RE.search(record.long.lower()) is not None)
 
 
