@@ -193,12 +193,13 @@ ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
 #: and J7312 (intravitreal implant), "infliximab" J1745 and "pegfilgrastim" J2506 ("excludes
 #: biosimilar") before their biosimilars. The variant's own word in the query still finds it
 #: first (codes matching more parts of a query come first). A short descriptor naming the
-#: variant alone ("Methylprednisolone oral") outscores a longer general one by up to a third,
-#: hence the size. Co-formulations with hyaluronidase (J9311 rituximab, J9356 trastuzumab) are
+#: variant alone ("Methylprednisolone oral") outscores a longer general one by up to a quarter
+#: (J7509 over J1010, Q5120 over J2506), hence the size; no more, so that a variant still ranks
+#: among codes of the same words that only mention the drug. Co-formulations with hyaluronidase (J9311 rituximab, J9356 trastuzumab) are
 #: not marked: "herceptin" would then list J9354 (ado-trastuzumab) first. Drug codes only
 #: (:data:`DRUG_SECTIONS`): "oral" in a supply's descriptor (A7027 "combination oral/nasal
 #: mask") is no route.
-DRUG_VARIANT = 0.65
+DRUG_VARIANT = 0.75
 DRUG_VARIANT_RE = re.compile(r"(?<!excludes )\bbiosimilar\b|\bnot therapeutically equivalent\b|\bcompounded\b|\boral\b"
                              r"|\bintraocular\b|\bintravitreal\b|\bophthalmic\b|\bthrough dme\b")
 #: ... and a drug's "not otherwise specified" injection, the code for the drug when no product
