@@ -185,31 +185,6 @@ ACCESSORY = 0.75
 ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger", "attach"})
 #: Phrases by which a descriptor says it serves another item.
 ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
-#: A drug's variant ranks below the drug's own general code among codes matching the same words:
-#: a biosimilar, a product "not therapeutically equivalent to" the reference code, a compounded
-#: inhalation solution, an oral form, or one given a special way (intraocular, intravitreal,
-#: ophthalmic, through a DME insulin pump). A bare generic name is the injection a clinic
-#: bills: "ondansetron" J2405 before Q0162 (oral), "dexamethasone" J1100 before J8540 (oral)
-#: and J7312 (intravitreal implant), "infliximab" J1745 and "pegfilgrastim" J2506 ("excludes
-#: biosimilar") before their biosimilars. The variant's own word in the query still finds it
-#: first (codes matching more parts of a query come first). A short descriptor naming the
-#: variant alone ("Methylprednisolone oral") outscores a longer general one by up to a quarter
-#: (J7509 over J1010, Q5120 over J2506), hence the size; no more, so that a variant still ranks
-#: among codes of the same words that only mention the drug. Co-formulations with hyaluronidase (J9311 rituximab, J9356 trastuzumab) are
-#: not marked: "herceptin" would then list J9354 (ado-trastuzumab) first. Drug codes only
-#: (:data:`DRUG_SECTIONS`): "oral" in a supply's descriptor (A7027 "combination oral/nasal
-#: mask") is no route.
-DRUG_VARIANT = 0.75
-DRUG_VARIANT_RE = re.compile(r"(?<!excludes )\bbiosimilar\b|\bnot therapeutically equivalent\b|\bcompounded\b|\boral\b"
-                             r"|\bintraocular\b|\bintravitreal\b|\bophthalmic\b|\bthrough dme\b")
-#: ... and a drug's "not otherwise specified" injection, the code for the drug when no product
-#: is named (J3301 "Injection, triamcinolone acetonide, not otherwise specified", J1599 IVIG
-#: "non-lyophilized (e.g., liquid), not otherwise specified"), before its other codes.
-DRUG_GENERAL = 1.15
-DRUG_GENERAL_RE = re.compile(r"^injection, .*\bnot otherwise specified\b")
-#: HCPCS sections whose codes are drugs: J (drugs other than oral), Q (temporary codes, most of
-#: them drugs and biologicals) and S (private payers' temporary codes, oral anti-emetics among them).
-DRUG_SECTIONS = ("J", "Q", "S")
 #: Words after which a descriptor stops naming its subject and starts qualifying it
 #: ("Fracture | of neck of femur", "Replacement battery | for infusion pump").
 HEAD_STOP_WORDS = frozenset({
@@ -388,10 +363,6 @@ def document_prior(record, stems_of=None) -> float:
     prior = ACCESSORY if is_accessory(descriptor_head(stems_of, record.long), record.long) else 1.0
     if is_measurement(record):
         prior *= MEASUREMENT
-    if is_drug_variant(record):
-        prior *= DRUG_VARIANT
-    elif is_drug_general(record):
-        prior *= DRUG_GENERAL
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
@@ -399,20 +370,6 @@ def document_prior(record, stems_of=None) -> float:
             prior *= ICD_LATER_ENCOUNTER
         prior /= ICD_SYSTEM_SCALE
     return prior
-
-
-def is_drug_variant(record) -> bool:
-    """Whether a HCPCS drug code is a variant of a drug rather than its general code
-    (:data:`DRUG_VARIANT_RE`: biosimilar, not therapeutically equivalent, compounded, oral, …)."""
-    return (record.system == "HCPCS" and getattr(record, "kind", "code") == "code" and record.code.startswith(DRUG_SECTIONS)
-            and DRUG_VARIANT_RE.search(record.long.lower()) is not None)
-
-
-def is_drug_general(record) -> bool:
-    """Whether a HCPCS drug code is a drug's "not otherwise specified" injection
-    (:data:`DRUG_GENERAL_RE`)."""
-    return (record.system == "HCPCS" and getattr(record, "kind", "code") == "code" and record.code.startswith(DRUG_SECTIONS)
-            and DRUG_GENERAL_RE.search(record.long.lower()) is not None)
 
 
 def is_measurement(record) -> bool:
