@@ -274,6 +274,21 @@ def test_real_second_pass_words_reach_the_code(real_index, query, system, releva
     assert relevant & set(found), (query, found)
 
 
+@pytest.mark.parametrize(
+    ("query", "relevant"),
+    [
+        ("bathtub bench", {"E0245", "E0247", "E0248"}),  # bathtub (tub)
+        ("warm pad", {"E0210", "E0215", "E0217", "E0221"}),  # warm (heat)
+        ("oxygen meter", {"E0445"}),  # oxygen meter (oximeter)
+        ("chux", {"A4553", "A4554", "T4541", "T4542"}),  # chux (underpad)
+        ("TED stockings", {"A4490", "A4495", "A4500", "A4510"}),  # abbreviation TED (surgical stockings)
+    ],
+)
+def test_real_supply_words_put_the_item_first(real_index, query, relevant):
+    """Everyday and jargon words for supplies and DME (bathtub, warm, chux, TED) list the item first."""
+    assert codes(real_index, query)[0] in relevant, codes(real_index, query)
+
+
 def _lay_candidates():
     """tools/lay_candidates.py, loaded as a module."""
     import importlib.util
