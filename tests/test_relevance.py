@@ -21,26 +21,26 @@ THRESHOLDS = {
     ("tuning", "icd_plain"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "icd_prefix"): (0.91, 0.97, 0.93),  # measured 0.947 1.000 0.965
     ("tuning", "icd_term"): (0.94, 0.97, 0.95),  # measured 0.974 1.000 0.981
-    ("tuning", "icd_typo"): (0.82, 0.97, 0.88),  # measured 0.857 1.000 0.913
+    ("tuning", "icd_typo"): (0.87, 0.97, 0.91),  # measured 0.905 1.000 0.944
     ("tuning", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "plain"): (0.86, 0.94, 0.89),  # measured 0.895 0.974 0.926
     ("tuning", "prefix"): (0.88, 0.94, 0.90),  # measured 0.914 0.971 0.934
-    ("tuning", "overall"): (0.93, 0.96, 0.94),  # measured 0.961 0.995 0.973
+    ("tuning", "overall"): (0.93, 0.96, 0.94),  # measured 0.963 0.995 0.975
     ("tuning2", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning2", "brand"): (0.87, 0.97, 0.92),  # measured 0.909 1.000 0.955
     ("tuning2", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning2", "generic"): (0.77, 0.97, 0.87),  # measured 0.800 1.000 0.900
     ("tuning2", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("tuning2", "icd_lay"): (0.70, 0.83, 0.77),  # measured 0.733 0.867 0.804
-    ("tuning2", "icd_shorthand"): (0.75, 0.84, 0.79),  # measured 0.788 0.879 0.826
-    ("tuning2", "icd_term"): (0.85, 0.91, 0.88),  # measured 0.882 0.941 0.910
-    ("tuning2", "icd_typo"): (0.84, 0.97, 0.88),  # measured 0.875 1.000 0.917
+    ("tuning2", "icd_lay"): (0.70, 0.83, 0.77),  # measured 0.700 0.867 0.787
+    ("tuning2", "icd_shorthand"): (0.78, 0.87, 0.82),  # measured 0.818 0.909 0.856
+    ("tuning2", "icd_term"): (0.85, 0.91, 0.89),  # measured 0.882 0.941 0.920
+    ("tuning2", "icd_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning2", "intent_hcpcs"): (0.43, 0.58, 0.49),  # measured 0.462 0.615 0.526
-    ("tuning2", "intent_icd"): (0.57, 0.77, 0.66),  # measured 0.600 0.800 0.697
+    ("tuning2", "intent_icd"): (0.67, 0.87, 0.77),  # measured 0.700 0.900 0.806
     ("tuning2", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("tuning2", "plain"): (0.47, 0.72, 0.62),  # measured 0.500 0.750 0.653
+    ("tuning2", "plain"): (0.72, 0.97, 0.84),  # measured 0.750 1.000 0.875
     ("tuning2", "prefix"): (0.72, 0.97, 0.84),  # measured 0.750 1.000 0.875
-    ("tuning2", "overall"): (0.73, 0.85, 0.78),  # measured 0.761 0.881 0.818
+    ("tuning2", "overall"): (0.75, 0.87, 0.81),  # measured 0.786 0.906 0.846
     ("heldout", "abbreviation"): (0.83, 0.92, 0.87),  # measured 0.864 0.955 0.902
     ("heldout", "brand"): (0.88, 0.92, 0.90),  # measured 0.917 0.958 0.938
     ("heldout", "brand_typo"): (0.89, 0.97, 0.93),  # measured 0.929 1.000 0.964
@@ -48,60 +48,60 @@ THRESHOLDS = {
     ("heldout", "generic"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.921
     ("heldout", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout", "icd_code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "icd_lay"): (0.70, 0.88, 0.77),  # measured 0.733 0.911 0.807
+    ("heldout", "icd_lay"): (0.74, 0.88, 0.80),  # measured 0.778 0.911 0.833
     ("heldout", "icd_prefix"): (0.84, 0.97, 0.90),  # measured 0.875 1.000 0.938
     ("heldout", "icd_shorthand"): (0.86, 0.94, 0.89),  # measured 0.894 0.979 0.927
     ("heldout", "icd_term"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "icd_typo"): (0.74, 0.97, 0.84),  # measured 0.778 1.000 0.877
+    ("heldout", "icd_typo"): (0.85, 0.97, 0.90),  # measured 0.889 1.000 0.938
     ("heldout", "intent_hcpcs"): (0.70, 0.89, 0.77),  # measured 0.731 0.923 0.801
-    ("heldout", "intent_icd"): (0.81, 0.93, 0.86),  # measured 0.846 0.962 0.892
+    ("heldout", "intent_icd"): (0.85, 0.93, 0.89),  # measured 0.885 0.962 0.923
     ("heldout", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout", "plain"): (0.72, 0.90, 0.80),  # measured 0.750 0.938 0.833
     ("heldout", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "overall"): (0.83, 0.93, 0.87),  # measured 0.860 0.968 0.906
-    ("heldout2", "abbreviation"): (0.70, 0.90, 0.79),  # measured 0.733 0.933 0.820
+    ("heldout", "overall"): (0.84, 0.93, 0.88),  # measured 0.878 0.968 0.916
+    ("heldout2", "abbreviation"): (0.77, 0.97, 0.85),  # measured 0.800 1.000 0.880
     ("heldout2", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     # hit@1 lowered 0.65 -> 0.61 with the "NOS" inclusion-term prior: 2 of 45 queries lost first place
     # (unread; heldout2 overall hit@1 0.683 -> 0.717, ICD-10-CM within 0.700 -> 0.733)
-    ("heldout2", "icd_lay"): (0.61, 0.79, 0.71),  # measured 0.644 0.822 0.719
-    ("heldout2", "icd_shorthand"): (0.60, 0.72, 0.65),  # measured 0.633 0.750 0.681
+    ("heldout2", "icd_lay"): (0.63, 0.79, 0.71),  # measured 0.667 0.822 0.733
+    ("heldout2", "icd_shorthand"): (0.62, 0.73, 0.66),  # measured 0.650 0.767 0.695
     ("heldout2", "icd_term"): (0.87, 0.97, 0.92),  # measured 0.900 1.000 0.950
-    ("heldout2", "icd_typo"): (0.69, 0.89, 0.76),  # measured 0.720 0.920 0.798
+    ("heldout2", "icd_typo"): (0.93, 0.93, 0.93),  # measured 0.960 0.960 0.960
     ("heldout2", "intent_hcpcs"): (0.49, 0.77, 0.59),  # measured 0.520 0.800 0.627
-    ("heldout2", "intent_icd"): (0.69, 0.85, 0.76),  # measured 0.720 0.880 0.793
+    ("heldout2", "intent_icd"): (0.89, 0.93, 0.91),  # measured 0.920 0.960 0.940
     ("heldout2", "plain"): (0.43, 0.50, 0.48),  # measured 0.467 0.533 0.511
-    ("heldout2", "overall"): (0.65, 0.79, 0.71),  # measured 0.683 0.829 0.744
-    ("heldout3", "abbreviation"): (0.57, 0.77, 0.65),  # measured 0.600 0.800 0.688
+    ("heldout2", "overall"): (0.70, 0.82, 0.75),  # measured 0.733 0.850 0.782
+    ("heldout3", "abbreviation"): (0.63, 0.83, 0.71),  # measured 0.667 0.867 0.748
     ("heldout3", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout3", "brand_typo"): (0.77, 0.87, 0.82),  # measured 0.800 0.900 0.850
     ("heldout3", "generic"): (0.90, 0.97, 0.92),  # measured 0.933 1.000 0.950
     ("heldout3", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout3", "icd_lay"): (0.65, 0.79, 0.72),  # measured 0.689 0.822 0.759
-    ("heldout3", "icd_shorthand"): (0.61, 0.83, 0.70),  # measured 0.640 0.860 0.734
+    ("heldout3", "icd_lay"): (0.68, 0.81, 0.74),  # measured 0.711 0.844 0.771
+    ("heldout3", "icd_shorthand"): (0.63, 0.83, 0.71),  # measured 0.660 0.860 0.744
     ("heldout3", "icd_term"): (0.77, 0.82, 0.78),  # measured 0.800 0.850 0.815
-    ("heldout3", "icd_typo"): (0.69, 0.85, 0.76),  # measured 0.720 0.880 0.798
+    ("heldout3", "icd_typo"): (0.93, 0.93, 0.93),  # measured 0.960 0.960 0.960
     ("heldout3", "intent_hcpcs"): (0.58, 0.73, 0.65),  # measured 0.615 0.769 0.681
-    ("heldout3", "intent_icd"): (0.69, 0.93, 0.79),  # measured 0.720 0.960 0.828
+    ("heldout3", "intent_icd"): (0.77, 0.93, 0.85),  # measured 0.800 0.960 0.880
     ("heldout3", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout3", "plain"): (0.63, 0.83, 0.72),  # measured 0.667 0.867 0.758
     ("heldout3", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout3", "overall"): (0.70, 0.84, 0.77),  # measured 0.737 0.879 0.800
+    ("heldout3", "overall"): (0.74, 0.86, 0.79),  # measured 0.776 0.893 0.827
     # heldout4: written blind this session, committed before its changes; set with the "NOS" prior in place
-    ("heldout4", "abbreviation"): (0.55, 0.80, 0.65),  # measured 0.583 0.833 0.682
+    ("heldout4", "abbreviation"): (0.63, 0.88, 0.72),  # measured 0.667 0.917 0.757
     ("heldout4", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout4", "brand_typo"): (0.80, 0.97, 0.88),  # measured 0.833 1.000 0.917
+    ("heldout4", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout4", "generic"): (0.69, 0.97, 0.78),  # measured 0.727 1.000 0.814
     ("heldout4", "generic_typo"): (0.87, 0.97, 0.92),  # measured 0.900 1.000 0.950
     ("heldout4", "icd_lay"): (0.57, 0.78, 0.67),  # measured 0.606 0.818 0.702
-    ("heldout4", "icd_shorthand"): (0.63, 0.74, 0.69),  # measured 0.667 0.778 0.722
+    ("heldout4", "icd_shorthand"): (0.67, 0.74, 0.71),  # measured 0.704 0.778 0.741
     ("heldout4", "icd_term"): (0.81, 0.97, 0.88),  # measured 0.842 1.000 0.912
     ("heldout4", "icd_typo"): (0.86, 0.91, 0.89),  # measured 0.895 0.947 0.921
     ("heldout4", "intent_hcpcs"): (0.57, 0.69, 0.62),  # measured 0.600 0.720 0.658
     ("heldout4", "intent_icd"): (0.63, 0.80, 0.70),  # measured 0.667 0.833 0.736
     ("heldout4", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout4", "plain"): (0.32, 0.68, 0.51),  # measured 0.357 0.714 0.546
+    ("heldout4", "plain"): (0.47, 0.75, 0.61),  # measured 0.500 0.786 0.643
     ("heldout4", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout4", "overall"): (0.67, 0.83, 0.74),  # measured 0.709 0.864 0.779
+    ("heldout4", "overall"): (0.70, 0.84, 0.76),  # measured 0.733 0.874 0.795
 }
 
 
