@@ -470,6 +470,7 @@ def test_brand_name_points_to_drug_codes(real_index):
     ("family history of breast cancer", "Z80.3", "Z85.3"),  # ...unless the query says whose
     ("h/o colon polyps", "Z86.0100", "Z83.719"),  # "h/o" typed with its slash: history of
     ("s/p CABG", "Z95.1", "I25.709"),  # status post: the presence of the graft, not its disease
+    ("h/o DVT", "Z86.718", "I82.409"),  # the history code names the kind: "other venous thrombosis"
 ])
 def test_history_and_status_shorthand(real_index, query, first, below):
     """'history', 'hx', 'h/o' mean the patient's own history; 's/p' the presence of what was put in."""

@@ -78,6 +78,14 @@ QUALIFIER_SHORTHAND = {"r": ("right",), "l": ("left",), "rt": ("right",), "lt": 
 HISTORY_OWNERS = frozenset({"family", "fhx", "fh", "personal", "social"})
 
 
+def sense_head(sense: str) -> str | None:
+    """A sense of three or more words without its first: what a code naming the condition by its
+    broader kind says ("deep vein thrombosis" → "vein thrombosis", as "Personal history of other
+    venous thrombosis" does). None for shorter senses."""
+    content = [w for w in words(sense) if stems(w)]
+    return " ".join(content[1:]) if len(content) >= 3 else None
+
+
 def letter_counts(words_: list[str], length: int) -> np.ndarray:
     """How often each of a-z, and any other character together, occurs in each of ``words_``
     (all ``length`` characters long): one row of 27 counts per word."""
@@ -588,6 +596,12 @@ class Expander:
                                         ranking.ABBREVIATION_SENSE_WEIGHT * ranking.LAY_WORD_WEIGHT * s.weight * weight,
                                         "abbreviation", f"abbreviation {s.abbreviation} ({s.expansion}: {bridged})",
                                         stems(bridged)))
+            head = sense_head(bridged or s.expansion)
+            if head is not None:
+                alts.append(Alternative(head, ranking.SENSE_FIELDS,
+                                        ranking.ABBREVIATION_SENSE_WEIGHT * ranking.SENSE_HEAD_SHARE * s.weight * weight,
+                                        "abbreviation", f"abbreviation {s.abbreviation} ({s.expansion}: {head})",
+                                        stems(head)))
             # Enrichment tagged the codes with the key, not the sense, so the field's score is
             # split among the senses and the reason shown is one the descriptor spells out.
             alts.append(Alternative(key, ("abbrev",), ranking.ABBREVIATION_FIELD_WEIGHT * s.weight / total * weight,

@@ -103,6 +103,10 @@ ABBREVIATION_NAMED_WEIGHT = 5.0
 #: in that word ("gastrointestinal bleed" → "gastrointestinal hemorrhage"), weighted like a lay
 #: word (:data:`LAY_WORD_WEIGHT`) times the sense's weight.
 SENSE_BRIDGE_KINDS = frozenset({"anatomy", "condition", "symptom"})
+#: A sense of three or more words is also searched without its first word, at this share of the
+#: sense's weight (:func:`codesearch.expand.sense_head`): codes that name the condition by its
+#: broader kind ("h/o DVT": Z86.718 "Personal history of other venous thrombosis") match it too.
+SENSE_HEAD_SHARE = 0.5
 #: Abbreviations an unfinished last word completes to (shortest first), and their weight.
 MAX_ABBREVIATION_COMPLETIONS = 4
 ABBREVIATION_COMPLETION_WEIGHT = 0.6
