@@ -504,3 +504,10 @@ def test_fracture_is_traumatic_unless_said(real_index):
 def test_toe_and_finger_reach_the_foot_and_hand_codes(real_index, query, first):
     """A toe or finger is part of the foot or hand, the site ICD-10-CM codes its joints to; no cause is assumed."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("s/p mastectomy", "Z90.10"), ("s/p splenectomy", "Z90.81"),
+                                              ("s/p nephrectomy", "Z90.5")])
+def test_removal_is_the_acquired_absence_of_the_organ(real_index, query, first):
+    """An '-ectomy' reads as the acquired absence of the organ its combining form names."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first

@@ -78,6 +78,10 @@ QUALIFIER_SHORTHAND = {"r": ("right",), "l": ("left",), "rt": ("right",), "lt": 
 HISTORY_OWNERS = frozenset({"family", "fhx", "fh", "personal", "social"})
 
 
+#: A surgical removal: a combining form, then "-ectomy".
+_REMOVAL_RE = re.compile(r"([a-z]+?)ectom(?:y|ies)")
+
+
 def sense_head(sense: str) -> str | None:
     """A sense of three or more words without its first: what a code naming the condition by its
     broader kind says ("deep vein thrombosis" → "vein thrombosis", as "Personal history of other
@@ -481,6 +485,32 @@ class Expander:
         return [Alternative(full, descriptor_fields(disable), ranking.QUALIFIER_SHORTHAND_WEIGHT, "abbreviation",
                             f'"{word}" means {full}', stems(full)) for full in QUALIFIER_SHORTHAND[word]]
 
+    @cached_property
+    def _removed_organs(self) -> dict[str, list[str]]:
+        """An anatomy combining form, without its dashes ("hyster", "nephr"), → the organ's words:
+        the lay word the form is given for and the descriptor words the lay vocabulary gives that
+        word ("womb" → uterus, uterine)."""
+        out: dict[str, list[str]] = {}
+        for key, rows in self.lay.items():
+            for row in rows:
+                if row.is_form and row.kind == "anatomy":
+                    words_ = out.setdefault(row.clinical.strip("-"), [])
+                    for w in [row.lay] + [r.clinical for r in rows if not r.is_form]:
+                        if w not in words_:
+                            words_.append(w)
+        return out
+
+    def removal_alternatives(self, word: str, disable: frozenset[str]) -> list[Alternative]:
+        """A removal ("mastectomy", "hysterectomy"): the acquired absence of the organ its
+        combining form names, the words ICD-10-CM says it in after the operation ("Acquired
+        absence of breast and nipple"), weighted like a lay word."""
+        m = _REMOVAL_RE.fullmatch(word)
+        if not m or "lay" in disable:
+            return []
+        return [Alternative(f"acquired absence {organ}", DESCRIPTOR_FIELDS, ranking.LAY_WORD_WEIGHT, "synonym",
+                            f'"{word}" removes the {organ}', stems(f"acquired absence {organ}"))
+                for organ in self._removed_organs.get(m.group(1), ())]
+
     def forms(self, key: tuple[str, ...]) -> list[str]:
         """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
@@ -778,6 +808,7 @@ class Expander:
                 alts = self.word_alternatives(word, disable=disable, typed=punctuated.get(word, "")) if not letter else []
                 if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
                     alts += self.range_alternatives(word)
+                alts += self.removal_alternatives(word, disable)
                 shorthand = punctuated.get(word, word)
                 if (shorthand in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable
                         and not (QUALIFIER_SHORTHAND[shorthand] == ("personal history",) and HISTORY_OWNERS & set(wordlist))):
