@@ -228,6 +228,7 @@ class Server:
     pid: int
     port: int
     build_id: str
+    log: Path | None = None  # its output: gunicorn's and the app's log, tracebacks included
 
     @property
     def base(self) -> str:
@@ -262,7 +263,7 @@ def running_server(settings: Settings, workers: int = WORKERS) -> Iterator[Serve
                     raise BenchError(f"codesearch serve did not answer /healthz in {SERVER_START_TIMEOUT:.0f} s: "
                                      f"{_tail(log)}")
                 time.sleep(0.1)
-            yield Server(proc.pid, port, health.get("build_id", ""))
+            yield Server(proc.pid, port, health.get("build_id", ""), log)
         finally:
             _stop(proc)
 

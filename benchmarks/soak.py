@@ -83,6 +83,9 @@ SWITCH_WINDOW_S = 10.0  # requests answered this long after the swap are reporte
 #: answers to requests sent within this long of the swap may name either.
 SWAP_GRACE_S = 1.0
 MAX_EXAMPLES = 10  # failed requests described in the report
+#: Lines of the server's log kept in the report when a request failed: its traceback, before the
+#: temporary folder holding the log is removed.
+SERVER_LOG_LINES = 40
 
 Progress = Callable[[str], None]
 
@@ -581,6 +584,7 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
     levels: list[LevelResult] = []
     loads: list[ClientLoad] = []
     say(f"server: codesearch serve --workers {workers} on {settings.index_dir}")
+    server_log = ""
     link = Path(settings.index_dir) / "current"
     with tempfile.TemporaryDirectory(prefix="codesearch-soak-") as tmp, running_server(settings, workers) as server:
         t0 = time.monotonic()
@@ -627,6 +631,9 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
                     result.rebuild_during = building
                     levels.append(result)
             after = probe_health(server, 4 * workers)
+            # A failed request's cause is in the server's log, which goes with its temporary folder.
+            if any(load.failure_kinds for load in loads) and server.log is not None:
+                server_log = _tail(server.log, SERVER_LOG_LINES)
         finally:
             rebuild.kill()
             memory = sampler.stop(rebuild.started_at - t0 if rebuild.started else None)
@@ -636,6 +643,8 @@ def run_soak(settings: Settings, *, duration: float = DURATION, clients: Sequenc
     health = sorted(h for load in loads for h in load.health)
     kinds: Counter = sum((load.failure_kinds for load in loads), Counter())
     examples = [e for load in loads for e in load.failure_examples][:MAX_EXAMPLES]
+    if server_log:
+        examples.append(f"server log: {server_log}")
     new_id = rebuild_result.build_id if rebuild_result else ""
     if swapped_at is None and rebuild.finished and new_id:
         swapped_at = rebuild.finished_at  # a build faster than one poll: its exit bounds the swap
