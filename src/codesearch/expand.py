@@ -66,14 +66,15 @@ CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB eac
 
 #: Clinicians' one-letter side shorthand and "hx", "h/o" and "history", which on a problem list
 #: mean the patient's own history (ICD-10-CM's "Personal history of …", not "Family history of
-#: …"; a family history is said so). Written by hand (7 rows): the meta-inventory has no
+#: …"; a family history is said so). Written by hand (8 rows): the meta-inventory has no
 #: one-letter abbreviations, reads "hx" as "history" and "rt" first as "related to".
 #: Read only beside other words: "L" alone is not "left"; "h/o" only typed with its slash ("ho").
 #: "s/p" (status post) is said in ICD-10-CM as the presence of what was put in ("Presence of
 #: aortocoronary bypass graft") or the acquired absence of what was taken out.
+PERSONAL_HISTORY = ("personal history",)
 QUALIFIER_SHORTHAND = {"r": ("right",), "l": ("left",), "rt": ("right",), "lt": ("left",),
-                       "hx": ("personal history",), "history": ("personal history",),
-                       "h/o": ("personal history",), "s/p": ("presence", "acquired absence")}
+                       "hx": PERSONAL_HISTORY, "history": PERSONAL_HISTORY, "h/o": PERSONAL_HISTORY,
+                       "s/p": ("presence", "acquired absence")}
 #: Words that say whose history it is: beside them, "history" is not the patient's own.
 HISTORY_OWNERS = frozenset({"family", "fhx", "fh", "personal", "social"})
 
@@ -491,7 +492,7 @@ class Expander:
         the lay word the form is given for and the descriptor words the lay vocabulary gives that
         word ("womb" → uterus, uterine)."""
         out: dict[str, list[str]] = {}
-        for key, rows in self.lay.items():
+        for rows in self.lay.values():
             for row in rows:
                 if row.is_form and row.kind == "anatomy":
                     words_ = out.setdefault(row.clinical.strip("-"), [])
@@ -811,7 +812,7 @@ class Expander:
                 alts += self.removal_alternatives(word, disable)
                 shorthand = punctuated.get(word, word)
                 if (shorthand in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable
-                        and not (QUALIFIER_SHORTHAND[shorthand] == ("personal history",) and HISTORY_OWNERS & set(wordlist))):
+                        and not (QUALIFIER_SHORTHAND[shorthand] is PERSONAL_HISTORY and HISTORY_OWNERS & set(wordlist))):
                     alts += self._shorthand_alternatives(shorthand, disable)
                 # An unfinished lower-case word that begins longer words is being typed ("asth").
                 typing = (is_last and ends_open and word not in capitals
