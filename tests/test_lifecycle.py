@@ -371,3 +371,35 @@ def test_missing_index_api_503_json(tmp_path):
         assert resp.is_json
         error = resp.get_json()["error"]
         assert error["status"] == 503 and "no index" in error["message"] and "codesearch build" in error["message"]
+
+
+def test_switching_builds_never_shows_readers_a_half_switched_index(tiny_settings):
+    """Threads reading outside the lock (version, get) while builds switch see one build or the other, never an error."""
+    builds = [build_index(tiny_settings)["build_id"], build_index(tiny_settings)["build_id"]]
+    index_dir = tiny_settings.index_dir
+    index = open_index(index_dir)
+    stop, errors, reads = threading.Event(), [], [0]
+
+    def reader():
+        while not stop.is_set():
+            try:
+                assert index.version in builds and index.get("J1568").code == "J1568"
+            except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                errors.append(repr(exc))
+            reads[0] += 1
+
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(60):
+            link = index_dir / "current.switch"
+            os.symlink(os.path.relpath(current_build(index_dir).parent / builds[i % 2], index_dir), link)
+            os.replace(link, index_dir / "current")
+            index.refresh(wait=True)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        index.close()
+    assert reads[0] > 1000 and errors == [], sorted(set(errors))[:3]

@@ -69,6 +69,10 @@ def damaged_file(build: Path, manifest: dict) -> str | None:
     return None
 
 
+#: What a CodeIndex keeps when it switches builds: its identity, not the build's state.
+_KEPT_ON_SWITCH = frozenset({"_lock", "_pending", "_retired", "background_reload", "index_dir"})
+
+
 class CodeIndex:
     """A read-only view of one build, reloaded when a newer build becomes current.
 
@@ -80,6 +84,7 @@ class CodeIndex:
         self.index_dir = Path(index_dir)
         self._lock = threading.RLock()
         self._pending = None  # (build, link, result) of a background read in progress
+        self._retired = None  # (Whoosh index, searcher, store) of the build switched from last
         self.background_reload = False
         self._build: Path | None = None
         self._ix = None
@@ -286,17 +291,26 @@ class CodeIndex:
             result["error"] = IndexCorruptError(f"index build {target} could not be read: {exc}")
 
     def _adopt(self, fresh: CodeIndex) -> None:
-        """Take over a freshly opened build's state, then close the old Whoosh searcher and store."""
-        old_ix, old_searcher, old_store = self._ix, self._searcher, self.records
-        keep = {"_lock", "_pending", "background_reload", "index_dir"}
-        for name in [k for k in self.__dict__ if k not in keep]:
-            del self.__dict__[name]  # values read lazily from the old build go too
-        self.__dict__.update({k: v for k, v in fresh.__dict__.items() if k not in keep})
-        if old_searcher is not None and old_searcher is not self._searcher:
-            old_searcher.close()
-            old_ix.close()
-        if old_store is not self.records:
-            old_store.close()
+        """Take over a freshly opened build's state in one step; the old build's files close at the next switch.
+
+        Readers outside the lock (a response tagged with ``version``, a code page's ``get``) see
+        the old state or the new one, never an object half switched; a store such a reader
+        already holds stays open until the switch after this one.
+        """
+        state = {k: v for k, v in fresh.__dict__.items() if k not in _KEPT_ON_SWITCH}
+        state.update({k: v for k, v in self.__dict__.items() if k in _KEPT_ON_SWITCH})
+        self._close_retired()
+        state["_retired"] = (self._ix, self._searcher, self.records)
+        self.__dict__ = state  # one assignment: values read lazily from the old build go too
+
+    def _close_retired(self) -> None:
+        ix, searcher, store = self.__dict__.get("_retired") or (None, None, None)
+        if searcher is not None:
+            searcher.close()
+            ix.close()
+        if store is not None:
+            store.close()
+        self._retired = None
 
     def _refuse(self, target: Path, link: str, exc: Exception) -> None:
         # Never serve a half-read build: keep the one we have, and don't retry it per request.
@@ -328,6 +342,7 @@ class CodeIndex:
                 self._ix.close()
                 self._searcher = self._ix = None
             self.records.close()
+            self._close_retired()
 
     # -- access ---------------------------------------------------------------------
     @property
