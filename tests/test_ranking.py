@@ -423,6 +423,17 @@ def test_measurement_codes_rank_below_services():
     assert ranking.document_prior(measure) == ranking.MEASUREMENT < ranking.document_prior(service)
 
 
+def test_national_codes_before_temporary_private_payer_codes(real_index):
+    """A temporary S code (private payers) weighs as an accessory does: 'insulin pump' lists the pump E0784
+    before S9145 "Insulin pump initiation", which still comes back."""
+    temporary = SimpleNamespace(system="HCPCS", code="S9145", key="S9145", long="Insulin pump initiation", rvus=())
+    national = SimpleNamespace(system="HCPCS", code="E0784", key="E0784", long="External ambulatory infusion pump",
+                               rvus=())
+    assert ranking.document_prior(temporary) == ranking.TEMPORARY * ranking.document_prior(national) < 1
+    got = codes(search(real_index, "insulin pump", limit=10))
+    assert got.index("E0784") < got.index("S9145")
+
+
 def test_later_encounters_count_once_for_intent(real_index):
     """Intent counts an injury's initial encounter, not its later encounters and sequela as well:
     'PICC line' is the HCPCS insertion kit, not three encounters of a catheter infection."""
