@@ -343,14 +343,16 @@ def test_code_whose_subject_the_query_names_first(real_index, query, first):
     """The code that is the condition itself comes before kinds of it ("Streptococcal sepsis")."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
 
-def test_nos_terms_are_the_inclusion_terms_saying_nos():
-    """A record's "NOS" inclusion terms are kept as stems, without "NOS" and bracketed words."""
+def test_inclusion_terms_are_kept_as_stems_with_whether_they_say_nos():
+    """A record's inclusion terms are kept as stems, without "NOS" and bracketed words, flagged when
+    they say NOS; terms written as acronyms alone are not."""
     record = SimpleNamespace(system="ICD10CM", synonyms=(
         "Cirrhosis (of liver) NOS", "Light-headedness", "Trauma and stressor-related disorder, NOS",
-        "Osteoporosis NOS with current pathological fracture"))
-    assert ranking.nos_terms(record) == ["cirrhosi", "trauma stressor relat disord",
-                                         "osteoporosi current patholog fractur"]
-    assert ranking.nos_terms(SimpleNamespace(system="HCPCS", synonyms=("Eczema NOS",))) == []
+        "Osteoporosis NOS with current pathological fracture", "MIS-C", "PIMS", "cirrhosis", "HIV disease"))
+    assert ranking.inclusion_terms(record) == [
+        ("cirrhosi", True), ("light headed", False), ("trauma stressor relat disord", True),
+        ("osteoporosi current patholog fractur", True), ("hiv diseas", False)]
+    assert ranking.inclusion_terms(SimpleNamespace(system="HCPCS", synonyms=("Eczema NOS",))) == []
     # one stem for both words, but an inflammation is kept whole: "enteral" does not name "Enteritis NOS"
     assert stems("enteral") == stems("enteritis")
     assert ranking.nos_words("enteral feeding") == ["enter", "feed"]
@@ -364,6 +366,10 @@ def test_nos_terms_are_the_inclusion_terms_saying_nos():
     ("migrane", "G43.909"),  # a typo's correction names the term too: "Migraine NOS"
     ("OSA", "G47.33"),  # not G47.30 "Sleep apnea NOS": the sense is obstructive sleep apnea
     ("memory loss", "R41.3"),  # "Memory loss NOS", as typed, before "Dementia NOS" its lay reading names
+    # any inclusion term said whole, bracketed words being optional: I10 "hypertension (arterial)
+    # (benign) …", before I15.9 "Secondary hypertension, unspecified"; typed wrong too
+    ("hypertension", "I10"), ("hipertension", "I10"), ("scleroderma", "M34.9"),
+    ("HA", "R51.9"),  # not W44.G1 whose example "Hearing aids" an abbreviation's sense says
 ])
 def test_code_an_inclusion_term_calls_the_default_first(real_index, query, first):
     """A code whose inclusion term is the query's term "NOS" comes first: the tabular's own default."""

@@ -43,7 +43,7 @@ from codesearch.enrich import Enricher, Lexicon
 from codesearch.errors import BuildLockedError, CodeSearchError, CorpusFileError, IndexWriteError
 from codesearch.expand import expander_tables
 from codesearch.index import ACRONYMS_FILE, EXPANDER_FILE, verify_build
-from codesearch.ranking import document_prior, head_text, negated_text, nos_terms, subject_text
+from codesearch.ranking import document_prior, head_text, inclusion_terms, negated_text, subject_text
 from codesearch.records import SYSTEM_CPT, SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
 from codesearch.related import links
 from codesearch.scores import write_score_table
@@ -461,7 +461,7 @@ class _Analyser:
 def _write_side_files(folder: Path, records: list[CodeRecord], lexicon: Lexicon) -> None:
     write_store(folder, records, [r.code for r in records], prior=document_prior, head=head_text,
                 negated=negated_text, links=links, subject=subject_text,
-                nos=nos_terms)
+                terms=inclusion_terms)
     vocab = _vocabulary(records)
     _write_json(folder / "vocab.json", vocab)
     _write_json(folder / "lexicon.json", lexicon.to_dict())

@@ -151,7 +151,8 @@ class CodeIndex:
                        and int(arrays[f"{k}_offsets"][-1]) == len(arrays[f"{k}_docs"]) for k in by_stem)
         if (docs != manifest.get("records") or table.size != docs or any(len(a) != docs for a in per_document)
                 or not heads_ok or int(arrays["nos_docs"].max(initial=-1)) >= len(arrays["nos_entry_doc"])
-                or int(arrays["nos_entry_doc"].max(initial=-1)) >= docs):
+                or int(arrays["nos_entry_doc"].max(initial=-1)) >= docs
+                or len(arrays["nos_entry_says_nos"]) != len(arrays["nos_entry_doc"])):
             store.close()
             raise IndexCorruptError(
                 f"index build {build} is inconsistent: manifest says {manifest.get('records')} records, "
@@ -174,6 +175,7 @@ class CodeIndex:
         self.subjects = DescriptorHeads(arrays["subject_stems"], arrays["subject_offsets"], arrays["subject_docs"])
         self.nos_terms = DescriptorHeads(arrays["nos_stems"], arrays["nos_offsets"], arrays["nos_docs"])
         self.nos_entry_doc = arrays["nos_entry_doc"]
+        self.nos_entry_says_nos = arrays["nos_entry_says_nos"]
         self.negations = DescriptorHeads(arrays["negated_stems"], arrays["negated_offsets"], arrays["negated_docs"])
         self.sorted_keys = arrays["sorted_keys"]
         self.sorted_docs = arrays["sorted_docs"]

@@ -224,11 +224,15 @@ ICD_SUBJECT = 1.2
 #: ICD-10-CM: a code one of whose inclusion terms says it is what a term means when nothing more
 #: is said — "Eczema NOS" (L30.9 "Dermatitis, unspecified"), "Vertigo NOS" (R42 "Dizziness and
 #: giddiness"), "Bursitis NOS" (M71.9 "Bursopathy, unspecified") — when the query says that term
-#: and no more (:func:`nos_terms`): the tabular list's own answer to which code a bare term is.
+#: and no more (:func:`inclusion_terms`): the tabular list's own answer to which code a bare term is.
 #: The term counts as the code's title would: the short descriptor's weight over the inclusion
 #: terms', times the head and subject priors a title naming the query gets (2.6), so M71.9 comes
 #: before M70.10 "Bursitis, unspecified hand". A category's "NOS" term holds for its subcodes,
-#: among which the default prior picks.
+#: among which the default prior picks. Any other inclusion term the query says whole names its
+#: code the same way ("hypertension (arterial) (benign) …", bracketed words being, by the
+#: tabular's convention, ones that may be absent: I10 for "hypertension", not I15.9 "Secondary
+#: hypertension, unspecified"), after the "NOS" terms: a code is named by a term saying NOS when
+#: one is, and by another inclusion term only when none is (:func:`inclusion_terms`).
 ICD_NOS = FIELD_BOOSTS["short"] / FIELD_BOOSTS["synonyms"] * HEAD_BOOST * ICD_SUBJECT
 #: Readings of a query part that can name a "NOS" term: of each kind, those weighing at least this
 #: share of its strongest — an abbreviation's most frequent senses ("CP": chest pain, not
@@ -237,6 +241,10 @@ NOS_READING_SHARE = 0.8
 #: Readings that are the words as typed: a "NOS" term they name is taken before any named only
 #: through other readings (abbreviation senses, lay words, corrections).
 AS_TYPED = frozenset({"word"})
+#: Readings that can name an inclusion term not saying "NOS": the words as typed or corrected.
+#: Through an abbreviation's sense or a lay word, such a term is too often an example the code
+#: covers, not its name ("HA", hearing aids: W44.G1 "Audio device entering … a natural orifice").
+TERM_READINGS = frozenset({"word", "typo"})
 #: Stems no subject needs the query to name.
 SUBJECT_NEUTRAL = frozenset({"unspecifi", "nos"})
 #: Words after which a subject also ends: "Multiple myeloma | not having achieved remission".
@@ -387,6 +395,7 @@ SOURCE_FIELDS: dict[str, str] = {"lay": "plain", "inclusion_terms": "synonyms", 
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|[;:]")
 _INFLAMMATION = ("itis", "itides")
+_ACRONYM_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 _NOS_RE = re.compile(r"\bNOS\b")  # case-sensitive: "nos" is no word of the texts, "NOS" is the tabular's
 _BRACKETS_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "(primary)", "(octagam)", "[antidiabetic]"
 
@@ -527,19 +536,22 @@ def subject_text(record) -> str:
     return " ".join(dict.fromkeys(out))
 
 
-def nos_terms(record) -> list[str]:
-    """An ICD-10-CM record's "NOS" inclusion terms, each as its words' space-separated keys
+def inclusion_terms(record) -> list[tuple[str, bool]]:
+    """An ICD-10-CM record's inclusion terms, each as its words' space-separated keys
     (:func:`nos_words`) without "NOS" and bracketed words ("Cirrhosis (of liver) NOS" →
-    cirrhosi, "Enteritis NOS" → enteritis), stored at build time."""
+    cirrhosi, "Enteritis NOS" → enteritis), with whether it says "NOS"; stored at build time.
+    Terms written as acronyms alone ("MIS-C", "PIMS") are left to the abbreviation map."""
     if record.system != "ICD10CM":
         return []
-    out = []
+    out: dict[str, bool] = {}
     for term in record.synonyms:
-        if _NOS_RE.search(term):
-            text = " ".join(dict.fromkeys(nos_words(_BRACKETS_RE.sub(" ", _NOS_RE.sub(" ", term)))))
-            if text:
-                out.append(text)
-    return list(dict.fromkeys(out))
+        says_nos = bool(_NOS_RE.search(term))
+        if not says_nos and all(w.isupper() for w in _ACRONYM_WORD_RE.findall(term)):
+            continue
+        text = " ".join(dict.fromkeys(nos_words(_BRACKETS_RE.sub(" ", _NOS_RE.sub(" ", term)))))
+        if text:
+            out[text] = out.get(text, False) or says_nos
+    return list(out.items())
 
 
 def nos_words(text: str) -> list[str]:

@@ -517,6 +517,22 @@ class Searcher:
             found = found[np.isin(found, read)]
         return found
 
+    def _named_by_terms(self, parts: list) -> np.ndarray:
+        """The documents an inclusion term the query says whole names (:data:`ranking.ICD_NOS`).
+
+        The words as typed first ("memory loss" is R41.3 "Memory loss NOS", not what the lay
+        reading, dementia, would name), then every reading; at each step the terms saying "NOS"
+        when any is named, else the others — those only through the words as typed or corrected
+        (:data:`ranking.TERM_READINGS`)."""
+        index, says_nos = self.index, self.index.nos_entry_says_nos
+        typed = self._named(index.nos_terms, parts, whole=True, kinds=ranking.AS_TYPED)
+        every = self._named(index.nos_terms, parts, whole=True) if not says_nos[typed].any() else typed
+        for entries in (typed[says_nos[typed]], typed, every[says_nos[every]]):
+            if len(entries):
+                return np.unique(index.nos_entry_doc[entries])
+        return np.unique(index.nos_entry_doc[self._named(index.nos_terms, parts, whole=True,
+                                                         kinds=ranking.TERM_READINGS)])
+
     def _names_a_brand(self, parts) -> bool:
         """Whether a subject word of the query is a brand name and no HCPCS descriptor's word
         ("faslodex": the crosswalk's name for J9395, which ICD-10-CM Z79.818 also mentions in an
@@ -698,12 +714,7 @@ class Searcher:
         if priors:
             score *= index.doc_prior[docs]
             score[_member(self._named(index.subjects, parts), docs)] *= ranking.ICD_SUBJECT
-            # the words as typed first: "memory loss" is R41.3 "Memory loss NOS", not what the
-            # lay reading (dementia) would name
-            entries = self._named(index.nos_terms, parts, whole=True, kinds=ranking.AS_TYPED)
-            if not len(entries):
-                entries = self._named(index.nos_terms, parts, whole=True)
-            score[_member(np.unique(index.nos_entry_doc[entries]), docs)] *= ranking.ICD_NOS
+            score[_member(self._named_by_terms(parts), docs)] *= ranking.ICD_NOS
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:

@@ -31,7 +31,7 @@ from codesearch.records import CodeRecord
 RECORDS_FILE = "records.sqlite"
 ARRAYS = ("active", "section", "system", "prior", "head_stems", "head_offsets", "head_docs", "negated_stems",
           "negated_offsets", "negated_docs", "subject_stems", "subject_offsets", "subject_docs", "nos_stems", "nos_offsets",
-          "nos_docs", "nos_entry_doc", "sorted_keys", "sorted_docs")
+          "nos_docs", "nos_entry_doc", "nos_entry_says_nos", "sorted_keys", "sorted_docs")
 CACHE = 4096  # decoded records kept per store
 
 _SCHEMA = """
@@ -53,7 +53,7 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
                 prior: Callable[[CodeRecord], float], head: Callable[[CodeRecord], str],
                 negated: Callable[[CodeRecord], str], links: Callable[[CodeRecord], list[tuple[str, str]]],
                 subject: Callable[[CodeRecord], str] = lambda r: "",
-                nos: Callable[[CodeRecord], list[str]] = lambda r: []) -> None:
+                terms: Callable[[CodeRecord], list[tuple[str, bool]]] = lambda r: []) -> None:
     """Write ``records.sqlite`` and the per-document arrays; ``codes`` are the documents' codes in order."""
     by_code = {r.code: r for r in records}
     ordered = [by_code[c] for c in codes]
@@ -83,8 +83,8 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
     head_stems, head_offsets, head_docs = head_arrays(head(r) for r in ordered)
     negated_stems, negated_offsets, negated_docs = head_arrays(negated(r) for r in ordered)
     subject_stems, subject_offsets, subject_docs = head_arrays(subject(r) for r in ordered)
-    nos_entries = [(doc, term) for doc, r in enumerate(ordered) for term in nos(r)]
-    nos_stems, nos_offsets, nos_docs = head_arrays(term for _, term in nos_entries)
+    nos_entries = [(doc, term, says_nos) for doc, r in enumerate(ordered) for term, says_nos in terms(r)]
+    nos_stems, nos_offsets, nos_docs = head_arrays(term for _, term, _ in nos_entries)
     arrays = {
         "active": np.array([r.active for r in ordered], dtype=bool),
         "section": np.array([r.section_letter or ("MOD" if r.kind == "modifier" else "") for r in ordered], dtype=str),
@@ -99,10 +99,11 @@ def write_store(folder: Path, records: Sequence[CodeRecord], codes: Sequence[str
         "subject_stems": subject_stems,  # codes by their subjects' stems: ranking.subject_text
         "subject_offsets": subject_offsets,
         "subject_docs": subject_docs,
-        "nos_stems": nos_stems,  # "NOS" inclusion terms by stem (entries, not documents): ranking.nos_terms
+        "nos_stems": nos_stems,  # inclusion terms by stem (entries, not documents): ranking.inclusion_terms
         "nos_offsets": nos_offsets,
         "nos_docs": nos_docs,
-        "nos_entry_doc": np.array([doc for doc, _ in nos_entries], dtype=np.int32),  # each entry's document
+        "nos_entry_doc": np.array([doc for doc, _, _ in nos_entries], dtype=np.int32),  # each entry's document
+        "nos_entry_says_nos": np.array([says for _, _, says in nos_entries], dtype=bool),  # and whether it says NOS
         "sorted_keys": np.array([ordered[d].key for d in keyed], dtype=str),
         "sorted_docs": np.array(keyed, dtype=np.int64),
     }
