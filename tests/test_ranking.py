@@ -429,25 +429,15 @@ def test_measurement_codes_rank_below_services():
     assert ranking.document_prior(measure) == ranking.MEASUREMENT < ranking.document_prior(service)
 
 
-@pytest.mark.parametrize(("query", "before", "after"), [
-    ("insulin pump", "E0784", "S9145"),  # S9145 "Insulin pump initiation": a private payers' S code (I)
-    ("hospital bed for home", "E0255", "E0270"),  # E0270 "Hospital bed, institutional type" (M)
-    ("seat lift mechanism", "E0627", "E0172"),  # E0172 "… placed over or on top of toilet" (S)
-])
-def test_codes_medicare_pays_before_those_it_does_not(real_index, query, before, after):
-    """A HCPCS code Medicare does not pay (coverage I, M or S) weighs as an accessory does: it comes
-    back, after the code billed for the same thing."""
-    got = real_index.ranked(query).codes
-    assert got.index(before) < got.index(after)
-
-
-def test_coverage_prior():
-    """The coverage prior multiplies, as the accessory prior does."""
-    paid = SimpleNamespace(system="HCPCS", code="E0784", key="E0784", long="External ambulatory infusion pump",
-                           rvus=(), coverage_code="D")
-    unpaid = SimpleNamespace(system="HCPCS", code="S9145", key="S9145", long="Insulin pump initiation", rvus=(),
-                             coverage_code="I")
-    assert ranking.document_prior(unpaid) == ranking.UNCOVERED * ranking.document_prior(paid) < 1
+def test_national_codes_before_temporary_private_payer_codes(real_index):
+    """A temporary S code (private payers) weighs as an accessory does: 'insulin pump' lists the pump E0784
+    before S9145 "Insulin pump initiation", which still comes back."""
+    temporary = SimpleNamespace(system="HCPCS", code="S9145", key="S9145", long="Insulin pump initiation", rvus=())
+    national = SimpleNamespace(system="HCPCS", code="E0784", key="E0784", long="External ambulatory infusion pump",
+                               rvus=())
+    assert ranking.document_prior(temporary) == ranking.TEMPORARY * ranking.document_prior(national) < 1
+    got = codes(search(real_index, "insulin pump", limit=10))
+    assert got.index("E0784") < got.index("S9145")
 
 
 def test_later_encounters_count_once_for_intent(real_index):

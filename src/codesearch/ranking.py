@@ -194,15 +194,12 @@ MEASUREMENT = 0.6
 #: head (the words before "for …", "used with …") is an accessory noun, or it says it serves
 #: another item ("for use with", "replacement only").
 ACCESSORY = 0.75
-#: HCPCS coverage codes (the file's COV column) of codes Medicare does not pay: I not payable
-#: (the temporary S codes of private payers, often bundling what national codes bill apart:
-#: "home infusion therapy, all supplies … for a PICC line"; H and T codes of Medicaid
-#: agencies), M non-covered, S non-covered by statute. Such a code is most often a variant beside
-#: the one a coder bills ("Hospital bed, institutional type" beside the home hospital beds, "Seat
-#: lift mechanism placed over or on top of toilet" beside the electric seat lift): among equal
-#: matches it counts as an accessory does. A query only such a code answers still finds it.
-UNCOVERED_CODES = frozenset({"I", "M", "S"})
-UNCOVERED = ACCESSORY
+#: HCPCS sections of temporary codes for payers other than Medicare (S: private insurers, not
+#: payable by Medicare, often bundling what national codes bill apart: "home infusion therapy,
+#: all supplies … for a PICC line insertion"). Among equal matches the national code comes first,
+#: as an item comes before its accessory; a query only a temporary code answers still finds it.
+TEMPORARY_SECTIONS = frozenset({"S"})
+TEMPORARY = ACCESSORY
 ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger", "attach"})
 #: Phrases by which a descriptor says it serves another item.
 ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
@@ -415,8 +412,8 @@ def document_prior(record, stems_of=None) -> float:
     prior = ACCESSORY if is_accessory(descriptor_head(stems_of, record.long), record.long) else 1.0
     if is_measurement(record):
         prior *= MEASUREMENT
-    if record.system == "HCPCS" and getattr(record, "coverage_code", "") in UNCOVERED_CODES:
-        prior *= UNCOVERED
+    if record.system == "HCPCS" and record.code[:1] in TEMPORARY_SECTIONS and len(record.code) == 5:
+        prior *= TEMPORARY
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
