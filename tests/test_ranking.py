@@ -64,6 +64,7 @@ def test_leukemia_not_in_remission_first(real_index, query, default):
     ("Wheelchair accessory, crutch and cane holder, each", ("wheelchair", "accessori", "crutch", "cane"), True),
     ("External ambulatory infusion pump, insulin", ("extern", "ambulatori", "infus", "pump"), False),
     ("Platform attachment, walker, each", ("platform", "attach", "walker", "each"), True),
+    ("Parkinson's disease without dyskinesia", ("parkinson", "diseas"), False),  # a possessive is the name
 ])
 def test_descriptor_head_and_accessory(long, head, accessory):
     """A descriptor's head stops where it starts qualifying; accessories are told by their head."""
@@ -353,6 +354,7 @@ def test_inclusion_terms_are_kept_as_stems_with_whether_they_say_nos():
         ("cirrhosi", True), ("light headed", False), ("trauma stressor relat disord", True),
         ("osteoporosi current patholog fractur", True), ("hiv diseas", False)]
     assert ranking.inclusion_terms(SimpleNamespace(system="HCPCS", synonyms=("Eczema NOS",))) == []
+    assert ranking.nos_words("Parkinson\u2019s disease") == ranking.nos_words("parkinsons disease") == ["parkinson", "diseas"]
     # one stem for both words, but an inflammation is kept whole: "enteral" does not name "Enteritis NOS"
     assert stems("enteral") == stems("enteritis")
     assert ranking.nos_words("enteral feeding") == ["enter", "feed"]
@@ -370,6 +372,8 @@ def test_inclusion_terms_are_kept_as_stems_with_whether_they_say_nos():
     # (benign) …", before I15.9 "Secondary hypertension, unspecified"; typed wrong too
     ("hypertension", "I10"), ("hipertension", "I10"), ("scleroderma", "M34.9"),
     ("HA", "R51.9"),  # not W44.G1 whose example "Hearing aids" an abbreviation's sense says
+    # a possessive is the name without it: "Parkinson's disease NOS", not G20.C "Parkinsonism NOS"
+    ("parkinsons disease", "G20.A1"), ("parkinson disease", "G20.A1"),
 ])
 def test_code_an_inclusion_term_calls_the_default_first(real_index, query, first):
     """A code whose inclusion term is the query's term "NOS" comes first: the tabular's own default."""

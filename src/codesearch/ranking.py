@@ -395,6 +395,7 @@ SOURCE_FIELDS: dict[str, str] = {"lay": "plain", "inclusion_terms": "synonyms", 
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?|[;:]")
 _INFLAMMATION = ("itis", "itides")
+_POSSESSIVE_RE = re.compile(r"(?<=\w)['\u2019]s\b", re.IGNORECASE)
 _ACRONYM_WORD_RE = re.compile(r"[A-Za-z]{2,}")
 _NOS_RE = re.compile(r"\bNOS\b")  # case-sensitive: "nos" is no word of the texts, "NOS" is the tabular's
 _BRACKETS_RE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "(primary)", "(octagam)", "[antidiabetic]"
@@ -455,7 +456,7 @@ def descriptor_head(stems_of, long: str) -> tuple[str, ...]:
     hypertens): bracketed asides are skipped.
     """
     out: list[str] = []
-    for word in _WORD_RE.findall(_BRACKETS_RE.sub(" ", long.lower())):
+    for word in _WORD_RE.findall(_BRACKETS_RE.sub(" ", _POSSESSIVE_RE.sub("", long.lower()))):
         if word in HEAD_STOP_WORDS or word in ";:":
             break
         out.extend(stems_of(word))
@@ -525,7 +526,7 @@ def subject_text(record) -> str:
         return ""
     from codesearch.schema import stems  # late: schema imports this module
 
-    clause = _BRACKETS_RE.sub(" ", record.long.lower()).split(",")[0]
+    clause = _BRACKETS_RE.sub(" ", _POSSESSIVE_RE.sub("", record.long.lower())).split(",")[0]
     out: list[str] = []
     for word in _WORD_RE.findall(clause):
         if word in SUBJECT_CAUSE_WORDS:
@@ -557,11 +558,12 @@ def inclusion_terms(record) -> list[tuple[str, bool]]:
 def nos_words(text: str) -> list[str]:
     """The keys of ``text``'s words by which a "NOS" term and a query's reading are compared: the
     word's stem, but an inflammation ("-itis") whole — the stemmer makes "enteral" and
-    "enteritis" one stem, and "feeding tube" (enteral) must not name "Enteritis NOS"."""
+    "enteritis" one stem, and "feeding tube" (enteral) must not name "Enteritis NOS". A possessive
+    is the name without it: "Parkinson's disease NOS" is named by "parkinsons disease"."""
     from codesearch.schema import stems, words  # late: schema imports this module
 
     out = []
-    for word in words(text):
+    for word in words(_POSSESSIVE_RE.sub("", text)):
         for stem in stems(word):
             if stem not in SUBJECT_NEUTRAL:
                 out.append(word if word.endswith(_INFLAMMATION) else stem)
