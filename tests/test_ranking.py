@@ -444,6 +444,19 @@ def test_national_codes_before_temporary_private_payer_codes(real_index):
     assert got.index("E0784") < got.index("S9145")
 
 
+@pytest.mark.parametrize(("query", "system"), [("dog bite on hand", None), ("black eye", "icd10cm"),
+                                               ("concussion", "icd10cm")])
+def test_initial_encounters_before_later_ones(real_index, query, system):
+    """An injury's subsequent encounters and sequelae come after every initial encounter the query
+    matches as well, unless the query asks for them."""
+    got = codes(search(real_index, query, system=system, limit=10))
+    icd = [c for c in got if "." in c and len(c.replace(".", "")) == 7]
+    later = [c[-1] not in ranking.ICD_INITIAL_ENCOUNTER for c in icd]
+    assert icd and later == sorted(later) and not later[0], got
+    asked = codes(search(real_index, query + " sequela", system=system, limit=3))
+    assert asked[0].endswith("S"), asked
+
+
 def test_later_encounters_count_once_for_intent(real_index):
     """Intent counts an injury's initial encounter, not its later encounters and sequela as well:
     'PICC line' is the HCPCS insertion kit, not three encounters of a catheter infection."""

@@ -11,12 +11,14 @@ query's results are ordered by a tuple, compared left to right (:func:`word_sort
    matches only in words its descriptor negates ("without esophagitis") is not matched
    (:data:`NEGATED_CLAUSE_RE`);
 4. codes of the system the query is about first, when no system was chosen (:func:`system_intent`);
-5. the score: per part of the query, its best match — BM25F in one field (:data:`FIELD_BOOSTS`)
+5. an ICD-10-CM injury's initial encounter before its subsequent encounters and sequelae (a query
+   saying "subsequent" or "sequela" matches those in more parts, so step 3 puts them first);
+6. the score: per part of the query, its best match — BM25F in one field (:data:`FIELD_BOOSTS`)
    × the alternative's expansion weight; a word repeated in several fields or reached through
    several alternatives counts once (summing them favoured codes whose inclusion terms repeat
    the descriptor: tuning hit@1 0.902 → 0.920) — × the head prior (:data:`HEAD_BOOST`), summed
    over the parts, × the document prior (:func:`document_prior`, accessory prior included);
-6. code order, so equal results always come back the same way.
+7. code order, so equal results always come back the same way.
 
 A bare code family ("J15") lists its codes in code order, one system after the other
 (:func:`family_system_order`).
@@ -726,11 +728,14 @@ def family_system_order(typed: Sequence[str]) -> tuple[str, ...]:
 
 
 def word_sort_keys(inactive: np.ndarray, modifier: np.ndarray, missed: np.ndarray,
-                   other_system: np.ndarray, score: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, ...]:
+                   other_system: np.ndarray, later: np.ndarray, score: np.ndarray,
+                   docs: np.ndarray) -> tuple[np.ndarray, ...]:
     """The sort key of a word query's results as ``np.lexsort`` keys: documents first, then the
     negated score, then integer tiers; the last is the most significant.
 
     ``missed`` counts the subject parts a code does not match (qualifiers only add to the
-    score); ``other_system`` is 1 for codes outside the query's intended system.
+    score); ``other_system`` is 1 for codes outside the query's intended system; ``later`` is 1
+    for an ICD-10-CM subsequent encounter or sequela (7th character other than
+    :data:`ICD_INITIAL_ENCOUNTER`).
     """
-    return (docs, -score, other_system, missed, modifier, inactive)
+    return (docs, -score, later, other_system, missed, modifier, inactive)

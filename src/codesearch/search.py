@@ -730,6 +730,7 @@ class Searcher:
             inactive=(~index.doc_active[docs]).astype(np.int8),
             modifier=self._modifiers()[docs],
             missed=missed, other_system=other_system, score=score, docs=docs,
+            later=self._later_encounters()[docs].astype(np.int8) if priors else np.zeros(total, dtype=np.int8),
         )
         if total > need:
             keys = _first(keys, need)
