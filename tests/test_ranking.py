@@ -65,6 +65,7 @@ def test_leukemia_not_in_remission_first(real_index, query, default):
     ("External ambulatory infusion pump, insulin", ("extern", "ambulatori", "infus", "pump"), False),
     ("Platform attachment, walker, each", ("platform", "attach", "walker", "each"), True),
     ("Parkinson's disease without dyskinesia", ("parkinson", "diseas"), False),  # a possessive is the name
+    ("Addition to lower extremity, below knee, total contact socket", ("addit",), True),  # an orthosis's addition
 ])
 def test_descriptor_head_and_accessory(long, head, accessory):
     """A descriptor's head stops where it starts qualifying; accessories are told by their head."""

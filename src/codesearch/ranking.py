@@ -192,7 +192,8 @@ ICD_SYSTEM_SCALE = 1.2
 #: the thing named (a query naming the measure still finds it: its words are all there).
 MEASUREMENT = 0.6
 #: An accessory, replacement part or supply *for* an item ranks below the item itself: "replacement
-#: battery for external infusion pump" below the pump. Told from the descriptor's structure: its
+#: battery for external infusion pump" below the pump, "Addition to lower extremity, below knee, …"
+#: below the prosthesis. Told from the descriptor's structure: its
 #: head (the words before "for …", "used with …") is an accessory noun, or it says it serves
 #: another item ("for use with", "replacement only").
 ACCESSORY = 0.75
@@ -202,7 +203,7 @@ ACCESSORY = 0.75
 #: as an item comes before its accessory; a query only a temporary code answers still finds it.
 TEMPORARY_SECTIONS = frozenset({"S"})
 TEMPORARY = ACCESSORY
-ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger", "attach"})
+ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger", "attach", "addit"})
 #: Phrases by which a descriptor says it serves another item.
 ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
 #: Words after which a descriptor stops naming its subject and starts qualifying it
