@@ -226,6 +226,20 @@ def test_qualifier_after_for(real_index):
     assert [(p.token, p.qualifier) for p in parts] == [("nebulizer", False), ("asthma", True)]
 
 
+def test_condition_beside_a_service_qualifies_it(real_index):
+    """A service typed beside a condition, no "for" between, is for the condition: 'b12 injection pernicious
+    anemia' lists J3420 first, not D51.0; a drug the crosswalk names is no service ('allergic to penicillin')."""
+    from codesearch.search import Searcher
+
+    assert codes(search(real_index, "b12 injection pernicious anemia"))[0] == "J3420"
+    parts = expand(real_index, "allergic to penicillin").parts
+    searcher = Searcher(real_index)
+    abouts = [real_index.heads.docs_about(a.highlight for a in p.alternatives) for p in parts]
+    assert ranking.service_parts(abouts, real_index.doc_system, real_index.doc_section).any()
+    scores = np.ones((len(parts), real_index.table.size), dtype=np.float32)
+    assert not searcher._context_parts(parts, scores, abouts).any()
+
+
 def test_code_about_the_word_first(real_index):
     """'hyperglycemia' lists R73.9 (about it) before diabetes codes that mention it."""
     assert codes(search(real_index, "hyperglycemia", system="icd10cm"))[0] == "R73.9"

@@ -721,6 +721,27 @@ def condition_parts(about: Sequence[np.ndarray], category: np.ndarray, hcpcs: np
     return out
 
 
+#: HCPCS sections of services and drugs (not equipment, orthotics or supplies): procedures and
+#: professional services (G), drugs (J), miscellaneous services and drugs (Q), temporary codes (S),
+#: behavioral health (H), state Medicaid services (T), laboratory (P).
+SERVICE_SECTIONS = ("G", "J", "Q", "S", "H", "T", "P")
+
+
+def service_parts(about: Sequence[np.ndarray], systems: np.ndarray, sections: np.ndarray) -> np.ndarray:
+    """For each query part (given by the documents whose heads it names, ``about``), whether it
+    names a service or drug: it heads HCPCS codes, mostly of :data:`SERVICE_SECTIONS`, and no
+    ICD-10-CM code. "injection", "screening", "counseling" are; "pacemaker" (a device), "anemia"
+    and "rehabilitation" (ICD-10-CM codes are headed by it too) are not."""
+    out = np.zeros(len(about), dtype=bool)
+    for p, docs in enumerate(about):
+        docs = np.unique(docs)
+        if not len(docs) or (systems[docs] == "ICD10CM").any():
+            continue
+        hcpcs = docs[systems[docs] == "HCPCS"]
+        out[p] = len(hcpcs) > 0 and 2 * int(np.isin(sections[hcpcs], SERVICE_SECTIONS).sum()) > len(hcpcs)
+    return out
+
+
 def family_system_order(typed: Sequence[str]) -> tuple[str, ...]:
     """The order systems are listed in for typed code families (dotted ones are ICD-10-CM)."""
     if any("." in t for t in typed):

@@ -517,6 +517,26 @@ class Searcher:
             found = found[np.isin(found, read)]
         return found
 
+    def _context_parts(self, parts: list, part_scores: np.ndarray, abouts: list) -> np.ndarray:
+        """Which parts qualify the query's subject though no "for" says so: beside a service part
+        (:func:`ranking.service_parts`; a drug the crosswalk names is none: "allergic to
+        penicillin"), the parts naming a condition — the head of codes of more ICD-10-CM
+        categories than HCPCS codes, or matched by no HCPCS code — are what the service is for
+        ("b12 injection pernicious anemia" is "b12 injection for pernicious anemia")."""
+        _, category, hcpcs, _ = self._device_codes()
+        service = ranking.service_parts(abouts, self.index.doc_system, self.index.doc_section)
+        none = np.zeros(len(abouts), dtype=bool)
+        if not service.any():
+            return none
+        service &= [not (self.index.linked("generic", part.token.lower()) or self.index.linked("brand", part.token.lower()))
+                    for part in parts]
+        if not service.any():
+            return none
+        condition = ranking.condition_parts(abouts, category, hcpcs)
+        condition |= ~(part_scores[:, hcpcs] > 0).any(axis=1)
+        context = condition & ~service
+        return context if context.any() and not context.all() else none
+
     def _named_by_terms(self, parts: list) -> np.ndarray:
         """The documents an inclusion term the query says whole names (:data:`ranking.ICD_NOS`).
 
@@ -687,10 +707,11 @@ class Searcher:
                 about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
                 abouts.append(about)
-            if part.qualifier:
-                acc *= ranking.QUALIFIER_WEIGHT
-        # How many parts each document matches (repeats counted), in all and of the subject.
         qualifier = np.array([part.qualifier for part in parts])
+        if heads is not None and not self._system and not qualifier.any() and len(parts) > 1:
+            qualifier = self._context_parts(parts, part_scores, abouts)
+        part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
+        # How many parts each document matches (repeats counted), in all and of the subject.
         coverage = np.zeros(n_docs, dtype=np.int32)
         subject = np.zeros(n_docs, dtype=np.int32) if qualifier.any() else coverage
         for p, times in enumerate(repeats.tolist()):
