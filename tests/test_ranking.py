@@ -240,6 +240,15 @@ def test_condition_beside_a_service_qualifies_it(real_index):
     assert not searcher._context_parts(parts, scores, abouts).any()
 
 
+def test_condition_in_pregnancy_or_newborn_after_the_condition(real_index):
+    """A code of the condition in pregnancy, childbirth or a newborn weighs 0.6: 'hypoglycemia' lists no P70
+    code in its top 5; a query naming the context gets the context's default first."""
+    assert ranking.icd_default_prior("Unspecified diabetes mellitus in childbirth") == pytest.approx(
+        ranking.ICD_CONTEXT * ranking.ICD_UNSPECIFIED ** 2)
+    assert not any(c.startswith("P70") for c in codes(search(real_index, "hypoglycemia", system="icd10cm"))[:5])
+    assert codes(search(real_index, "diabetes in pregnancy", system="icd10cm"))[0] == "O24.919"
+
+
 def test_code_about_the_word_first(real_index):
     """'hyperglycemia' lists R73.9 (about it) before diabetes codes that mention it."""
     assert codes(search(real_index, "hyperglycemia", system="icd10cm"))[0] == "R73.9"

@@ -158,8 +158,7 @@ ICD_DEFAULT_RE = re.compile(r"\b(?:unspecified|without|uncomplicated|not intract
                             r"|accidental)\b")
 #: Words by which it names a variant even when it also says "unspecified": a complication or
 #: manifestation ("with unspecified complications", "with diabetic neuropathy, unspecified"),
-#: an "other" code, an intractable or open form ("intractable", "open fracture"), the condition
-#: in pregnancy or in a newborn ("Unspecified maternal hypertension, unspecified trimester").
+#: an "other" code, an intractable or open form ("intractable", "open fracture").
 ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintractable\b|\bopen fracture\b"
                             r"|\bin remission\b|\bin relapse\b"
                             # an intent the query would have named
@@ -168,8 +167,15 @@ ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintract
                             r"|-induced\b|(?<!not )\bdue to\b"
                             # a fracture is traumatic unless said otherwise
                             r"|(?<!current )\bpathological fracture\b"
-                            # the condition in a context the query would have named: pregnancy, birth
-                            r"|\b(?:maternal|pregnancy|trimester|childbirth|puerperium|newborn|neonatal|perinatal)\b")
+                            )
+#: The condition in a context the query would have named: pregnancy, childbirth, a newborn. Such a
+#: code is for another population, as a measurement code reports on a condition it is not: its
+#: default prior is multiplied by :data:`ICD_CONTEXT`, so "sugar diabetes" lists E11.9 before
+#: O24.92 "Unspecified diabetes mellitus in childbirth", whose short title BM25 favours. The
+#: codes of the context keep their order among themselves ("diabetes in pregnancy": O24.919
+#: first), and a query naming the context matches them in more parts.
+ICD_CONTEXT_RE = re.compile(r"\b(?:maternal|pregnancy|trimester|childbirth|puerperium|newborn|neonatal|perinatal)\b")
+ICD_CONTEXT = 0.6  # the measurement prior's weight (MEASUREMENT, below)
 #: "Unspecified" said of the descriptor's first clause, its subject ("Migraine, unspecified, …",
 #: "Unspecified asthma, …"), marks the category's own default rather than a subtype's
 #: ("Ophthalmoplegic migraine, not intractable"): it counts as one more default word.
@@ -441,14 +447,16 @@ def icd_default_prior(long: str) -> float:
     status migrainosus" (4 with its subject unspecified) before "Ophthalmoplegic migraine, not
     intractable" (1) and "Type 2 diabetes mellitus with unspecified complications" (0). The
     prior is :data:`ICD_UNSPECIFIED`
-    to the power of the count, at most :data:`ICD_DEFAULT_MAX`; below 0 it is :data:`ICD_VARIANT`.
+    to the power of the count, at most :data:`ICD_DEFAULT_MAX`; below 0 it is :data:`ICD_VARIANT`;
+    times :data:`ICD_CONTEXT` for the condition in pregnancy, childbirth or a newborn.
     """
     text = _BRACKETS_RE.sub(" ", long.lower())
     net = (len(ICD_DEFAULT_RE.findall(text)) + bool(ICD_CATEGORY_DEFAULT_RE.search(text))
            - len(ICD_VARIANT_RE.findall(text)))
+    context = ICD_CONTEXT if ICD_CONTEXT_RE.search(text) else 1.0
     if net < 0:
-        return ICD_VARIANT
-    return ICD_UNSPECIFIED ** min(net, ICD_DEFAULT_MAX)
+        return ICD_VARIANT * context
+    return ICD_UNSPECIFIED ** min(net, ICD_DEFAULT_MAX) * context
 
 
 def descriptor_head(stems_of, long: str) -> tuple[str, ...]:
