@@ -224,6 +224,18 @@ def test_words_run_together_or_apart(real_index):
     assert expand(real_index, "procrite", prefix=False).corrections == {"procrite": "procrit"}
 
 
+@pytest.mark.parametrize(("query", "system", "first"), [
+    ("c diff", "icd10cm", ("A04.71", "A04.72")), ("z pak", None, ("J0456", "Q0144")),
+    ("g csf injection", None, ("J1442", "J2506")),
+])
+def test_letter_and_word_typed_apart_are_one_abbreviation(real_index, query, system, first):
+    """A letter and the word after it that together are an abbreviation (Cdiff, Z-Pak, G-CSF) take its
+    senses: 'c diff' is C. difficile, not the differential count 'diff' alone would be."""
+    from codesearch.search import search
+
+    assert search(real_index, query, system=system, limit=1).results[0].code in first
+
+
 def test_number_within_a_stated_range(real_index):
     """A number beside other words matches the descriptors' ranges holding it; a one-digit stage does not."""
     from codesearch.search import search

@@ -914,8 +914,17 @@ class Expander:
 
     def _join(self, parts: list[Part], disable: frozenset[str]) -> None:
         """Two one-word parts that together spell a known word ("heart burn" → heartburn,
-        "wheel chair" → wheelchair) each take that word as one more alternative."""
+        "wheel chair" → wheelchair) each take that word as one more alternative; a letter and
+        the word after it that together are an abbreviation of the map ("c diff" → Cdiff,
+        "g tube" → G-tube, "e coli" → E.coli) each take its senses, at half weight each."""
         for a, b in zip(parts, parts[1:]):
+            key = abbreviation_key(a.token + b.token)
+            if (len(a.token) == 1 and a.token.isalpha() and key in self.abbreviations
+                    and "abbreviations" not in disable):
+                for alt in self.abbreviation_alternatives(key, ranking.JOINED_SHARE):
+                    for part in (a, b):
+                        if alt not in part.alternatives:
+                            part.alternatives.append(alt)
             joined = a.token + b.token
             if (a.token.isalpha() and b.token.isalpha() and joined in self.vocab
                     and len(joined) >= 2 * ranking.MIN_JOINED_PART):
