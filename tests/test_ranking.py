@@ -572,6 +572,13 @@ def test_a_site_after_from_is_not_read_as_a_drug(real_index):
     assert codes(search(real_index, "bleeding from nose", system="icd10cm"))[0] == "R04.0"
 
 
+def test_a_drug_named_in_several_words_is_read_once(real_index):
+    """'blood pressure medicine' is one drug: only its last drug word is read as the cause, not each word."""
+    exp = expand(real_index, "dizziness from blood pressure medicine", prefix=False)
+    read = [p.token for p in exp.parts if any(a.text == "drug induced" for a in p.alternatives)]
+    assert read == ["medicine"]
+
+
 def test_cause_words_qualify_and_drug_words_come_from_the_adverse_effect_codes(real_index):
     """The cause word only qualifies (read as 'following'); drug words are drugs, not the block's general words."""
     exp = expand(real_index, "fever after vaccine", prefix=False)
@@ -581,4 +588,4 @@ def test_cause_words_qualify_and_drug_words_come_from_the_adverse_effect_codes(r
     assert "postvaccination" in {a.text for a in vaccine.alternatives}
     drugs = expander_for(real_index).drug_words
     assert {"opioids", "diuretics", "antibiotics", "amiodarone"} <= drugs
-    assert not {"blood", "muscle", "other", "initial"} & drugs
+    assert not {"blood", "muscle", "dental", "system", "other", "initial"} & drugs

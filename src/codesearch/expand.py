@@ -237,6 +237,7 @@ class Expander:
         self.plain_words = set(tables["plain_words"])
         self.brand_words = set(tables["brand_words"])
         self.drug_words = frozenset(tables["drug_words"])
+        self.drug_stems = frozenset(chain.from_iterable(stems(w) for w in self.drug_words))
         self.acronym_words = frozenset(tables.get("acronym_words", ()))
         self.sounds: dict[str, list[str]] = tables["sounds"]
         self.ranges: list[list] = tables["ranges"]
@@ -519,19 +520,19 @@ class Expander:
         its readings ("diuretics"; "medication" → drug)."""
         if any(row.kind in ranking.DRUG_LAY_KINDS for row in self.lay.get(stems(part.token), ())):
             return True
-        return any(a.kind in CAUSE_READING_KINDS and not self.drug_words.isdisjoint(words(a.text))
+        return any(a.kind in CAUSE_READING_KINDS and not self.drug_stems.isdisjoint(stems(a.text))
                    for a in part.alternatives)
 
-    def cause_alternatives(self, part: Part, after: bool, disable: frozenset[str]) -> list[Alternative]:
+    def cause_alternatives(self, part: Part, drug: bool, after: bool, disable: frozenset[str]) -> list[Alternative]:
         """How ICD-10-CM says the cause a part after a cause word names
-        (:data:`codesearch.ranking.CAUSE_WORDS`): a drug as what a condition is induced by or
+        (:data:`codesearch.ranking.CAUSE_WORDS`): a ``drug`` as what a condition is induced by or
         due to ("gout from diuretics" → "Drug-induced gout"); after "after", a word as the
         "post-" compound of it ("fever after vaccine" → "Postvaccination fever")."""
         if "lay" in disable or part.qualifier:
             return []
         said = {a.text for a in part.alternatives}
         out = []
-        if self.names_a_drug(part):
+        if drug:
             out += [Alternative(reading, DESCRIPTOR_FIELDS, ranking.DRUG_CAUSE_WEIGHT, "synonym",
                                 f'"{part.token}" as the cause: {reading}', stems(reading))
                     for reading in ranking.DRUG_CAUSE_READINGS if reading not in said]
@@ -900,9 +901,12 @@ class Expander:
                         forms[len(exp.parts)] = self.forms(stems(word))
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
                                           or i - 1 in doses))
-        for start, word in causes:
-            for part in exp.parts[start:]:
-                part.alternatives += self.cause_alternatives(part, word in ranking.AFTER_WORDS, disable)
+        for n, (start, word) in enumerate(causes):
+            named = exp.parts[start: causes[n + 1][0] if n + 1 < len(causes) else len(exp.parts)]
+            # The drug is the last word naming one ("blood pressure medicine"): read once, not per word.
+            drug = next((p for p in reversed(named) if not p.qualifier and self.names_a_drug(p)), None)
+            for part in named:
+                part.alternatives += self.cause_alternatives(part, part is drug, word in ranking.AFTER_WORDS, disable)
         self._compose(exp.parts, forms)
         self._join(exp.parts, disable)
         return exp

@@ -324,11 +324,12 @@ AFTER_WORDINGS = ("following",)
 #: below the drug's own name, which the "Adverse effect of …" codes hold.
 DRUG_CAUSE_READINGS = ("drug induced", "due to drugs", "medicaments")
 DRUG_CAUSE_WEIGHT = 0.5
-#: A drug word (expand.expander_tables): a word of the drug or class an ICD-10-CM "Adverse effect
-#: of …" code names whose ICD-10-CM codes are at least this share inside T36-T50 (the drugs'
-#: block) of what they are outside it: "opioids", "diuretics", "insulin" are; "blood", "muscle",
-#: "other", "initial", which the block's wording shares with the whole classification, are not.
-DRUG_WORD_SHARE = 0.1
+#: A drug word (expand.drug_words): a word of the drug or class an ICD-10-CM "Adverse effect of …"
+#: code names whose ICD-10-CM codes inside T36-T50 (the drugs' block) are at least this share of
+#: those outside it: "opioids", "diuretics", "antibiotics" are; "blood", "muscle", "dental",
+#: "system", "initial", which the block's wording shares with the whole classification, are not.
+#: Matched by stem, so "opioid" is one with "opioids"; lay words for drugs are found by their kind.
+DRUG_WORD_SHARE = 0.5
 #: Lay vocabulary kinds (corpus/lay_words.tsv) that name a drug: "blood thinners", "painkillers".
 DRUG_LAY_KINDS = frozenset({"drug-class", "substance"})
 #: A word after an "after" word is also the "post-" compound ICD-10-CM writes ("vaccine" →
