@@ -9,7 +9,7 @@ import pytest
 
 from codesearch import ranking
 from codesearch.errors import QueryError
-from codesearch.expand import expand
+from codesearch.expand import expand, expander_for
 from codesearch.schema import stems
 from codesearch.search import _first, ranked, search
 
@@ -569,3 +569,46 @@ def test_toe_and_finger_reach_the_foot_and_hand_codes(real_index, query, first):
 def test_removal_is_the_acquired_absence_of_the_organ(real_index, query, first):
     """An '-ectomy' reads as the acquired absence of the organ its combining form names."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("gout from diuretics", "M10.20"), ("constipation from opioids", "K59.03"),
+                                              ("rash from antibiotics", "L27.0"), ("tremor due to medication", "G25.1"),
+                                              ("low thyroid from amiodarone", "E03.2")])
+def test_a_drug_after_a_cause_word_reads_as_drug_induced(real_index, query, first):
+    """A drug named after 'from' or 'due to' is the cause: the drug-induced code (or 'due to drugs') first."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("fever after vaccine", "R50.83"), ("fever after surgery", "R50.82"),
+                                              ("headache after spinal tap", "G97.1"),
+                                              ("infection after surgery", "T81.40XA")])
+def test_what_came_before_reads_as_the_post_or_following_code(real_index, query, first):
+    """'after X' reads as ICD-10-CM's 'postX…' compound or 'following X', with no system filter too."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+    assert codes(search(real_index, query))[0] == first
+
+
+def test_a_site_after_from_is_not_read_as_a_drug(real_index):
+    """'bleeding from nose' gains no drug-induced reading (nose is no drug word) and still lists epistaxis first."""
+    exp = expand(real_index, "bleeding from nose", prefix=False)
+    assert not any("induced" in a.text for part in exp.parts for a in part.alternatives)
+    assert codes(search(real_index, "bleeding from nose", system="icd10cm"))[0] == "R04.0"
+
+
+def test_a_drug_named_in_several_words_is_read_once(real_index):
+    """'blood pressure medicine' is one drug: only its last drug word is read as the cause, not each word."""
+    exp = expand(real_index, "dizziness from blood pressure medicine", prefix=False)
+    read = [p.token for p in exp.parts if any(a.text == "drug induced" for a in p.alternatives)]
+    assert read == ["medicine"]
+
+
+def test_cause_words_qualify_and_drug_words_come_from_the_adverse_effect_codes(real_index):
+    """The cause word only qualifies (read as 'following'); drug words are drugs, not the block's general words."""
+    exp = expand(real_index, "fever after vaccine", prefix=False)
+    after = next(p for p in exp.parts if p.token == "after")
+    assert after.qualifier and "following" in {a.text for a in after.alternatives}
+    vaccine = next(p for p in exp.parts if p.token == "vaccine")
+    assert "postvaccination" in {a.text for a in vaccine.alternatives}
+    drugs = expander_for(real_index).drug_words
+    assert {"opioids", "diuretics", "antibiotics", "amiodarone"} <= drugs
+    assert not {"blood", "muscle", "dental", "system", "other", "initial"} & drugs

@@ -236,6 +236,8 @@ class Expander:
         self.lay: dict[tuple[str, ...], list[LayWord]] = lay_index(index.lexicon)
         self.plain_words = set(tables["plain_words"])
         self.brand_words = set(tables["brand_words"])
+        self.drug_words = frozenset(tables["drug_words"])
+        self.drug_stems = frozenset(chain.from_iterable(stems(w) for w in self.drug_words))
         self.acronym_words = frozenset(tables.get("acronym_words", ()))
         self.sounds: dict[str, list[str]] = tables["sounds"]
         self.ranges: list[list] = tables["ranges"]
@@ -512,6 +514,40 @@ class Expander:
                             f'"{word}" removes the {organ}', stems(f"acquired absence {organ}"))
                 for organ in self._removed_organs.get(m.group(1), ())]
 
+    def names_a_drug(self, part: Part) -> bool:
+        """Whether a part names a drug or drug class: a lay word for one ("blood thinners",
+        :data:`codesearch.ranking.DRUG_LAY_KINDS`) or a drug word (:func:`drug_words`) among
+        its readings ("diuretics"; "medication" → drug)."""
+        if any(row.kind in ranking.DRUG_LAY_KINDS for row in self.lay.get(stems(part.token), ())):
+            return True
+        return any(a.kind in CAUSE_READING_KINDS and not self.drug_stems.isdisjoint(stems(a.text))
+                   for a in part.alternatives)
+
+    def cause_alternatives(self, part: Part, drug: bool, after: bool, disable: frozenset[str]) -> list[Alternative]:
+        """How ICD-10-CM says the cause a part after a cause word names
+        (:data:`codesearch.ranking.CAUSE_WORDS`): a ``drug`` as what a condition is induced by or
+        due to ("gout from diuretics" → "Drug-induced gout"); after "after", a word as the
+        "post-" compound of it ("fever after vaccine" → "Postvaccination fever")."""
+        if "lay" in disable or part.qualifier:
+            return []
+        said = {a.text for a in part.alternatives}
+        out = []
+        if drug:
+            out += [Alternative(reading, DESCRIPTOR_FIELDS, ranking.DRUG_CAUSE_WEIGHT, "synonym",
+                                f'"{part.token}" as the cause: {reading}', stems(reading))
+                    for reading in ranking.DRUG_CAUSE_READINGS if reading not in said]
+        if after:
+            for a in part.alternatives:
+                if a.kind not in CAUSE_READING_KINDS or " " in a.text or len(a.text) < ranking.MIN_POST_ROOT:
+                    continue
+                root = a.text[: max(ranking.MIN_POST_ROOT, len(a.text) - ranking.POST_ROOT_SLACK)]
+                for compound in self.index.words_with_prefix("post" + root):
+                    if compound not in said:
+                        said.add(compound)
+                        out.append(Alternative(compound, DESCRIPTOR_FIELDS, ranking.POST_COMPOUND_WEIGHT * a.weight,
+                                               "synonym", f'"after {a.text}" as {compound}', stems(compound)))
+        return out
+
     def forms(self, key: tuple[str, ...]) -> list[str]:
         """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
@@ -765,6 +801,7 @@ class Expander:
         exp.dose = bool(doses)
         i = 0
         qualifying = False
+        causes: list[tuple[int, str]] = []  # (first part after a cause word, the word)
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
@@ -797,6 +834,9 @@ class Expander:
                 i += 1
                 if word in ranking.QUALIFIER_WORDS and exp.parts and not (is_last and ends_open):
                     qualifying = True  # what follows "for" qualifies the subject named before it
+                cause = word in ranking.CAUSE_WORDS and bool(exp.parts) and not is_last
+                if cause:
+                    causes.append((len(exp.parts), word))  # the word's own part qualifies: not read
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
                     continue
                 letter = len(word) == 1 and word.isalpha()
@@ -853,11 +893,20 @@ class Expander:
                             )
                         if len(word) >= 2:
                             alts += self.abbreviation_completions(word) if "abbreviations" not in disable else []
+                if cause and word in ranking.AFTER_WORDS:
+                    alts += [Alternative(w, descriptor_fields(disable), 1.0, "word", f'"{word}" as {w}', stems(w))
+                             for w in ranking.AFTER_WORDINGS]
                 if alts:
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
-                    exp.parts.append(Part(word, alts, qualifying or word in ranking.QUALIFYING_LAY_WORDS
+                    exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
                                           or i - 1 in doses))
+        for n, (start, word) in enumerate(causes):
+            named = exp.parts[start: causes[n + 1][0] if n + 1 < len(causes) else len(exp.parts)]
+            # The drug is the last word naming one ("blood pressure medicine"): read once, not per word.
+            drug = next((p for p in reversed(named) if not p.qualifier and self.names_a_drug(p)), None)
+            for part in named:
+                part.alternatives += self.cause_alternatives(part, part is drug, word in ranking.AFTER_WORDS, disable)
         self._compose(exp.parts, forms)
         self._join(exp.parts, disable)
         return exp
@@ -1189,6 +1238,39 @@ def number_ranges(records) -> list[list]:
     return [list(f) for f in sorted(found)]
 
 
+#: The readings of a part after a cause word that say what it names: the word as typed, its
+#: synonyms, abbreviations and corrections (not the completions of an unfinished word).
+CAUSE_READING_KINDS = frozenset({"word", "synonym", "abbreviation", "typo"})
+#: How ICD-10-CM's "Adverse effect of …" codes begin: the words after it name the drug.
+_ADVERSE_EFFECT = "Adverse effect of "
+
+
+def drug_words(records) -> list[str]:
+    """Words that name a drug or drug class (see :data:`codesearch.ranking.DRUG_WORD_SHARE`):
+    those of the drugs ICD-10-CM's "Adverse effect of …" codes (T36-T50) name that its codes use
+    there at least half as often as elsewhere ("opioids", "diuretics", "antibiotics"), and those
+    of the HCPCS drug codes (the ASP crosswalk's, with NDCs) no other HCPCS code uses ("amiodarone", "ceftriaxone")."""
+    named: set[str] = set()
+    inside: Counter[str] = Counter()
+    outside: Counter[str] = Counter()
+    hcpcs_drug: set[str] = set()
+    hcpcs_other: set[str] = set()
+    for r in records:
+        if r.system == SYSTEM_ICD10CM:
+            said = set(words(r.long)).union(*(words(s) for s in r.synonyms))
+            (inside if "T36" <= r.code[:3] <= "T50" else outside).update(said)
+            if r.long.startswith(_ADVERSE_EFFECT):
+                named.update(words(r.long[len(_ADVERSE_EFFECT):]))
+        elif r.system == SYSTEM_HCPCS:
+            said = set(words(r.long))
+            if r.products:
+                hcpcs_drug.update(said.union(*(words(p.drug_name) for p in r.products)))
+            else:
+                hcpcs_other.update(said)
+    icd = {w for w in named if inside[w] >= ranking.DRUG_WORD_SHARE * outside[w]}
+    return sorted(w for w in icd | (hcpcs_drug - hcpcs_other) if w.isalpha() and w not in STOP_WORDS)
+
+
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     """The expander's word lists, computed once at build time rather than in every process."""
     plain_words = sorted(
@@ -1213,6 +1295,7 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         "plain": [[list(key), terms] for key, terms in plain_index(lexicon).items()],
         "plain_words": plain_words,
         "brand_words": sorted({w for r in records for b in r.brands for w in words(b)}),
+        "drug_words": drug_words(records),
         "candidates": candidates,
     }
 

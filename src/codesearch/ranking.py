@@ -312,6 +312,38 @@ QUALIFIER_WORDS = frozenset({"for"})
 #: "for", it only adds to the score; composed with the next word ("can't sleep" → insomnia) it
 #: still counts in full on that word's part.
 QUALIFYING_LAY_WORDS = frozenset({"cannot"})
+#: Words by which a query names the cause of what it names before them: "cough from
+#: lisinopril", "tremor due to medication", "fever after vaccine". ICD-10-CM says the cause in
+#: other words ("Drug-induced tremor", "Postvaccination fever", "Infection following a
+#: procedure"), so the words after these are read as it says them (expand.py): a drug as
+#: :data:`DRUG_CAUSE_READINGS`, what came before as a "post-" compound (:data:`AFTER_WORDS`). A
+#: cause word typed as a word ("after", "due") only adds to the score, as a part after "for" does:
+#: a code not saying it is not missing the query's subject.
+CAUSE_WORDS = frozenset({"from", "after", "following", "due", "caused", "induced", "secondary"})
+#: Cause words that say the cause came first: "fever after vaccine" is "Postvaccination fever",
+#: "infection after surgery" an "Infection following a procedure". ICD-10-CM says "following".
+AFTER_WORDS = frozenset({"after", "following"})
+AFTER_WORDINGS = ("following",)
+#: How ICD-10-CM says a drug caused a condition ("Drug-induced tremor", "Hypotension due to
+#: drugs", "Hypothyroidism due to medicaments …", "Drug or chemical induced diabetes"); read on a
+#: drug word after a cause word ("gout from diuretics") at the weight of a lay word: a reading,
+#: below the drug's own name, which the "Adverse effect of …" codes hold.
+DRUG_CAUSE_READINGS = ("drug induced", "due to drugs", "medicaments")
+DRUG_CAUSE_WEIGHT = 0.5
+#: A drug word (expand.drug_words): a word of the drug or class an ICD-10-CM "Adverse effect of …"
+#: code names whose ICD-10-CM codes inside T36-T50 (the drugs' block) are at least this share of
+#: those outside it: "opioids", "diuretics", "antibiotics" are; "blood", "muscle", "dental",
+#: "system", "initial", which the block's wording shares with the whole classification, are not.
+#: Matched by stem, so "opioid" is one with "opioids"; lay words for drugs are found by their kind.
+DRUG_WORD_SHARE = 0.5
+#: Lay vocabulary kinds (corpus/lay_words.tsv) that name a drug: "blood thinners", "painkillers".
+DRUG_LAY_KINDS = frozenset({"drug-class", "substance"})
+#: A word after an "after" word is also the "post-" compound ICD-10-CM writes ("vaccine" →
+#: postvaccination, "transfusion" → posttransfusion): a descriptor word "post" + the word's
+#: first letters (all but the last POST_ROOT_SLACK, at least MIN_POST_ROOT), at a lay word's weight.
+POST_ROOT_SLACK = 2
+MIN_POST_ROOT = 4
+POST_COMPOUND_WEIGHT = 0.8
 #: Endings by which a word the texts do not use is another form of one they do: "dehydrated"
 #: (unknown) and "dehydration" share the root "dehydrat" once "ed" and "ion" are dropped; the
 #: stemmer keeps them apart. Roots are at least MIN_ROOT letters; MAX_VARIANTS words are kept,
