@@ -11,7 +11,7 @@ from codesearch.evaluate import (SPLITS, bm25_ranker, codesearch_ranker, evaluat
 #: (floored to two decimals), printed by `tools/relevance_thresholds.py`. Raise them when relevance
 #: improves; never lower one to pass.
 THRESHOLDS = {
-    ("tuning", "abbreviation"): (0.93, 0.97, 0.93),  # measured 0.962 1.000 0.969
+    ("tuning", "abbreviation"): (0.93, 0.97, 0.94),  # measured 0.962 1.000 0.971
     ("tuning", "brand"): (0.94, 0.97, 0.95),  # measured 0.974 1.000 0.987
     ("tuning", "brand_typo"): (0.93, 0.97, 0.95),  # measured 0.963 1.000 0.981
     ("tuning", "code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
@@ -21,87 +21,103 @@ THRESHOLDS = {
     ("tuning", "icd_plain"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning", "icd_prefix"): (0.91, 0.97, 0.93),  # measured 0.947 1.000 0.965
     ("tuning", "icd_term"): (0.94, 0.97, 0.95),  # measured 0.974 1.000 0.981
-    ("tuning", "icd_typo"): (0.87, 0.97, 0.91),  # measured 0.905 1.000 0.944
+    ("tuning", "icd_typo"): (0.92, 0.97, 0.94),  # measured 0.952 1.000 0.976
     ("tuning", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("tuning", "plain"): (0.86, 0.94, 0.89),  # measured 0.895 0.974 0.926
+    ("tuning", "plain"): (0.86, 0.94, 0.90),  # measured 0.895 0.974 0.931
     ("tuning", "prefix"): (0.88, 0.94, 0.90),  # measured 0.914 0.971 0.934
-    ("tuning", "overall"): (0.93, 0.96, 0.94),  # measured 0.963 0.995 0.975
+    ("tuning", "overall"): (0.93, 0.96, 0.94),  # measured 0.966 0.995 0.977
     ("tuning2", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning2", "brand"): (0.87, 0.97, 0.92),  # measured 0.909 1.000 0.955
     ("tuning2", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning2", "generic"): (0.77, 0.97, 0.87),  # measured 0.800 1.000 0.900
     ("tuning2", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("tuning2", "icd_lay"): (0.70, 0.83, 0.77),  # measured 0.700 0.867 0.787
+    ("tuning2", "icd_lay"): (0.70, 0.87, 0.77),  # measured 0.700 0.900 0.790
     ("tuning2", "icd_shorthand"): (0.78, 0.87, 0.82),  # measured 0.818 0.909 0.856
     ("tuning2", "icd_term"): (0.85, 0.91, 0.89),  # measured 0.882 0.941 0.920
     ("tuning2", "icd_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("tuning2", "intent_hcpcs"): (0.43, 0.58, 0.49),  # measured 0.462 0.615 0.526
-    ("tuning2", "intent_icd"): (0.67, 0.87, 0.77),  # measured 0.700 0.900 0.806
+    ("tuning2", "intent_hcpcs"): (0.50, 0.73, 0.57),  # measured 0.538 0.769 0.608
+    ("tuning2", "intent_icd"): (0.72, 0.92, 0.82),  # measured 0.750 0.950 0.850
     ("tuning2", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("tuning2", "plain"): (0.72, 0.97, 0.84),  # measured 0.750 1.000 0.875
     ("tuning2", "prefix"): (0.72, 0.97, 0.84),  # measured 0.750 1.000 0.875
-    ("tuning2", "overall"): (0.75, 0.87, 0.81),  # measured 0.786 0.906 0.846
+    ("tuning2", "overall"): (0.76, 0.90, 0.82),  # measured 0.799 0.931 0.858
     ("heldout", "abbreviation"): (0.83, 0.92, 0.87),  # measured 0.864 0.955 0.902
     ("heldout", "brand"): (0.88, 0.92, 0.90),  # measured 0.917 0.958 0.938
     ("heldout", "brand_typo"): (0.89, 0.97, 0.93),  # measured 0.929 1.000 0.964
     ("heldout", "code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "generic"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.921
+    ("heldout", "generic"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.929
     ("heldout", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout", "icd_code"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "icd_lay"): (0.74, 0.88, 0.80),  # measured 0.778 0.911 0.833
+    ("heldout", "icd_lay"): (0.74, 0.88, 0.81),  # measured 0.778 0.911 0.840
     ("heldout", "icd_prefix"): (0.84, 0.97, 0.90),  # measured 0.875 1.000 0.938
-    ("heldout", "icd_shorthand"): (0.88, 0.97, 0.91),  # measured 0.915 1.000 0.949
+    ("heldout", "icd_shorthand"): (0.90, 0.97, 0.93),  # measured 0.936 1.000 0.961
     ("heldout", "icd_term"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "icd_typo"): (0.85, 0.97, 0.90),  # measured 0.889 1.000 0.938
-    ("heldout", "intent_hcpcs"): (0.70, 0.89, 0.77),  # measured 0.731 0.923 0.801
+    ("heldout", "icd_typo"): (0.93, 0.97, 0.95),  # measured 0.963 1.000 0.981
+    ("heldout", "intent_hcpcs"): (0.70, 0.89, 0.77),  # measured 0.731 0.923 0.808
     ("heldout", "intent_icd"): (0.85, 0.93, 0.89),  # measured 0.885 0.962 0.923
     ("heldout", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout", "plain"): (0.72, 0.90, 0.80),  # measured 0.750 0.938 0.833
     ("heldout", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout", "overall"): (0.85, 0.94, 0.88),  # measured 0.881 0.971 0.919
+    ("heldout", "overall"): (0.85, 0.94, 0.89),  # measured 0.890 0.971 0.926
     ("heldout2", "abbreviation"): (0.77, 0.97, 0.85),  # measured 0.800 1.000 0.880
     ("heldout2", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     # hit@1 lowered 0.65 -> 0.61 with the "NOS" inclusion-term prior: 2 of 45 queries lost first place
     # (unread; heldout2 overall hit@1 0.683 -> 0.717, ICD-10-CM within 0.700 -> 0.733)
-    ("heldout2", "icd_lay"): (0.63, 0.79, 0.71),  # measured 0.667 0.822 0.733
+    ("heldout2", "icd_lay"): (0.63, 0.79, 0.71),  # measured 0.667 0.822 0.736
     ("heldout2", "icd_shorthand"): (0.62, 0.73, 0.66),  # measured 0.650 0.767 0.695
-    ("heldout2", "icd_term"): (0.87, 0.97, 0.92),  # measured 0.900 1.000 0.950
+    ("heldout2", "icd_term"): (0.92, 0.97, 0.94),  # measured 0.950 1.000 0.975
     ("heldout2", "icd_typo"): (0.93, 0.93, 0.93),  # measured 0.960 0.960 0.960
-    ("heldout2", "intent_hcpcs"): (0.49, 0.77, 0.59),  # measured 0.520 0.800 0.627
+    ("heldout2", "intent_hcpcs"): (0.53, 0.77, 0.62),  # measured 0.560 0.800 0.654
     ("heldout2", "intent_icd"): (0.89, 0.93, 0.91),  # measured 0.920 0.960 0.940
-    ("heldout2", "plain"): (0.43, 0.50, 0.48),  # measured 0.467 0.533 0.511
-    ("heldout2", "overall"): (0.70, 0.82, 0.75),  # measured 0.733 0.850 0.782
-    ("heldout3", "abbreviation"): (0.63, 0.83, 0.71),  # measured 0.667 0.867 0.748
+    ("heldout2", "plain"): (0.50, 0.57, 0.54),  # measured 0.533 0.600 0.578
+    ("heldout2", "overall"): (0.71, 0.82, 0.76),  # measured 0.746 0.854 0.792
+    ("heldout3", "abbreviation"): (0.63, 0.83, 0.72),  # measured 0.667 0.867 0.754
     ("heldout3", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout3", "brand_typo"): (0.77, 0.87, 0.82),  # measured 0.800 0.900 0.850
     ("heldout3", "generic"): (0.90, 0.97, 0.92),  # measured 0.933 1.000 0.950
     ("heldout3", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout3", "icd_lay"): (0.68, 0.81, 0.74),  # measured 0.711 0.844 0.771
-    ("heldout3", "icd_shorthand"): (0.65, 0.83, 0.73),  # measured 0.680 0.860 0.763
+    ("heldout3", "icd_lay"): (0.72, 0.81, 0.77),  # measured 0.756 0.844 0.801
+    ("heldout3", "icd_shorthand"): (0.67, 0.83, 0.74),  # measured 0.700 0.860 0.775
     ("heldout3", "icd_term"): (0.77, 0.82, 0.78),  # measured 0.800 0.850 0.815
     ("heldout3", "icd_typo"): (0.93, 0.93, 0.93),  # measured 0.960 0.960 0.960
-    ("heldout3", "intent_hcpcs"): (0.58, 0.73, 0.65),  # measured 0.615 0.769 0.681
+    ("heldout3", "intent_hcpcs"): (0.62, 0.73, 0.67),  # measured 0.654 0.769 0.702
     ("heldout3", "intent_icd"): (0.77, 0.93, 0.85),  # measured 0.800 0.960 0.880
     ("heldout3", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout3", "plain"): (0.63, 0.83, 0.72),  # measured 0.667 0.867 0.758
     ("heldout3", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout3", "overall"): (0.74, 0.86, 0.79),  # measured 0.779 0.893 0.830
+    ("heldout3", "overall"): (0.76, 0.86, 0.80),  # measured 0.794 0.893 0.839
     # heldout4: written blind this session, committed before its changes; set with the "NOS" prior in place
-    ("heldout4", "abbreviation"): (0.63, 0.88, 0.72),  # measured 0.667 0.917 0.757
+    ("heldout4", "abbreviation"): (0.63, 0.88, 0.73),  # measured 0.667 0.917 0.764
     ("heldout4", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout4", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout4", "generic"): (0.69, 0.97, 0.78),  # measured 0.727 1.000 0.814
     ("heldout4", "generic_typo"): (0.87, 0.97, 0.92),  # measured 0.900 1.000 0.950
-    ("heldout4", "icd_lay"): (0.57, 0.78, 0.67),  # measured 0.606 0.818 0.702
+    ("heldout4", "icd_lay"): (0.57, 0.81, 0.67),  # measured 0.606 0.848 0.709
     ("heldout4", "icd_shorthand"): (0.71, 0.78, 0.74),  # measured 0.741 0.815 0.778
     ("heldout4", "icd_term"): (0.81, 0.97, 0.88),  # measured 0.842 1.000 0.912
-    ("heldout4", "icd_typo"): (0.86, 0.91, 0.89),  # measured 0.895 0.947 0.921
-    ("heldout4", "intent_hcpcs"): (0.57, 0.69, 0.62),  # measured 0.600 0.720 0.658
+    ("heldout4", "icd_typo"): (0.91, 0.91, 0.91),  # measured 0.947 0.947 0.947
+    ("heldout4", "intent_hcpcs"): (0.61, 0.73, 0.66),  # measured 0.640 0.760 0.698
     ("heldout4", "intent_icd"): (0.63, 0.80, 0.70),  # measured 0.667 0.833 0.736
     ("heldout4", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout4", "plain"): (0.47, 0.75, 0.61),  # measured 0.500 0.786 0.643
+    ("heldout4", "plain"): (0.54, 0.75, 0.64),  # measured 0.571 0.786 0.679
     ("heldout4", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
-    ("heldout4", "overall"): (0.70, 0.84, 0.77),  # measured 0.738 0.879 0.800
+    ("heldout4", "overall"): (0.72, 0.85, 0.78),  # measured 0.752 0.888 0.811
+    # heldout5: written blind at the start of the 2026-12-02 session, committed before its changes
+    ("heldout5", "abbreviation"): (0.77, 0.77, 0.77),  # measured 0.800 0.800 0.800
+    ("heldout5", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout5", "brand_typo"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.929
+    ("heldout5", "generic"): (0.77, 0.97, 0.85),  # measured 0.800 1.000 0.883
+    ("heldout5", "generic_typo"): (0.87, 0.87, 0.87),  # measured 0.900 0.900 0.900
+    ("heldout5", "icd_lay"): (0.70, 0.89, 0.78),  # measured 0.731 0.923 0.814
+    ("heldout5", "icd_shorthand"): (0.73, 0.93, 0.81),  # measured 0.769 0.962 0.846
+    ("heldout5", "icd_term"): (0.91, 0.91, 0.91),  # measured 0.941 0.941 0.941
+    ("heldout5", "icd_typo"): (0.91, 0.91, 0.91),  # measured 0.947 0.947 0.947
+    ("heldout5", "intent_hcpcs"): (0.47, 0.76, 0.59),  # measured 0.500 0.792 0.629
+    ("heldout5", "intent_icd"): (0.43, 0.66, 0.52),  # measured 0.462 0.692 0.554
+    ("heldout5", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout5", "plain"): (0.63, 0.85, 0.70),  # measured 0.667 0.889 0.731
+    ("heldout5", "prefix"): (0.47, 0.97, 0.72),  # measured 0.500 1.000 0.750
+    ("heldout5", "overall"): (0.72, 0.87, 0.78),  # measured 0.754 0.905 0.818
 }
 
 
