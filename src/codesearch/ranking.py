@@ -68,6 +68,10 @@ LAY_WORD_WEIGHT = 0.8
 #: A 2-3-word lay phrase or idiom's descriptor term ("blood thinner" → anticoagulant), like a
 #: plain-language phrase: the phrase is specific, so its meaning counts nearly as typed.
 LAY_PHRASE_WEIGHT = 0.9
+#: A plain-language or lay phrase is also read word by word through the lay vocabulary, at
+#: :data:`LAY_WORD_WEIGHT` ("eye exam" → "eye examination"): this many readings at most, those
+#: changing the fewest and latest words first, so a phrase of common words stays cheap.
+PHRASE_READINGS = 6
 #: A descriptor word built from combining forms of two query parts ("kidney" + "stone" →
 #: nephrolithiasis). It is added to both parts with the weight of a typed word, so one
 #: descriptor word that means both parts counts as much as the two words typed.
