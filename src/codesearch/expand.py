@@ -802,6 +802,9 @@ class Expander:
                         if stems(reading) not in said:
                             said.add(stems(reading))
                             alts.append(self._lay_alternative(phrase, reading, ranking.LAY_WORD_WEIGHT))
+                    if wordlist[i + n - 1] in ranking.VACCINE_WORDS and "lay" not in disable:
+                        alts.append(self._lay_alternative(phrase, ranking.VACCINE_ENCOUNTER,
+                                                          ranking.LAY_WORD_WEIGHT * ranking.VACCINE_ENCOUNTER_SHARE))
                     if self.forms(key) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(key)
                     exp.parts.append(Part(phrase, alts, qualifying))

@@ -72,6 +72,13 @@ LAY_PHRASE_WEIGHT = 0.9
 #: :data:`LAY_WORD_WEIGHT` ("eye exam" → "eye examination"): this many readings at most, those
 #: changing the fewest and latest words first, so a phrase of common words stays cheap.
 PHRASE_READINGS = 6
+#: A phrase naming a vaccine ("flu shot", "pneumonia vaccine") is also read as the encounter for
+#: any immunization, at this share of a lay word's weight: ICD-10-CM codes the visit as Z23
+#: "Encounter for immunization" whatever the vaccine, so no code holds both the disease and the
+#: shot; a code naming the vaccine itself (HCPCS Q2035 "Influenza virus vaccine …") still comes first.
+VACCINE_WORDS = frozenset({"shot", "shots", "jab", "jabs", "vaccine", "vaccines", "vaccination", "vaccinations"})
+VACCINE_ENCOUNTER = "immunization"
+VACCINE_ENCOUNTER_SHARE = 0.5
 #: A descriptor word built from combining forms of two query parts ("kidney" + "stone" →
 #: nephrolithiasis). It is added to both parts with the weight of a typed word, so one
 #: descriptor word that means both parts counts as much as the two words typed.
