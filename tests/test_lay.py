@@ -294,7 +294,6 @@ def test_real_supply_words_put_the_item_first(real_index, query, relevant):
     [
         ("well child visit", "icd10cm", {"Z00.129", "Z00.121"}),  # well (routine) + child + visit (examination)
         ("pre-op exam", "icd10cm", {"Z01.818", "Z01.810", "Z01.811", "Z01.812"}),  # pre-op (preprocedural)
-        ("eye exam", "icd10cm", {"Z01.00", "Z01.01"}),  # a plain phrase read word by word: eye examination
         ("flu shot", "icd10cm", {"Z23"}),  # a vaccine phrase: the encounter for immunization
         ("med refill", "icd10cm", {"Z76.0"}),  # refill (repeat prescription) + med (medicaments)
         ("pregnancy test", None, {"Z32.00", "Z32.01", "Z32.02"}),  # term "Encounter for pregnancy test NOS"
@@ -305,12 +304,6 @@ def test_real_visit_reasons_put_the_encounter_first(real_index, query, system, r
     """Why a patient is seen, in everyday words, lists the ICD-10-CM "Encounter for …" code first."""
     found = codes(real_index, query, system=system)
     assert found[0] in relevant, (query, found[:5])
-
-
-def test_phrase_readings_replace_words_by_their_descriptor_words(real_index):
-    """A phrase is read word by word through the lay vocabulary, the phrase as typed left out."""
-    readings = expander_for(real_index).phrase_readings(["eye", "exam"])
-    assert "eye examination" in readings and "eye exam" not in readings
 
 
 def _lay_candidates():

@@ -20,7 +20,7 @@ import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
-from itertools import chain, islice, product
+from itertools import chain
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -475,18 +475,6 @@ class Expander:
                 alts.append(self._lay_alternative(word, row.clinical, ranking.LAY_WORD_WEIGHT * weight))
         return alts
 
-    def phrase_readings(self, phrase: list[str]) -> list[str]:
-        """A phrase read word by word through the lay vocabulary, each word as typed or as one of
-        its descriptor words: "eye exam" → "eye examination" (Z01.00 "Encounter for examination
-        of eyes and vision"). A plain-language phrase is searched whole ("eye exam" means
-        "ophthalmological examination", a HCPCS text), which would leave out the codes its own
-        words name in another system; the first :data:`ranking.PHRASE_READINGS` readings count."""
-        options = [[w] + [r.clinical for r in self.lay.get(stems(w), ()) if not r.is_form] if stems(w) else [w]
-                   for w in phrase]
-        readings = (" ".join(p) for p in product(*options))
-        next(readings)  # the phrase as typed
-        return list(islice(readings, ranking.PHRASE_READINGS))
-
     @staticmethod
     def _lay_alternative(said: str, clinical: str, weight: float) -> Alternative:
         return Alternative(clinical, DESCRIPTOR_FIELDS, weight, "synonym", f'"{said}" means {clinical}',
@@ -798,10 +786,6 @@ class Expander:
                         if not row.is_form and stems(row.clinical) not in said:
                             said.add(stems(row.clinical))
                             alts.append(self._lay_alternative(phrase, row.clinical, ranking.LAY_PHRASE_WEIGHT))
-                    for reading in self.phrase_readings(wordlist[i : i + n]) if "lay" not in disable else ():
-                        if stems(reading) not in said:
-                            said.add(stems(reading))
-                            alts.append(self._lay_alternative(phrase, reading, ranking.LAY_WORD_WEIGHT))
                     if wordlist[i + n - 1] in ranking.VACCINE_WORDS and "lay" not in disable:
                         alts.append(self._lay_alternative(phrase, ranking.VACCINE_ENCOUNTER,
                                                           ranking.LAY_WORD_WEIGHT * ranking.VACCINE_ENCOUNTER_SHARE))

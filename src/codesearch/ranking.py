@@ -68,10 +68,6 @@ LAY_WORD_WEIGHT = 0.8
 #: A 2-3-word lay phrase or idiom's descriptor term ("blood thinner" → anticoagulant), like a
 #: plain-language phrase: the phrase is specific, so its meaning counts nearly as typed.
 LAY_PHRASE_WEIGHT = 0.9
-#: A plain-language or lay phrase is also read word by word through the lay vocabulary, at
-#: :data:`LAY_WORD_WEIGHT` ("eye exam" → "eye examination"): this many readings at most, those
-#: changing the fewest and latest words first, so a phrase of common words stays cheap.
-PHRASE_READINGS = 6
 #: A phrase naming a vaccine ("flu shot", "pneumonia vaccine") is also read as the encounter for
 #: any immunization, at this share of a lay word's weight: ICD-10-CM codes the visit as Z23
 #: "Encounter for immunization" whatever the vaccine, so no code holds both the disease and the
