@@ -786,9 +786,6 @@ class Expander:
                         if not row.is_form and stems(row.clinical) not in said:
                             said.add(stems(row.clinical))
                             alts.append(self._lay_alternative(phrase, row.clinical, ranking.LAY_PHRASE_WEIGHT))
-                    if wordlist[i + n - 1] in ranking.VACCINE_WORDS and "lay" not in disable:
-                        alts.append(self._lay_alternative(phrase, ranking.VACCINE_ENCOUNTER,
-                                                          ranking.LAY_WORD_WEIGHT * ranking.VACCINE_ENCOUNTER_SHARE))
                     if self.forms(key) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(key)
                     exp.parts.append(Part(phrase, alts, qualifying))

@@ -68,13 +68,6 @@ LAY_WORD_WEIGHT = 0.8
 #: A 2-3-word lay phrase or idiom's descriptor term ("blood thinner" → anticoagulant), like a
 #: plain-language phrase: the phrase is specific, so its meaning counts nearly as typed.
 LAY_PHRASE_WEIGHT = 0.9
-#: A phrase naming a vaccine ("flu shot", "pneumonia vaccine") is also read as the encounter for
-#: any immunization, at this share of a lay word's weight: ICD-10-CM codes the visit as Z23
-#: "Encounter for immunization" whatever the vaccine, so no code holds both the disease and the
-#: shot; a code naming the vaccine itself (HCPCS Q2035 "Influenza virus vaccine …") still comes first.
-VACCINE_WORDS = frozenset({"shot", "shots", "jab", "jabs", "vaccine", "vaccines", "vaccination", "vaccinations"})
-VACCINE_ENCOUNTER = "immunization"
-VACCINE_ENCOUNTER_SHARE = 0.5
 #: A descriptor word built from combining forms of two query parts ("kidney" + "stone" →
 #: nephrolithiasis). It is added to both parts with the weight of a typed word, so one
 #: descriptor word that means both parts counts as much as the two words typed.
@@ -265,13 +258,6 @@ SUBJECT_CAUSE_WORDS = frozenset({"due"})
 #: word are guesses. A typo's correction does name one, being only the nearest words ("migrane"
 #: → migraine lists G43.909 first; typo probes of tools/probes/sound_typos hit@1 17 → 22 of 30).
 SUBJECT_GUESSES = frozenset({"prefix"})
-#: ICD-10-CM: why the patient is seen ("Encounter for immunization", "Encounter for pregnancy test
-#: NOS", "Encounter for screening for …") is named after these opening words, which every such
-#: code shares (Z00-Z13, Z23, Z30-Z34, Z76.0 …): the head (:func:`descriptor_head`), subject
-#: (:func:`subject_text`) and inclusion terms (:func:`inclusion_terms`) start after them, so
-#: "immunization" is Z23's subject as "Sepsis" is A41.9's, and "pregnancy test" names Z32.00
-#: through its term "Encounter for pregnancy test NOS" (tools/probes/visit_reasons).
-ENCOUNTER_OPENING_RE = re.compile(r"^\s*encounters? (?:for|of) ", re.IGNORECASE)
 
 # -- negated descriptor words -------------------------------------------------------------------
 #: Words a descriptor names only to say the code is *not* that: "Gastro-esophageal reflux disease
@@ -473,7 +459,6 @@ def descriptor_head(stems_of, long: str) -> tuple[str, ...]:
     hypertens): bracketed asides are skipped.
     """
     out: list[str] = []
-    long = ENCOUNTER_OPENING_RE.sub("", long)
     for word in _WORD_RE.findall(_BRACKETS_RE.sub(" ", _POSSESSIVE_RE.sub("", long.lower()))):
         if word in HEAD_STOP_WORDS or word in ";:":
             break
@@ -544,8 +529,7 @@ def subject_text(record) -> str:
         return ""
     from codesearch.schema import stems  # late: schema imports this module
 
-    long = ENCOUNTER_OPENING_RE.sub("", record.long)
-    clause = _BRACKETS_RE.sub(" ", _POSSESSIVE_RE.sub("", long.lower())).split(",")[0]
+    clause = _BRACKETS_RE.sub(" ", _POSSESSIVE_RE.sub("", record.long.lower())).split(",")[0]
     out: list[str] = []
     for word in _WORD_RE.findall(clause):
         if word in SUBJECT_CAUSE_WORDS:
@@ -564,7 +548,7 @@ def inclusion_terms(record) -> list[tuple[str, bool]]:
     if record.system != "ICD10CM":
         return []
     out: dict[str, bool] = {}
-    for term in (ENCOUNTER_OPENING_RE.sub("", t) for t in record.synonyms):
+    for term in record.synonyms:
         says_nos = bool(_NOS_RE.search(term))
         if not says_nos and all(w.isupper() for w in _ACRONYM_WORD_RE.findall(term)):
             continue
