@@ -289,6 +289,22 @@ def test_real_supply_words_put_the_item_first(real_index, query, relevant):
     assert codes(real_index, query)[0] in relevant, codes(real_index, query)
 
 
+@pytest.mark.parametrize(
+    ("query", "system", "relevant"),
+    [
+        ("well baby check", "icd10cm", {"Z00.110", "Z00.111", "Z00.129", "Z00.121"}),  # well (health) + baby + check
+        ("pre-op exam", "icd10cm", {"Z01.818", "Z01.810", "Z01.811", "Z01.812"}),  # pre-op (preprocedural)
+        ("med refill", "icd10cm", {"Z76.0"}),  # refill (repeat prescription) + med (medicaments)
+        ("prescription refill", "icd10cm", {"Z76.0"}),  # refill (repeat prescription)
+        ("std screening", "icd10cm", {"Z11.3"}),  # STD's sense bridged: transmitted (transmission)
+    ],
+)
+def test_real_visit_reasons_put_the_encounter_first(real_index, query, system, relevant):
+    """Why a patient is seen, in everyday words, lists the ICD-10-CM "Encounter for …" code first."""
+    found = codes(real_index, query, system=system)
+    assert found[0] in relevant, (query, found[:5])
+
+
 def _lay_candidates():
     """tools/lay_candidates.py, loaded as a module."""
     import importlib.util
