@@ -528,8 +528,8 @@ class Searcher:
         none = np.zeros(len(abouts), dtype=bool)
         if not service.any():
             return none
-        service &= [not (self.index.linked("generic", part.token.lower()) or self.index.linked("brand", part.token.lower()))
-                    for part in parts]
+        linked = self.index.linked
+        service &= [not (linked("generic", p.token.lower()) or linked("brand", p.token.lower())) for p in parts]
         if not service.any():
             return none
         condition = ranking.condition_parts(abouts, category, hcpcs)
