@@ -528,8 +528,10 @@ class Searcher:
         none = np.zeros(len(abouts), dtype=bool)
         if not service.any():
             return none
-        linked = self.index.linked
-        service &= [not (linked("generic", p.token.lower()) or linked("brand", p.token.lower())) for p in parts]
+        linked = self.index.linked  # a store query: only for the parts that are services
+        for p in np.nonzero(service)[0]:
+            token = parts[p].token.lower()
+            service[p] = not (linked("generic", token) or linked("brand", token))
         if not service.any():
             return none
         condition = ranking.condition_parts(abouts, category, hcpcs)
