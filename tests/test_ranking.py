@@ -240,6 +240,17 @@ def test_condition_beside_a_service_qualifies_it(real_index):
     assert not searcher._context_parts(parts, scores, abouts).any()
 
 
+def test_condition_beside_an_item_qualifies_it(real_index):
+    """An item typed beside the condition it is for is the subject ('nebulizer copd' -> E0570, 'cane knee
+    arthritis' -> a cane), unless an ICD-10-CM code names the item with the rest ('infected foley catheter')."""
+    assert codes(search(real_index, "nebulizer copd"))[0] == "E0570"
+    assert codes(search(real_index, "cane knee arthritis"))[0] in {"E0100", "E0105"}
+    assert codes(search(real_index, "infected foley catheter"))[0] == "T83.511A"
+    parts = expand(real_index, "nebulizer copd").parts
+    abouts = [real_index.heads.docs_about(a.highlight for a in p.alternatives) for p in parts]
+    assert ranking.item_parts(abouts, real_index.doc_system).tolist() == [True, False]
+
+
 def test_condition_in_pregnancy_or_newborn_after_the_condition(real_index):
     """A code of the condition in pregnancy, childbirth or a newborn weighs 0.6: 'hypoglycemia' lists no P70
     code in its top 5; a query naming the context gets the context's default first."""

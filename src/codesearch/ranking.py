@@ -782,6 +782,20 @@ def service_parts(about: Sequence[np.ndarray], systems: np.ndarray, sections: np
     return out
 
 
+def item_parts(about: Sequence[np.ndarray], systems: np.ndarray) -> np.ndarray:
+    """For each query part (given by the documents whose heads it names, ``about``), whether it
+    names a HCPCS item of any section — a device, supply or orthosis as well as a service: it
+    heads HCPCS codes and no ICD-10-CM code ("nebulizer", "walker", "crutches", "cpap"). Whether
+    such a part is the query's subject also depends on the other parts (an ICD-10-CM code may
+    name the item with them: "infected foley catheter"), which :meth:`Searcher._context_parts`
+    decides."""
+    out = np.zeros(len(about), dtype=bool)
+    for p, docs in enumerate(about):
+        found = systems[np.unique(docs)]
+        out[p] = (found == "HCPCS").any() and not (found == "ICD10CM").any()
+    return out
+
+
 def family_system_order(typed: Sequence[str]) -> tuple[str, ...]:
     """The order systems are listed in for typed code families (dotted ones are ICD-10-CM)."""
     if any("." in t for t in typed):

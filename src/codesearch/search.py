@@ -518,26 +518,43 @@ class Searcher:
         return found
 
     def _context_parts(self, parts: list, part_scores: np.ndarray, abouts: list) -> np.ndarray:
-        """Which parts qualify the query's subject though no "for" says so: beside a service part
-        (:func:`ranking.service_parts`; a drug the crosswalk names is none: "allergic to
-        penicillin"), the parts naming a condition — the head of codes of more ICD-10-CM
-        categories than HCPCS codes, or matched by no HCPCS code — are what the service is for
-        ("b12 injection pernicious anemia" is "b12 injection for pernicious anemia")."""
-        _, category, hcpcs, _ = self._device_codes()
-        service = ranking.service_parts(abouts, self.index.doc_system, self.index.doc_section)
+        """Which parts qualify the query's subject though no "for" says so.
+
+        Beside a service part (:func:`ranking.service_parts`; a drug the crosswalk names is none:
+        "allergic to penicillin"), the parts naming a condition — the head of codes of more
+        ICD-10-CM categories than HCPCS codes, or matched by no HCPCS code — are what the service
+        is for ("b12 injection pernicious anemia" is "b12 injection for pernicious anemia").
+        Failing that, beside an item (:func:`ranking.item_parts`: "nebulizer copd", "cane knee
+        arthritis") that no ICD-10-CM code names with the other parts (as T83.511A names
+        "infected foley catheter"), the parts the item's codes do not mention are what it is for."""
+        device, category, hcpcs, _ = self._device_codes()
         none = np.zeros(len(abouts), dtype=bool)
-        if not service.any():
+        service = self._not_drugs(parts, ranking.service_parts(abouts, self.index.doc_system, self.index.doc_section))
+        if service.any():
+            condition = ranking.condition_parts(abouts, category, hcpcs)
+            condition |= ~(part_scores[:, hcpcs] > 0).any(axis=1)
+            context = condition & ~service
+            return context if context.any() and not context.all() else none
+        item = ranking.item_parts(abouts, self.index.doc_system)
+        if not item.any() or (part_scores[:, device | (category >= 0)] > 0).all(axis=0).any():
             return none
-        linked = self.index.linked  # a store query: only for the parts that are services
+        item = self._not_drugs(parts, item)
+        described = np.zeros(len(abouts), dtype=bool)
+        for p in np.nonzero(item)[0]:
+            docs = abouts[p][hcpcs[abouts[p]]]
+            described |= (part_scores[:, docs] > 0).any(axis=1)
+        heads_icd = np.array([bool(len(a)) and not hcpcs[a].all() for a in abouts])
+        context = ~item & ~described & heads_icd
+        return context if context.any() and not context.all() else none
+
+    def _not_drugs(self, parts: list, service: np.ndarray) -> np.ndarray:
+        """``service`` less the parts the crosswalk names as a drug's generic or brand name (a
+        store query, so only for the parts marked)."""
+        service = service.copy()
         for p in np.nonzero(service)[0]:
             token = parts[p].token.lower()
-            service[p] = not (linked("generic", token) or linked("brand", token))
-        if not service.any():
-            return none
-        condition = ranking.condition_parts(abouts, category, hcpcs)
-        condition |= ~(part_scores[:, hcpcs] > 0).any(axis=1)
-        context = condition & ~service
-        return context if context.any() and not context.all() else none
+            service[p] = not (self.index.linked("generic", token) or self.index.linked("brand", token))
+        return service
 
     def _named_by_terms(self, parts: list) -> np.ndarray:
         """The documents an inclusion term the query says whole names (:data:`ranking.ICD_NOS`).
