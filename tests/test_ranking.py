@@ -251,6 +251,16 @@ def test_condition_beside_an_item_qualifies_it(real_index):
     assert ranking.item_parts(abouts, real_index.doc_system).tolist() == [True, False]
 
 
+def test_a_phrase_matching_nothing_falls_back_to_its_words(real_index):
+    """'eye exam' within ICD-10-CM: its phrase reading matches no code, so the words are read one by one
+    (Z01.0x examination of eyes) rather than answering nothing; ranked() falls back the same way."""
+    assert any(" " in p.token for p in expand(real_index, "eye exam").parts)
+    assert not any(" " in p.token for p in expand(real_index, "eye exam", phrases=False).parts)
+    res = search(real_index, "eye exam", system="icd10cm")
+    assert res.total > 0 and codes(res)[0].startswith("Z01.0"), codes(res)
+    assert real_index.ranked("eye exam", system="icd10cm").codes[0].startswith("Z01.0")
+
+
 def test_condition_in_pregnancy_or_newborn_after_the_condition(real_index):
     """A code of the condition in pregnancy, childbirth or a newborn weighs 0.6: 'hypoglycemia' lists no P70
     code in its top 5; a query naming the context gets the context's default first."""

@@ -739,7 +739,8 @@ class Expander:
         return alts
 
     # -- the whole query --------------------------------------------------------------
-    def _expand(self, query: str, prefix: bool = True, disable: frozenset[str] = frozenset()) -> Expansion:
+    def _expand(self, query: str, prefix: bool = True, disable: frozenset[str] = frozenset(),
+                phrases: bool = True) -> Expansion:
         text = normalize_query(query)
         abbreviations = self.abbreviations if "abbreviations" not in disable else {}
         plain = self.plain if "lay" not in disable else {}
@@ -804,7 +805,7 @@ class Expander:
         causes: list[tuple[int, str]] = []  # (first part after a cause word, the word)
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
-            for n in range(min(MAX_PHRASE_WORDS, len(wordlist) - i), 1, -1):
+            for n in range(min(MAX_PHRASE_WORDS if phrases else 1, len(wordlist) - i), 1, -1):
                 # The words' stems one after the other are the phrase's (no token spans a space),
                 # and stems() remembers each word from earlier keystrokes.
                 key = tuple(chain.from_iterable(stems(w) for w in wordlist[i : i + n]))
@@ -1316,9 +1317,12 @@ def load_expander(index) -> Expander:
     return expander
 
 
-def expand(index, query: str, prefix: bool = True, disable: frozenset[str] = frozenset()) -> Expansion:
+def expand(index, query: str, prefix: bool = True, disable: frozenset[str] = frozenset(),
+           phrases: bool = True) -> Expansion:
     """Expand ``query`` against ``index``; the last word is a prefix unless ``prefix`` is false.
 
     ``disable`` names sources (:data:`codesearch.ranking.SOURCES`) to leave out, for ablation.
+    With ``phrases`` false, no words are read together as a plain-language or lay phrase: each is
+    a part of its own (the reading a search falls back to when a phrase's meanings match nothing).
     """
-    return expander_for(index).expand(query, prefix, frozenset(disable))
+    return expander_for(index).expand(query, prefix, frozenset(disable), phrases)

@@ -272,6 +272,11 @@ class Searcher:
         with index.lock:
             exp = expand(index, query, prefix, disable)
             head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
+            if not len(head) and not tail.total and _has_phrase(exp):
+                # "flu shot" within ICD-10-CM: no code says "influenza virus vaccine", Z23 says
+                # "immunization" (a reading of "shot"). Rather than nothing, the words one by one.
+                exp = expand(index, query, prefix, disable, phrases=False)
+                head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
             total = len(head) + tail.total
             shown = range(offset, min(offset + limit, total))
             page = [(code, whys, [], score) for code, whys, score in head[offset:shown.stop]]
@@ -333,6 +338,9 @@ class Searcher:
             self._allowed = self._filter_mask(where) if where is not None else None
             try:
                 head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
+                if not len(head) and not tail.total and "codes" in match and _has_phrase(exp):
+                    exp = expand(index, query, prefix, phrases=False)  # as search() falls back
+                    head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
             finally:
                 self._allowed = None
             codes = [code for code, _, _ in head] + [str(index.table.codes[int(d)]) for d in tail.docs]
@@ -847,6 +855,11 @@ class Searcher:
             products=products,
             new_in=new_in_release(record),
         )
+
+
+def _has_phrase(exp: Expansion) -> bool:
+    """Whether the expansion read some words together as one phrase part ("flu shot")."""
+    return any(" " in part.token for part in exp.parts)
 
 
 def search(index: CodeIndex, query: str, **options) -> SearchResults:
