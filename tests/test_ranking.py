@@ -261,16 +261,6 @@ def test_a_phrase_matching_nothing_falls_back_to_its_words(real_index):
     assert real_index.ranked("eye exam", system="icd10cm").codes[0].startswith("Z01.0")
 
 
-def test_not_otherwise_classified_hcpcs_codes_after_specific_ones(real_index):
-    """A HCPCS 'not otherwise classified' code counts 0.75 (billed only when no specific code fits): 'hearing
-    aid' lists V5298 (NOC) below the specific aids; a drug's 'not otherwise specified' code keeps 1.0."""
-    assert ranking.NOT_CLASSIFIED_RE.search("hearing aid, not otherwise classified")
-    assert not ranking.NOT_CLASSIFIED_RE.search("injection, triamcinolone acetonide, not otherwise specified, 10 mg")
-    got = codes(search(real_index, "hearing aid", limit=50))
-    assert got.index("V5298") > got.index("V5060"), got
-    assert real_index.doc_prior[real_index.doc_of["V5298"]] == pytest.approx(ranking.NOT_CLASSIFIED)
-
-
 def test_condition_in_pregnancy_or_newborn_after_the_condition(real_index):
     """A code of the condition in pregnancy, childbirth or a newborn weighs 0.6: 'hypoglycemia' lists no P70
     code in its top 5; a query naming the context gets the context's default first."""

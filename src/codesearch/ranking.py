@@ -209,17 +209,6 @@ ACCESSORY = 0.75
 #: as an item comes before its accessory; a query only a temporary code answers still finds it.
 TEMPORARY_SECTIONS = frozenset({"S"})
 TEMPORARY = ACCESSORY
-#: A HCPCS code "not otherwise classified" (NOC), unlisted, unclassified or miscellaneous is billed
-#: only when no specific code describes the item (the HCPCS coding guidance), so among codes
-#: matching the same words it ranks below the specific ones, as an accessory does: "power
-#: wheelchair" lists K0813… before K0898 "Power wheelchair, not otherwise classified", whose
-#: short descriptor BM25 favours. A query only such a code answers ("unlisted procedure,
-#: intestine") still finds it. "Not otherwise specified" is not among them: in a drug's codes
-#: it names the drug's general code (J3301 triamcinolone acetonide NOS, Q2039 influenza virus
-#: vaccine NOS); counting it in the equipment sections (E1239 "Power wheelchair, pediatric size,
-#: not otherwise specified") was measured and moved `electric wheelchair` off its first code.
-NOT_CLASSIFIED = ACCESSORY
-NOT_CLASSIFIED_RE = re.compile(r"\bnot otherwise classified\b|\bnoc\b|\bunlisted\b|\bunclassified\b|\bmiscellaneous\b")
 ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger", "attach", "addit"})
 #: Phrases by which a descriptor says it serves another item.
 ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
@@ -467,8 +456,6 @@ def document_prior(record, stems_of=None) -> float:
         prior *= MEASUREMENT
     if record.system == "HCPCS" and record.code[:1] in TEMPORARY_SECTIONS and len(record.code) == 5:
         prior *= TEMPORARY
-    if record.system == "HCPCS" and len(record.code) == 5 and NOT_CLASSIFIED_RE.search(record.long.lower()):
-        prior *= NOT_CLASSIFIED
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
