@@ -261,6 +261,15 @@ def test_a_phrase_matching_nothing_falls_back_to_its_words(real_index):
     assert real_index.ranked("eye exam", system="icd10cm").codes[0].startswith("Z01.0")
 
 
+def test_standard_item_before_its_special_sizes(real_index):
+    """A heavy duty, bariatric or pediatric item counts 0.85: 'rolling walker' lists E0141/E0143 before E0149
+    (heavy duty); a query naming the size still finds that code first."""
+    assert ranking.SPECIAL_SIZE_RE.search("walker, heavy duty, wheeled, rigid or folding, any type")
+    assert codes(search(real_index, "rolling walker"))[0] in {"E0141", "E0143"}
+    assert codes(search(real_index, "heavy duty walker"))[0] in {"E0148", "E0149"}
+    assert real_index.doc_prior[real_index.doc_of["E0149"]] == pytest.approx(ranking.SPECIAL_SIZE)
+
+
 def test_condition_in_pregnancy_or_newborn_after_the_condition(real_index):
     """A code of the condition in pregnancy, childbirth or a newborn weighs 0.6: 'hypoglycemia' lists no P70
     code in its top 5; a query naming the context gets the context's default first."""

@@ -209,6 +209,13 @@ ACCESSORY = 0.75
 #: as an item comes before its accessory; a query only a temporary code answers still finds it.
 TEMPORARY_SECTIONS = frozenset({"S"})
 TEMPORARY = ACCESSORY
+#: An item made in a special size — heavy duty, extra wide, bariatric, pediatric, youth — ranks
+#: below the standard item among codes matching the same words, as ICD-10-CM's unspecified code
+#: comes before the specific ones: "rolling walker" lists E0141/E0143 before E0149 "heavy duty",
+#: a hospital bed E0250… before the pediatric E0328. A query naming the size ("bariatric
+#: wheelchair", "child's hospital bed") matches more of that code's words and finds it first.
+SPECIAL_SIZE = 0.85
+SPECIAL_SIZE_RE = re.compile(r"\bheavy[ -]duty\b|\bextra[ -]wide\b|\bextra heavy\b|\bbariatric\b|\bpediatric\b|\byouth\b")
 ACCESSORY_HEADS = frozenset({"accessori", "replac", "repl", "suppli", "holder", "batteri", "charger", "attach", "addit"})
 #: Phrases by which a descriptor says it serves another item.
 ACCESSORY_PHRASES = ("for use with", "used with", "replacement only")
@@ -456,6 +463,8 @@ def document_prior(record, stems_of=None) -> float:
         prior *= MEASUREMENT
     if record.system == "HCPCS" and record.code[:1] in TEMPORARY_SECTIONS and len(record.code) == 5:
         prior *= TEMPORARY
+    if record.system == "HCPCS" and len(record.code) == 5 and SPECIAL_SIZE_RE.search(record.long.lower()):
+        prior *= SPECIAL_SIZE
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
