@@ -270,6 +270,13 @@ def test_standard_item_before_its_special_sizes(real_index):
     assert real_index.doc_prior[real_index.doc_of["E0149"]] == pytest.approx(ranking.SPECIAL_SIZE)
 
 
+def test_words_as_typed_before_a_composed_word(real_index):
+    """A word composed from two parts' combining forms weighs as a lay word: 'skin infection' lists L08.9
+    (the words as typed) in its top 5 among the dermatitis codes (skin -> -derm-, infection -> -itis)."""
+    assert ranking.LAY_FORM_WEIGHT == ranking.LAY_WORD_WEIGHT < 1.0
+    assert "L08.9" in codes(search(real_index, "skin infection", system="icd10cm"))[:5]
+
+
 def test_condition_in_pregnancy_or_newborn_after_the_condition(real_index):
     """A code of the condition in pregnancy, childbirth or a newborn weighs 0.6: 'hypoglycemia' lists no P70
     code in its top 5; a query naming the context gets the context's default first."""

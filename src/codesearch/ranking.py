@@ -69,9 +69,12 @@ LAY_WORD_WEIGHT = 0.8
 #: plain-language phrase: the phrase is specific, so its meaning counts nearly as typed.
 LAY_PHRASE_WEIGHT = 0.9
 #: A descriptor word built from combining forms of two query parts ("kidney" + "stone" →
-#: nephrolithiasis). It is added to both parts with the weight of a typed word, so one
-#: descriptor word that means both parts counts as much as the two words typed.
-LAY_FORM_WEIGHT = 1.0
+#: nephrolithiasis). It is added to both parts with a lay word's weight, so one descriptor word
+#: that means both parts counts as the two lay words would, and a code saying the words as typed
+#: is not outweighed by every short composed one ("skin infection": L08.9 "Local infection of
+#: the skin …" among the first five, with the dermatitis codes composed from skin → -derm- and
+#: infection → -itis, rather than below them all).
+LAY_FORM_WEIGHT = LAY_WORD_WEIGHT
 #: Descriptor words kept per pair of combining forms, fewest letters beyond the forms first
 #: ("hepat" + "itis": hepatitis 0, steatohepatitis 5), the most extra letters allowed, and how
 #: many more than the best word's a kept word may have ("hemat" + "uria": hematuria 0 is kept,
