@@ -224,6 +224,16 @@ def test_words_run_together_or_apart(real_index):
     assert expand(real_index, "procrite", prefix=False).corrections == {"procrite": "procrit"}
 
 
+def test_a_split_and_a_sound_alike_both_read(real_index):
+    """'diarea' splits into 'dia rea' (two known fragments that match nothing together) and sounds like
+    diarrhea: both are read, so R19.7 comes first rather than no code at all."""
+    from codesearch.search import search
+
+    assert expander_for(real_index).split_joined("diarea") == "dia rea"
+    assert expand(real_index, "diarea", prefix=False).corrections == {"diarea": "diarrhea"}
+    assert search(real_index, "diarea", system="icd10cm", limit=1).results[0].code == "R19.7"
+
+
 @pytest.mark.parametrize(("query", "system", "first"), [
     ("c diff", "icd10cm", ("A04.71", "A04.72")), ("z pak", None, ("J0456", "Q0144")),
     ("g csf injection", None, ("J1442", "J2506")),

@@ -917,7 +917,8 @@ class Expander:
         """What a finished word the texts do not have may be, first reading that applies:
         another form of a known word ("dehydrated" → dehydration), a word cut short before
         others ("pulmonary rehab copd"), a misspelling within the typo allowance ("exema"), two
-        words run together ("jetlag"), a word spelled by its sound ("sirosis"). Returns the
+        words run together ("jetlag") or a word spelled by its sound ("sirosis"), both when both
+        apply ("diarea": "dia rea", diarrhea). Returns the
         alternatives and the typo corrections (added, and reported, by the caller)."""
         variants = self.variants(word) if "lay" not in disable else []
         if variants:
@@ -934,9 +935,9 @@ class Expander:
         if fixes:
             return [], fixes
         joined = self.split_joined(word)
-        if joined is not None:
+        if joined is not None:  # and a word it sounds like: "diarea" is no "dia rea" but diarrhea
             return [Alternative(joined, word_fields(disable), ranking.JOINED_WEIGHT, "typo",
-                                f'"{word}" as "{joined}"', stems(joined))], []
+                                f'"{word}" as "{joined}"', stems(joined))], self.sounds_like(word)
         return [], self.sounds_like(word)
 
     def range_alternatives(self, number: str) -> list[Alternative]:
