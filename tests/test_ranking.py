@@ -235,7 +235,9 @@ def test_condition_beside_a_service_qualifies_it(real_index):
     parts = expand(real_index, "allergic to penicillin").parts
     searcher = Searcher(real_index)
     abouts = [real_index.heads.docs_about(a.highlight for a in p.alternatives) for p in parts]
-    assert ranking.service_parts(abouts, real_index.doc_system, real_index.doc_section).any()
+    hcpcs, icd = real_index.doc_system == "HCPCS", real_index.doc_system == "ICD10CM"
+    services = hcpcs & np.isin(real_index.doc_section, ranking.SERVICE_SECTIONS)
+    assert ranking.service_parts(abouts, hcpcs, icd, services).any()
     scores = np.ones((len(parts), real_index.table.size), dtype=np.float32)
     assert not searcher._context_parts(parts, scores, abouts).any()
 
@@ -248,7 +250,8 @@ def test_condition_beside_an_item_qualifies_it(real_index):
     assert codes(search(real_index, "infected foley catheter"))[0] == "T83.511A"
     parts = expand(real_index, "nebulizer copd").parts
     abouts = [real_index.heads.docs_about(a.highlight for a in p.alternatives) for p in parts]
-    assert ranking.item_parts(abouts, real_index.doc_system).tolist() == [True, False]
+    hcpcs, icd = real_index.doc_system == "HCPCS", real_index.doc_system == "ICD10CM"
+    assert ranking.item_parts(abouts, hcpcs, icd).tolist() == [True, False]
 
 
 def test_a_phrase_matching_nothing_falls_back_to_its_words(real_index):

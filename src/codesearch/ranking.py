@@ -779,33 +779,29 @@ def condition_parts(about: Sequence[np.ndarray], category: np.ndarray, hcpcs: np
 SERVICE_SECTIONS = ("G", "J", "Q", "S", "H", "T", "P")
 
 
-def service_parts(about: Sequence[np.ndarray], systems: np.ndarray, sections: np.ndarray) -> np.ndarray:
+def service_parts(about: Sequence[np.ndarray], hcpcs: np.ndarray, icd: np.ndarray, service: np.ndarray) -> np.ndarray:
     """For each query part (given by the documents whose heads it names, ``about``), whether it
-    names a service or drug: it heads HCPCS codes, mostly of :data:`SERVICE_SECTIONS`, and no
-    ICD-10-CM code. "injection", "screening", "counseling" are; "pacemaker" (a device), "anemia"
-    and "rehabilitation" (ICD-10-CM codes are headed by it too) are not."""
+    names a service or drug: it heads HCPCS codes (``hcpcs``, a mask), mostly of
+    :data:`SERVICE_SECTIONS` (``service``, a mask), and no ICD-10-CM code (``icd``, a mask).
+    "injection", "screening", "counseling" are; "pacemaker" (a device), "anemia" and
+    "rehabilitation" (ICD-10-CM codes are headed by it too) are not."""
     out = np.zeros(len(about), dtype=bool)
     for p, docs in enumerate(about):
-        docs = np.unique(docs)
-        if not len(docs) or (systems[docs] == "ICD10CM").any():
+        if not len(docs) or icd[docs].any():
             continue
-        hcpcs = docs[systems[docs] == "HCPCS"]
-        out[p] = len(hcpcs) > 0 and 2 * int(np.isin(sections[hcpcs], SERVICE_SECTIONS).sum()) > len(hcpcs)
+        found = np.unique(docs[hcpcs[docs]])
+        out[p] = len(found) > 0 and 2 * int(service[found].sum()) > len(found)
     return out
 
 
-def item_parts(about: Sequence[np.ndarray], systems: np.ndarray) -> np.ndarray:
+def item_parts(about: Sequence[np.ndarray], hcpcs: np.ndarray, icd: np.ndarray) -> np.ndarray:
     """For each query part (given by the documents whose heads it names, ``about``), whether it
     names a HCPCS item of any section — a device, supply or orthosis as well as a service: it
-    heads HCPCS codes and no ICD-10-CM code ("nebulizer", "walker", "crutches", "cpap"). Whether
-    such a part is the query's subject also depends on the other parts (an ICD-10-CM code may
-    name the item with them: "infected foley catheter"), which :meth:`Searcher._context_parts`
-    decides."""
-    out = np.zeros(len(about), dtype=bool)
-    for p, docs in enumerate(about):
-        found = systems[np.unique(docs)]
-        out[p] = (found == "HCPCS").any() and not (found == "ICD10CM").any()
-    return out
+    heads HCPCS codes (``hcpcs``, a mask) and no ICD-10-CM code (``icd``, a mask): "nebulizer",
+    "walker", "crutches", "cpap". Whether such a part is the query's subject also depends on the
+    other parts (an ICD-10-CM code may name the item with them: "infected foley catheter"),
+    which :meth:`Searcher._context_parts` decides."""
+    return np.array([bool(hcpcs[docs].any()) and not icd[docs].any() for docs in about], dtype=bool)
 
 
 def family_system_order(typed: Sequence[str]) -> tuple[str, ...]:

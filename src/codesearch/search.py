@@ -536,22 +536,25 @@ class Searcher:
         arthritis") that no ICD-10-CM code names with the other parts (as T83.511A names
         "infected foley catheter"), the parts the item's codes do not mention are what it is for."""
         device, category, hcpcs, _ = self._device_codes()
+        icd, services = self._system_masks()
         none = np.zeros(len(abouts), dtype=bool)
-        service = self._not_drugs(parts, ranking.service_parts(abouts, self.index.doc_system, self.index.doc_section))
+        service = self._not_drugs(parts, ranking.service_parts(abouts, hcpcs, icd, services))
         if service.any():
             condition = ranking.condition_parts(abouts, category, hcpcs)
             condition |= ~(part_scores[:, hcpcs] > 0).any(axis=1)
             context = condition & ~service
             return context if context.any() and not context.all() else none
-        item = ranking.item_parts(abouts, self.index.doc_system)
-        if not item.any() or (part_scores[:, device | (category >= 0)] > 0).all(axis=0).any():
+        item = ranking.item_parts(abouts, hcpcs, icd)
+        if not item.any():
+            return none
+        heads_icd = np.array([bool(icd[a].any()) for a in abouts])
+        if not (heads_icd & ~item).any() or _some_match_all(part_scores, icd):
             return none
         item = self._not_drugs(parts, item)
         described = np.zeros(len(abouts), dtype=bool)
         for p in np.nonzero(item)[0]:
             docs = abouts[p][hcpcs[abouts[p]]]
             described |= (part_scores[:, docs] > 0).any(axis=1)
-        heads_icd = np.array([bool(len(a)) and not hcpcs[a].all() for a in abouts])
         context = ~item & ~described & heads_icd
         return context if context.any() and not context.all() else none
 
@@ -641,6 +644,16 @@ class Searcher:
             measure = hcpcs & (np.isclose(prior, ranking.MEASUREMENT)
                                | np.isclose(prior, ranking.MEASUREMENT * ranking.ACCESSORY))
             got = self.index.cache["device_codes"] = (device, category, hcpcs, measure)
+        return got
+
+    def _system_masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ICD-10-CM documents and the HCPCS documents of :data:`ranking.SERVICE_SECTIONS`,
+        masks; memoised per build."""
+        got = self.index.cache.get("system_masks")
+        if got is None:
+            system = self.index.doc_system
+            services = (system == "HCPCS") & np.isin(self.index.doc_section, ranking.SERVICE_SECTIONS)
+            got = self.index.cache["system_masks"] = (system == "ICD10CM", services)
         return got
 
     def _modifiers(self) -> np.ndarray:
@@ -855,6 +868,15 @@ class Searcher:
             products=products,
             new_in=new_in_release(record),
         )
+
+
+def _some_match_all(part_scores: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether a document of ``mask`` matches every part: checked on the documents of the part
+    that matches fewest, not on every column (the keystroke path)."""
+    rarest = int(np.argmin(np.count_nonzero(part_scores, axis=1)))
+    docs = np.flatnonzero(part_scores[rarest])
+    docs = docs[mask[docs]]
+    return bool(len(docs)) and bool((part_scores[:, docs] > 0).all(axis=0).any())
 
 
 def _has_phrase(exp: Expansion) -> bool:
