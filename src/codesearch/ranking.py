@@ -767,9 +767,10 @@ def condition_parts(about: Sequence[np.ndarray], category: np.ndarray, hcpcs: np
     "infected", "dependent", "pain" are; "pacemaker", "tube", "wheelchair" are not."""
     out = np.zeros(len(about), dtype=bool)
     for p, docs in enumerate(about):
-        docs = np.unique(docs)
+        headed = np.unique(docs[hcpcs[docs]])  # few: the HCPCS codes are counted once each
         cats = category[docs]
-        out[p] = len(np.unique(cats[cats >= 0])) > CONDITION_HEAD_RATIO * int(hcpcs[docs].sum())
+        cats = cats[cats >= 0]  # a category counted once however often it is listed
+        out[p] = (np.count_nonzero(np.bincount(cats)) if len(cats) else 0) > CONDITION_HEAD_RATIO * len(headed)
     return out
 
 
