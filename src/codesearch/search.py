@@ -575,8 +575,12 @@ class Searcher:
         when any is named, else the others — those only through the words as typed or corrected
         (:data:`ranking.TERM_READINGS`)."""
         index, says_nos = self.index, self.index.nos_entry_says_nos
+        # Every reading first: what fewer readings name is among what it names, so most
+        # keystrokes, naming no term, take one pass.
+        every = self._named(index.nos_terms, parts, whole=True)
+        if not len(every):
+            return index.nos_entry_doc[every]
         typed = self._named(index.nos_terms, parts, whole=True, kinds=ranking.AS_TYPED)
-        every = self._named(index.nos_terms, parts, whole=True) if not says_nos[typed].any() else typed
         for entries in (typed[says_nos[typed]], typed, every[says_nos[every]]):
             if len(entries):
                 return np.unique(index.nos_entry_doc[entries])
