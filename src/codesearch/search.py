@@ -273,8 +273,8 @@ class Searcher:
             exp = expand(index, query, prefix, disable)
             head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
             if not len(head) and not tail.total and _has_phrase(exp):
-                # "flu shot" within ICD-10-CM: no code says "influenza virus vaccine", Z23 says
-                # "immunization" (a reading of "shot"). Rather than nothing, the words one by one.
+                # "eye exam" within ICD-10-CM: no diagnosis says what the phrase means, Z01.00
+                # says "examination of eyes". Rather than nothing, the words one by one.
                 exp = expand(index, query, prefix, disable, phrases=False)
                 head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
             total = len(head) + tail.total
@@ -338,8 +338,10 @@ class Searcher:
             self._allowed = self._filter_mask(where) if where is not None else None
             try:
                 head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
-                if not len(head) and not tail.total and "codes" in match and _has_phrase(exp):
+                if not len(head) and not tail.total and "words" in match and _has_phrase(exp):
                     exp = expand(index, query, prefix, phrases=False)  # as search() falls back
+                    if "codes" not in match:
+                        exp = replace(exp, codes=[], code_prefixes=[], ndcs=[])
                     head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
             finally:
                 self._allowed = None
