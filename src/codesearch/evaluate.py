@@ -3,8 +3,8 @@
 The judged set is data (``tests/relevance/<split>/<system>.tsv``: category, query, relevant
 codes). Eight splits: ``tuning`` and ``tuning2`` (the queries the vocabulary and ranking were
 tuned on; the second written blind, like the held-out sets, and then read), ``heldout``
-(written apart from the engine and never tuned on, but its failures were read), ``heldout2``,
-``heldout3``, ``heldout4``, ``heldout5`` and ``heldout6`` (written blind from the official files, committed before the changes they
+(written apart from the engine and never tuned on, but its failures were read), ``heldout2``
+to ``heldout6`` (written blind from the official files, committed before the changes they
 measure, never read by those changing the engine). A file's name is the system its
 queries search within (``icd10cm.tsv``); ``any.tsv`` searches every system. The same metrics
 are computed for a plain BM25 search over the descriptors alone, so the gain from expansion is

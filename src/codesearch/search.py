@@ -270,13 +270,9 @@ class Searcher:
         index = self.index
         index.refresh()
         with index.lock:
-            exp = expand(index, query, prefix, disable)
-            head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
-            if not len(head) and not tail.total and _has_phrase(exp):
-                # "eye exam" within ICD-10-CM: no diagnosis says what the phrase means, Z01.00
-                # says "examination of eyes". Rather than nothing, the words one by one.
-                exp = expand(index, query, prefix, disable, phrases=False)
-                head, tail, counts = self._rank(exp, include_terminated, section, need=offset + limit)
+            exp, (head, tail, counts) = self._rank_or_reread(
+                expand(index, query, prefix, disable), lambda: expand(index, query, prefix, disable, phrases=False),
+                include_terminated, section, need=offset + limit)
             total = len(head) + tail.total
             shown = range(offset, min(offset + limit, total))
             page = [(code, whys, [], score) for code, whys, score in head[offset:shown.stop]]
@@ -329,20 +325,16 @@ class Searcher:
         index = self.index
         index.refresh()
         with index.lock:
-            if "words" not in match:
-                exp = _code_prefix_expansion(query)
-            else:
-                exp = expand(index, query, prefix)
-                if "codes" not in match:
-                    exp = replace(exp, codes=[], code_prefixes=[], ndcs=[])
+            def read(phrases: bool = True) -> Expansion:
+                if "words" not in match:
+                    return _code_prefix_expansion(query)
+                exp = expand(index, query, prefix, phrases=phrases)
+                return exp if "codes" in match else replace(exp, codes=[], code_prefixes=[], ndcs=[])
+
             self._allowed = self._filter_mask(where) if where is not None else None
             try:
-                head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
-                if not len(head) and not tail.total and "words" in match and _has_phrase(exp):
-                    exp = expand(index, query, prefix, phrases=False)  # as search() falls back
-                    if "codes" not in match:
-                        exp = replace(exp, codes=[], code_prefixes=[], ndcs=[])
-                    head, tail, _ = self._rank(exp, include_terminated, None, need=offset + limit)
+                exp, (head, tail, _) = self._rank_or_reread(read(), lambda: read(phrases=False),
+                                                            include_terminated, None, need=offset + limit)
             finally:
                 self._allowed = None
             codes = [code for code, _, _ in head] + [str(index.table.codes[int(d)]) for d in tail.docs]
@@ -568,6 +560,17 @@ class Searcher:
             token = parts[p].token.lower()
             service[p] = not (self.index.linked("generic", token) or self.index.linked("brand", token))
         return service
+
+    def _rank_or_reread(self, exp: Expansion, words_apart: Callable[[], Expansion], include_terminated: bool,
+                        section: str | None, need: int) -> tuple[Expansion, tuple]:
+        """:meth:`_rank` of ``exp``; when it read words together as a phrase and that leaves no
+        code at all, of ``words_apart()`` instead, the words one by one ("eye exam" within
+        ICD-10-CM: no diagnosis says what the phrase means, Z01.00 says "examination of eyes")."""
+        got = self._rank(exp, include_terminated, section, need=need)
+        if len(got[0]) or got[1].total or not _has_phrase(exp):
+            return exp, got
+        exp = words_apart()
+        return exp, self._rank(exp, include_terminated, section, need=need)
 
     def _named_by_terms(self, parts: list) -> np.ndarray:
         """The documents an inclusion term the query says whole names (:data:`ranking.ICD_NOS`).
