@@ -670,14 +670,21 @@ class DescriptorHeads:
         found = [f for f in found if len(f)]
         if not found:
             return np.zeros(0, dtype=np.int32)
-        docs, counts = np.unique(np.concatenate(found), return_counts=True)
         if self._sizes is None:
-            self._sizes = np.bincount(self.docs)
-        docs = docs[counts == self._sizes[docs]]
+            self._sizes = np.bincount(self.docs).astype(np.int16)
+        # Per document, how many of its stems the query says (a stem's documents are distinct, so
+        # one add per stem counts them); a count array, not a sort: cheap however common a stem is.
+        counts = np.zeros(len(self._sizes), dtype=self._sizes.dtype)
+        for f in found:
+            counts[f] += 1
+        docs = np.flatnonzero((counts == self._sizes) & (counts > 0)).astype(np.int32)
         for stems in parts:
             if not len(docs):
                 break
-            docs = docs[np.isin(docs, np.concatenate([self.docs_of(s) for s in stems]))]
+            said = np.zeros(len(self._sizes), dtype=bool)
+            for s in stems:
+                said[self.docs_of(s)] = True
+            docs = docs[said[docs]]
         return docs
 
     def docs_about(self, stem_sets: Iterable[Sequence[str]]) -> np.ndarray:
