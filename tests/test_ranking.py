@@ -373,19 +373,30 @@ def test_dose_points_to_drug_codes(real_index):
     assert search(real_index, "vitamin b12", system="icd10cm", limit=1).results[0].code.startswith("D51")
 
 
-@pytest.mark.parametrize(("query", "first"), [("hepatitis c", "B19.20"), ("hepatitis b", "B19.10"),
-                                              ("vitamin b deficiency", "E53.9")])
+@pytest.mark.parametrize(("query", "first"), [("hepatitis c", {"B19.20"}), ("vitamin b deficiency", {"E53.9"}),
+                                              ("vitamin k deficiency", {"E56.1"}), ("vit k def", {"E56.1"}),
+                                              # B19.10, or B16.9 whose inclusion term is "Hepatitis B (acute) (viral) NOS"
+                                              ("hepatitis b", {"B19.10", "B16.9"})])
 def test_letter_names_the_type(real_index, query, first):
-    """A one-letter type beside other words ("hepatitis C") ranks the codes spelling that letter first."""
-    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+    """A one-letter type beside other words ("hepatitis C", "vitamin K") is required like a word:
+    the codes spelling that letter come first, before another letter's type (vitamin A)."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] in first
+
+
+def test_letter_goes_with_its_type(real_index):
+    """A type's letter is neither the subject nor what qualifies it: "vitamin k shot" is the
+    injection of vitamin K (J3430), not the deficiency; no abbreviation is read into it ("a" is
+    no "AA", amino acid)."""
+    assert codes(search(real_index, "vitamin k shot"))[0] == "J3430"
+    assert not any(c.startswith(("E70", "E72")) for c in codes(search(real_index, "hemophilia a")))
 
 
 def test_letters_that_are_not_types_add_no_part(real_index):
-    """'w' (with) and the 's' of a possessive are not parts; a letter is a qualifier, never required."""
+    """'w' (with) and the 's' of a possessive are not parts; a type's letter is a part of its own."""
     parts = expand(real_index, "GERD w esophagitis", prefix=False).parts
     assert [p.token for p in parts] == ["gerd", "esophagitis"]
     parts = expand(real_index, "hepatitis c", prefix=False).parts
-    assert [(p.token, p.qualifier) for p in parts][-1] == ("c", True)
+    assert [(p.token, p.letter, p.qualifier) for p in parts][-1] == ("c", True, False)
 
 
 @pytest.mark.parametrize(("long", "subject"), [

@@ -159,6 +159,9 @@ class Part:
     #: Whether the part qualifies the query's subject rather than naming it: "asthma" in
     #: "nebulizer for asthma" (see :data:`codesearch.ranking.QUALIFIER_WORDS`).
     qualifier: bool = False
+    #: Whether the part is a type's letter beside the word naming the type ("hepatitis C",
+    #: "vitamin K"): required like any subject word, but no subject or qualifier of its own.
+    letter: bool = False
 
 
 @dataclass
@@ -838,16 +841,17 @@ class Expander:
                 cause = word in ranking.CAUSE_WORDS and bool(exp.parts) and not is_last
                 if cause:
                     causes.append((len(exp.parts), word))  # the word's own part qualifies: not read
-                if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open):
-                    continue
                 letter = len(word) == 1 and word.isalpha()
-                if (letter and word not in ranking.LETTERS_NOT_WORDS and word not in QUALIFIER_SHORTHAND
-                        and len(wordlist) > 1):
-                    # A letter names a type beside other words ("hepatitis C", "vitamin D"): it
-                    # qualifies them, and the descriptors spell it as typed.
-                    exp.parts.append(Part(word, [Alternative(word, descriptor_fields(disable), 1.0, "word",
-                                                             f'word "{word}"', stems(word))], True))
-                alts = self.word_alternatives(word, disable=disable, typed=punctuated.get(word, "")) if not letter else []
+                # A letter names a type beside other words ("hepatitis C", "vitamin K", "strep a"),
+                # spelt by the descriptors as typed; "a" is one only last, where no article stands.
+                type_letter = (letter and word not in ranking.LETTERS_NOT_WORDS and word not in QUALIFIER_SHORTHAND
+                               and len(wordlist) > 1 and (is_last or word not in STOP_WORDS))
+                if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open) and not type_letter:
+                    continue
+                alts = ([Alternative(word, descriptor_fields(disable), 1.0, "word", f'word "{word}"', stems(word))]
+                        if type_letter else [])
+                if not letter:
+                    alts = self.word_alternatives(word, disable=disable, typed=punctuated.get(word, ""))
                 if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
                     alts += self.range_alternatives(word)
                 alts += self.removal_alternatives(word, disable)
@@ -870,7 +874,7 @@ class Expander:
                     readings, fixes = self._unknown_word(word, wordlist, is_last, disable)
                     alts += readings
                 misspelt = word not in capitals and bool(fixes)
-                if "abbreviations" not in disable and not typing and not misspelt:
+                if "abbreviations" not in disable and not typing and not misspelt and not type_letter:
                     alts += self.acronym_alternatives(word, word in capitals)
                 if code_key(word) in code_prefix:
                     alts.append(Alternative(code_key(word), ("code",), 1.0, "code_prefix",
@@ -901,7 +905,7 @@ class Expander:
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
-                                          or i - 1 in doses))
+                                          or i - 1 in doses, letter=type_letter))
         for n, (start, word) in enumerate(causes):
             named = exp.parts[start: causes[n + 1][0] if n + 1 < len(causes) else len(exp.parts)]
             # The drug is the last word naming one ("blood pressure medicine"): read once, not per word.

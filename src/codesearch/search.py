@@ -757,8 +757,12 @@ class Searcher:
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
                 abouts.append(about)
         qualifier = np.array([part.qualifier for part in parts])
-        if heads is not None and not self._system and not qualifier.any() and len(parts) > 1:
-            qualifier = self._context_parts(parts, part_scores, abouts)
+        letters = np.array([part.letter for part in parts])
+        if heads is not None and not self._system and not qualifier.any() and (~letters).sum() > 1:
+            # A type's letter goes with the word naming the type: the others decide the context.
+            named = np.flatnonzero(~letters)
+            qualifier[named] = self._context_parts([parts[p] for p in named], part_scores[named],
+                                                   [abouts[p] for p in named])
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
         coverage = np.zeros(n_docs, dtype=np.int32)
