@@ -150,6 +150,13 @@ THRESHOLDS = {
     ("heldout7", "plain"): (0.41, 0.74, 0.56),  # measured 0.444 0.778 0.592
     ("heldout7", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout7", "overall"): (0.72, 0.86, 0.78),  # measured 0.751 0.893 0.819
+    # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
+    ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
+    ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
+    ("tuning3", "intent_hcpcs"): (0.39, 0.57, 0.47),  # measured 0.421 0.605 0.501
+    ("tuning3", "intent_icd"): (0.11, 0.39, 0.21),  # measured 0.143 0.429 0.243
+    ("tuning3", "plain"): (0.49, 0.87, 0.66),  # measured 0.524 0.905 0.694
+    ("tuning3", "overall"): (0.40, 0.64, 0.50),  # measured 0.432 0.676 0.534
 }
 
 
