@@ -663,3 +663,19 @@ def test_cause_words_qualify_and_drug_words_come_from_the_adverse_effect_codes(r
     drugs = expander_for(real_index).drug_words
     assert {"opioids", "diuretics", "antibiotics", "amiodarone"} <= drugs
     assert not {"blood", "muscle", "dental", "system", "other", "initial"} & drugs
+
+
+@pytest.mark.parametrize(("query", "family"), [("crutches after knee surgery", "E011"),
+                                               ("knee brace after torn acl", "L18"),
+                                               ("wheelchair after stroke", ("K000", "E1")),
+                                               ("b12 shots after gastric bypass", "J3420")])
+def test_clause_after_an_item_qualifies_it(real_index, query, family):
+    """A clause saying why or when ("after", "because of") after an item, service or drug
+    qualifies it: the HCPCS item comes first, not the ICD-10-CM code naming the clause."""
+    assert codes(search(real_index, query))[0].startswith(family)
+
+
+def test_clause_after_a_condition_is_read_as_before(real_index):
+    """After a condition the clause is the condition's cause, as before: not an item query."""
+    assert codes(search(real_index, "fever after vaccine"))[0].startswith("R50")
+    assert not expand(real_index, "oxygen because of copd").parts[1].token == "because"

@@ -176,6 +176,9 @@ class Expansion:
     corrections: dict[str, str] = field(default_factory=dict)
     #: Whether the query gives a dose ("500 mg"): it is about a drug.
     dose: bool = False
+    #: How many parts come before the first clause word ("after", "because", …:
+    #: :data:`codesearch.ranking.CLAUSE_WORDS`); 0 when no clause follows a part.
+    clause: int = 0
 
     @property
     def empty(self) -> bool:
@@ -829,6 +832,8 @@ class Expander:
                             alts.append(self._lay_alternative(phrase, row.clinical, ranking.LAY_PHRASE_WEIGHT))
                     if self.forms(key) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(key)
+                    if wordlist[i] in ranking.CLAUSE_WORDS and exp.parts and not exp.clause:
+                        exp.clause = len(exp.parts)  # "wheelchair after stroke": the phrase is the clause
                     exp.parts.append(Part(phrase, alts, qualifying))
                     i += n
                     break
@@ -839,6 +844,10 @@ class Expander:
                 if word in ranking.QUALIFIER_WORDS and exp.parts and not (is_last and ends_open):
                     qualifying = True  # what follows "for" qualifies the subject named before it
                 cause = word in ranking.CAUSE_WORDS and bool(exp.parts) and not is_last
+                if word in ranking.CLAUSE_WORDS and exp.parts and not is_last and not exp.clause:
+                    exp.clause = len(exp.parts)
+                if word in ranking.CLAUSE_ONLY_WORDS and exp.parts and not is_last:
+                    continue
                 if cause:
                     causes.append((len(exp.parts), word))  # the word's own part qualifies: not read
                 letter = len(word) == 1 and word.isalpha()

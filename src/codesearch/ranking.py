@@ -333,6 +333,16 @@ CAUSE_WORDS = frozenset({"from", "after", "following", "due", "caused", "induced
 #: Cause words that say the cause came first: "fever after vaccine" is "Postvaccination fever",
 #: "infection after surgery" an "Infection following a procedure". ICD-10-CM says "following".
 AFTER_WORDS = frozenset({"after", "following"})
+#: Words beginning a clause that says why or when: after an item, service or drug (HCPCS) the
+#: clause qualifies it — "crutches after knee surgery", "oxygen because of copd" are about the
+#: crutches and the oxygen, and an ICD-10-CM code naming the clause's words is not the subject
+#: (Searcher._clause_parts). After a condition the clause is read as before (cause words).
+CLAUSE_WORDS = CAUSE_WORDS | {"because", "before", "since"}
+#: ICD-10-CM's external causes (chapter 20: V00-Y99) say how an injury happened ("Pedestrian on
+#: wheelchair injured …"); heading one of them does not make a word a condition's.
+EXTERNAL_CAUSE_LETTERS = ("V", "W", "X", "Y")
+#: Clause words that are no part of their own: no descriptor says them.
+CLAUSE_ONLY_WORDS = frozenset({"because", "since"})
 AFTER_WORDINGS = ("following",)
 #: How ICD-10-CM says a drug caused a condition ("Drug-induced tremor", "Hypotension due to
 #: drugs", "Hypothyroidism due to medicaments …", "Drug or chemical induced diabetes"); read on a

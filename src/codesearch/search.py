@@ -552,6 +552,32 @@ class Searcher:
         context = ~item & ~described & heads_icd
         return context if context.any() and not context.all() else none
 
+    def _clause_parts(self, exp: Expansion, parts: list, abouts: list) -> np.ndarray:
+        """The parts of a clause saying why or when (:data:`ranking.CLAUSE_WORDS`) that follows
+        an item, service or drug: they qualify it. The parts before the clause must name one — a
+        part heading HCPCS codes only (:func:`ranking.item_parts`), or a drug the crosswalk names —
+        and none may head an ICD-10-CM code ("pain after surgery" is a condition's)."""
+        none = np.zeros(len(parts), dtype=bool)
+        before_ids = {id(p) for p in exp.parts[:exp.clause]}
+        before = np.array([id(p) in before_ids and not p.letter for p in parts])
+        if not before.any():
+            return none
+        _, _, hcpcs, _ = self._device_codes()
+        icd, _ = self._system_masks()
+        condition = self.index.cache.get("icd_conditions")
+        if condition is None:
+            codes = np.asarray(self.index.table.codes).astype("<U1")
+            condition = self.index.cache["icd_conditions"] = icd & ~np.isin(codes, ranking.EXTERNAL_CAUSE_LETTERS)
+        named = [abouts[p] for p in np.flatnonzero(before)]
+        if any(condition[a].any() for a in named):
+            return none
+        item = ranking.item_parts(named, hcpcs, condition).any() or not self._not_drugs(
+            [parts[p] for p in np.flatnonzero(before)], np.ones(len(named), dtype=bool)).all()
+        if not item:
+            return none
+        after_ids = {id(p) for p in exp.parts[exp.clause:]}
+        return np.array([id(p) in after_ids and id(p) not in before_ids for p in parts])
+
     def _not_drugs(self, parts: list, service: np.ndarray) -> np.ndarray:
         """``service`` less the parts the crosswalk names as a drug's generic or brand name (a
         store query, so only for the parts marked)."""
@@ -763,6 +789,8 @@ class Searcher:
             named = np.flatnonzero(~letters)
             qualifier[named] = self._context_parts([parts[p] for p in named], part_scores[named],
                                                    [abouts[p] for p in named])
+        if heads is not None and not self._system and exp.clause:
+            qualifier |= self._clause_parts(exp, parts, abouts)
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
         coverage = np.zeros(n_docs, dtype=np.int32)
