@@ -679,3 +679,13 @@ def test_clause_after_a_condition_is_read_as_before(real_index):
     """After a condition the clause is the condition's cause, as before: not an item query."""
     assert codes(search(real_index, "fever after vaccine"))[0].startswith("R50")
     assert not expand(real_index, "oxygen because of copd").parts[1].token == "because"
+
+
+def test_pronouns_and_family_words_are_no_parts(real_index):
+    """A patient's "my", "i", "mom", "has" say whose and when, not what: no part, no abbreviation
+    ("my" is no yaws); a last "i" is still a type's letter."""
+    assert [p.token for p in expand(real_index, "my mom has dementia").parts] == ["dementia"]
+    assert [p.token for p in expand(real_index, "dizzy when i stand up").parts][0] == "dizzy"
+    assert "i" not in [p.token for p in expand(real_index, "dizzy when i stand up").parts]
+    assert [p.token for p in expand(real_index, "mobitz i", prefix=False).parts][-1] == "i"
+    assert codes(search(real_index, "my knee hurts", system="icd10cm"))[0].startswith("M25.56")

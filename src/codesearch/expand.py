@@ -850,6 +850,8 @@ class Expander:
                     continue
                 if cause:
                     causes.append((len(exp.parts), word))  # the word's own part qualifies: not read
+                if word in ranking.PRONOUNS and len(wordlist) > 1 and (word != "i" or not is_last):
+                    continue
                 letter = len(word) == 1 and word.isalpha()
                 # A letter names a type beside other words ("hepatitis C", "vitamin K", "strep a"),
                 # spelt by the descriptors as typed; "a" is one only last, where no article stands.

@@ -341,6 +341,16 @@ CLAUSE_WORDS = CAUSE_WORDS | {"because", "before", "since"}
 #: ICD-10-CM's external causes (chapter 20: V00-Y99) say how an injury happened ("Pedestrian on
 #: wheelchair injured …"); heading one of them does not make a word a condition's.
 EXTERNAL_CAUSE_LETTERS = ("V", "W", "X", "Y")
+#: A patient's pronouns, family words and auxiliary verbs ("my knee hurts", "my mom has
+#: dementia", "her ankle is sprained") say whose and when, not what: beside other words they are
+#: no part ("my" is no abbreviation for yaws, "mom" none for mucoid otitis media). "i" is one
+#: before another word ("when i stand up"); last, it is a type's letter ("mobitz i").
+PRONOUNS = frozenset({
+    "i", "me", "my", "mine", "myself", "im", "ive", "he", "she", "his", "her", "hers", "him", "they",
+    "them", "their", "theirs", "our", "ours",
+    "mom", "mum", "mommy", "dad", "daddy", "son", "daughter", "wife", "husband", "grandma", "grandpa",
+    "has", "had", "am", "was", "were", "been", "does", "did",
+})
 #: Clause words that are no part of their own: no descriptor says them.
 CLAUSE_ONLY_WORDS = frozenset({"because", "since"})
 AFTER_WORDINGS = ("following",)
