@@ -689,3 +689,10 @@ def test_pronouns_and_family_words_are_no_parts(real_index):
     assert "i" not in [p.token for p in expand(real_index, "dizzy when i stand up").parts]
     assert [p.token for p in expand(real_index, "mobitz i", prefix=False).parts][-1] == "i"
     assert codes(search(real_index, "my knee hurts", system="icd10cm"))[0].startswith("M25.56")
+
+
+@pytest.mark.parametrize(("query", "first"), [("lung ca", "C34.9"), ("prostate ca", "C61"), ("hx breast ca", "Z85.3")])
+def test_a_one_word_sense_takes_the_descriptors_wording(real_index, query, first):
+    """An abbreviation's one-word sense is also searched in the descriptors' wording of it, of
+    any length: "ca" (cancer) is a "malignant neoplasm", so "lung ca" is no agenesis of lung."""
+    assert codes(search(real_index, query, system="icd10cm"))[0].startswith(first)

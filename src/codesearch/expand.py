@@ -630,14 +630,17 @@ class Expander:
 
     def bridged_sense(self, expansion: str) -> str | None:
         """A sense in descriptor words: each word the lay vocabulary maps to one descriptor word
-        (an anatomy, condition or symptom word, :data:`ranking.SENSE_BRIDGE_KINDS`) replaced by it ("gastrointestinal bleed" → "gastrointestinal hemorrhage"), or None when
+        (an anatomy, condition or symptom word, :data:`ranking.SENSE_BRIDGE_KINDS`) replaced by it
+        ("gastrointestinal bleed" → "gastrointestinal hemorrhage"; a one-word sense by a wording of
+        any length: "cancer" → "malignant neoplasm"), or None when
         no word changes. Clinical notes say a sense in everyday words the descriptors do not use."""
         if expansion in self._bridged:
             return self._bridged[expansion]
         out, changed = [], False
+        whole = len(words(expansion)) == 1  # a one-word sense may take a longer wording ("cancer")
         for word in words(expansion):
             rows = [r for r in self.lay.get(stems(word), ()) if not r.is_form and r.kind in ranking.SENSE_BRIDGE_KINDS
-                    and len(r.clinical.split()) == 1] if stems(word) else []
+                    and (whole or len(r.clinical.split()) == 1)] if stems(word) else []
             if rows and stems(rows[0].clinical) != stems(word):
                 out.append(rows[0].clinical)
                 changed = True
