@@ -696,3 +696,16 @@ def test_a_one_word_sense_takes_the_descriptors_wording(real_index, query, first
     """An abbreviation's one-word sense is also searched in the descriptors' wording of it, of
     any length: "ca" (cancer) is a "malignant neoplasm", so "lung ca" is no agenesis of lung."""
     assert codes(search(real_index, query, system="icd10cm"))[0].startswith(first)
+
+
+def test_organ_adjectives_name_the_organ(real_index):
+    """An organ's adjective also searches the noun ICD-10-CM names the organ by, derived from the
+    descriptors of neoplasms and injuries: "pancreatic cancer" is C25.9 "Malignant neoplasm of
+    pancreas, unspecified"; a word that only looks like one is not ("lateral" is no "latex")."""
+    from codesearch.expand import organ_nouns
+
+    found = organ_nouns(list(real_index.records.values()))
+    assert found["pancreatic"] == ["pancreas"] and found["ovarian"] == ["ovary"] and found["cervical"] == ["cervix"]
+    assert "lateral" not in found and "partial" not in found and "secondary" not in found
+    assert codes(search(real_index, "pancreatic cancer", system="icd10cm"))[0] == "C25.9"
+    assert codes(search(real_index, "gastric ulcer", system="icd10cm"))[0] == "K25.9"

@@ -16,6 +16,7 @@ query ("bruise on the belly" → contusion + abdominal). Combining forms compose
 from __future__ import annotations
 
 import math
+import os
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
@@ -247,6 +248,7 @@ class Expander:
         self.acronym_words = frozenset(tables.get("acronym_words", ()))
         self.sounds: dict[str, list[str]] = tables["sounds"]
         self.ranges: list[list] = tables["ranges"]
+        self.organ_nouns: dict[str, list[str]] = tables.get("organ_nouns", {})
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -481,6 +483,11 @@ class Expander:
             if not row.is_form and stems(row.clinical) not in said:
                 said.add(stems(row.clinical))
                 alts.append(self._lay_alternative(word, row.clinical, ranking.LAY_WORD_WEIGHT * weight))
+        for noun in self.organ_nouns.get(word, ()) if "lay" not in disable else ():
+            if stems(noun) not in said:  # "pancreatic" → pancreas, as ICD-10-CM names the organ
+                said.add(stems(noun))
+                alts.append(Alternative(noun, descriptor_fields(disable), ranking.ORGAN_NOUN_WEIGHT * weight,
+                                        "synonym", f'"{word}" as {noun}', stems(noun)))
         return alts
 
     @staticmethod
@@ -1317,7 +1324,44 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         "brand_words": sorted({w for r in records for b in r.brands for w in words(b)}),
         "drug_words": drug_words(records),
         "candidates": candidates,
+        "organ_nouns": organ_nouns(records),
     }
+
+
+def organ_nouns(records) -> dict[str, list[str]]:
+    """An organ's adjective → the nouns ICD-10-CM names the organ by (:data:`ranking.ORGAN_ADJECTIVE_ENDINGS`):
+    "esophageal" → esophagus, "ovarian" → ovary; built from the ICD-10-CM descriptors, the
+    nouns from those of neoplasms and injuries by site (:data:`ranking.ORGAN_SITE_CODES`)."""
+    of_nouns: Counter[str] = Counter()
+    adjectives: set[str] = set()
+    for r in records:
+        if r.system != "ICD10CM":
+            continue
+        text = r.long.lower()
+        adjectives.update(w for w in words(text) if w.endswith(ranking.ORGAN_ADJECTIVE_ENDINGS))
+        if r.code.startswith(ranking.ORGAN_SITE_CODES):
+            of_nouns.update(m.group(1) for m in _OF_NOUN_RE.finditer(text))
+    nouns = sorted(n for n, count in of_nouns.items() if count >= ranking.ORGAN_MIN_OF
+                   and not n.endswith(ranking.ORGAN_ADJECTIVE_ENDINGS))
+    out: dict[str, list[str]] = {}
+    for adjective in sorted(adjectives):
+        ending = next(e for e in ranking.ORGAN_ADJECTIVE_ENDINGS if adjective.endswith(e))
+        root = adjective[: -len(ending)]
+        for noun in nouns:
+            shared = len(os.path.commonprefix([adjective, noun]))
+            if shared < ranking.ORGAN_MIN_ROOT or noun == adjective or shared < len(root) - 1:
+                continue
+            rest = noun[shared:]
+            if shared < len(root) and not (root[shared:] in ("c", "g") and rest in ("x", "ix")):
+                continue  # a root's last letter changes only as in cervi-c-al, cervi-x
+            if rest == "s" and shared <= ranking.ORGAN_MIN_ROOT:
+                continue  # a plural's "s" ends no Latin noun of a four-letter root: "partial" is no "parts"
+            if rest in ranking.ORGAN_NOUN_ENDINGS or (not rest and shared >= ranking.ORGAN_MIN_BARE):
+                out.setdefault(adjective, []).append(noun)
+    return out
+
+
+_OF_NOUN_RE = re.compile(r"\bof (?:the )?(?:(?:right|left|unspecified|bilateral|other|upper|lower) )*([a-z]+)")
 
 
 def expander_for(index) -> Expander:

@@ -383,6 +383,21 @@ WORD_ENDINGS = frozenset({
     "y", "ia", "is", "a", "ity", "ness", "iness", "ish", "ly", "ant", "ance", "ancy", "ent", "ence", "ency",
 })
 MIN_ROOT = 5
+#: An organ's adjective where ICD-10-CM names the organ ("pancreatic cancer": "Malignant neoplasm
+#: of pancreas"): an adjective of the descriptors and a noun they write after "of" at least
+#: ORGAN_MIN_OF times that share a root of ORGAN_MIN_ROOT letters, the rest an adjective's ending
+#: and a Latin or Greek noun's ("esophag-eal"/"esophag-us", "ovar-ian"/"ovar-ies", "pancrea-tic"/
+#: "pancrea-s"); with no noun ending only when the root is ORGAN_MIN_BARE letters ("ureter-al",
+#: "tonsil-lar"), so "lateral" is no "later" nor "secondary" a "second". The noun is searched
+#: at ORGAN_NOUN_WEIGHT, as a lay word's meaning.
+ORGAN_ADJECTIVE_ENDINGS = ("eal", "ial", "ian", "tic", "lar", "al", "ic", "ar", "ine")
+ORGAN_NOUN_ENDINGS = frozenset({"a", "ae", "e", "s", "us", "um", "ium", "eum", "x", "ix", "is", "y", "ies"})
+ORGAN_MIN_ROOT = 4
+ORGAN_MIN_BARE = 6
+ORGAN_MIN_OF = 2
+#: The ICD-10-CM codes whose descriptors name sites: neoplasms (C00-D49) and injuries (S).
+ORGAN_SITE_CODES = ("C", "D0", "D1", "D2", "D3", "D4", "S")
+ORGAN_NOUN_WEIGHT = 0.8
 MAX_VARIANTS = 2
 VARIANT_WEIGHT = 0.9
 #: Words typed apart that the texts write as one ("heart burn" → heartburn), or run together
