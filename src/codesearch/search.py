@@ -519,7 +519,8 @@ class Searcher:
             found = found[np.isin(found, read)]
         return found
 
-    def _context_parts(self, parts: list, part_scores: np.ndarray, abouts: list) -> np.ndarray:
+    def _context_parts(self, parts: list, part_scores: np.ndarray, abouts: list,
+                       in_clause: np.ndarray | None = None) -> np.ndarray:
         """Which parts qualify the query's subject though no "for" says so.
 
         Beside a service part (:func:`ranking.service_parts`; a drug the crosswalk names is none:
@@ -532,13 +533,15 @@ class Searcher:
         device, category, hcpcs, _ = self._device_codes()
         icd, services = self._system_masks()
         none = np.zeros(len(abouts), dtype=bool)
-        service = self._not_drugs(parts, ranking.service_parts(abouts, hcpcs, icd, services))
+        in_clause = none if in_clause is None else in_clause
+        # A clause says why or when (ranking.CLAUSE_WORDS): what it names is not the subject.
+        service = self._not_drugs(parts, ranking.service_parts(abouts, hcpcs, icd, services) & ~in_clause)
         if service.any():
             condition = ranking.condition_parts(abouts, category, hcpcs)
             condition |= ~(part_scores[:, hcpcs] > 0).any(axis=1)
             context = condition & ~service
             return context if context.any() and not context.all() else none
-        item = ranking.item_parts(abouts, hcpcs, icd)
+        item = ranking.item_parts(abouts, hcpcs, icd) & ~in_clause
         if not item.any():
             return none
         heads_icd = np.array([bool(icd[a].any()) for a in abouts])
@@ -569,14 +572,19 @@ class Searcher:
             codes = np.asarray(self.index.table.codes).astype("<U1")
             condition = self.index.cache["icd_conditions"] = icd & ~np.isin(codes, ranking.EXTERNAL_CAUSE_LETTERS)
         named = [abouts[p] for p in np.flatnonzero(before)]
+        after_ids = {id(p) for p in exp.parts[exp.clause:]}
+        after = np.array([id(p) in after_ids and id(p) not in before_ids for p in parts])
         if any(condition[a].any() for a in named):
+            # After a condition, a clause naming an item or service says what caused it ("blisters
+            # from new shoes"), unless it names a drug: "nausea from chemo" is its adverse effect.
+            expander = expander_for(self.index)
+            if (after & ranking.item_parts(abouts, hcpcs, condition)).any() and not any(
+                    expander.names_a_drug(p) for p, a in zip(parts, after) if a):
+                return after
             return none
         item = ranking.item_parts(named, hcpcs, condition).any() or not self._not_drugs(
             [parts[p] for p in np.flatnonzero(before)], np.ones(len(named), dtype=bool)).all()
-        if not item:
-            return none
-        after_ids = {id(p) for p in exp.parts[exp.clause:]}
-        return np.array([id(p) in after_ids and id(p) not in before_ids for p in parts])
+        return after if item else none
 
     def _not_drugs(self, parts: list, service: np.ndarray) -> np.ndarray:
         """``service`` less the parts the crosswalk names as a drug's generic or brand name (a
@@ -787,8 +795,10 @@ class Searcher:
         if heads is not None and not self._system and not qualifier.any() and (~letters).sum() > 1:
             # A type's letter goes with the word naming the type: the others decide the context.
             named = np.flatnonzero(~letters)
+            clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
+            in_clause = np.array([id(parts[p]) in clause_ids for p in named], dtype=bool)
             qualifier[named] = self._context_parts([parts[p] for p in named], part_scores[named],
-                                                   [abouts[p] for p in named])
+                                                   [abouts[p] for p in named], in_clause)
         if heads is not None and not self._system and exp.clause:
             qualifier |= self._clause_parts(exp, parts, abouts)
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
