@@ -718,3 +718,10 @@ def test_a_clause_after_a_condition_is_not_the_subject(real_index):
     assert codes(search(real_index, "heat exhaustion from working outside"))[0] == "T67.5XXA"
     assert search(real_index, "blisters from new shoes").results[0].system == "ICD10CM"
     assert "R11.10" in codes(search(real_index, "vomiting from chemo"))[:5]
+
+
+def test_an_everyday_word_is_no_acronym(real_index):
+    """A lower-case word of the plain-language lexicon is that word, not the initials of a code
+    text: "cab" is a taxi (A0100), not a coronary artery bypass; in capitals it may be one."""
+    assert not any("acronym" in a.why for a in expand(real_index, "cab to the doctor").parts[0].alternatives)
+    assert codes(search(real_index, "cab to the doctor"))[0] == "A0100"

@@ -705,8 +705,9 @@ class Expander:
         lo, hi = ACRONYM_LENGTHS
         if not (lo <= len(word) <= hi and word.isalpha()):
             return []
-        # A word the texts use, or an everyday word of the lay vocabulary ("pee"), is that word.
-        if not capitals and (word in self.acronym_words or stems(word) in self.lay):
+        # A word the texts use, or an everyday word of the lay or plain-language vocabulary ("pee",
+        # "cab"), is that word.
+        if not capitals and (word in self.acronym_words or stems(word) in self.lay or word in self.plain_words):
             return []
         weight = ranking.ACRONYM_WEIGHT * (ranking.ACRONYM_AFTER_INVENTORY if word in self.abbreviations else 1.0)
         return [
