@@ -725,3 +725,11 @@ def test_an_everyday_word_is_no_acronym(real_index):
     text: "cab" is a taxi (A0100), not a coronary artery bypass; in capitals it may be one."""
     assert not any("acronym" in a.why for a in expand(real_index, "cab to the doctor").parts[0].alternatives)
     assert codes(search(real_index, "cab to the doctor"))[0] == "A0100"
+
+
+@pytest.mark.parametrize(("query", "first"), [("rhogam shot rh negative pregnancy", "J2790"),
+                                              ("uzedy schizophrenia", ("C9158", "J2799"))])
+def test_a_brand_a_descriptor_names_points_to_the_drug(real_index, query, first):
+    """The crosswalk's whole name of a brand (no generic's) that no ICD-10-CM text says makes the
+    query about the drug, even when a HCPCS descriptor names the brand in parentheses."""
+    assert codes(search(real_index, query))[0].startswith(first)

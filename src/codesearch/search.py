@@ -629,14 +629,21 @@ class Searcher:
     def _names_a_brand(self, parts) -> bool:
         """Whether a subject word of the query is a brand name and no HCPCS descriptor's word
         ("faslodex": the crosswalk's name for J9395, which ICD-10-CM Z79.818 also mentions in an
-        inclusion term; not "heparin", a generic the descriptors say)."""
+        inclusion term; not "heparin", a generic the descriptors say), or the crosswalk's whole
+        name of a brand, no generic's, that no ICD-10-CM text says ("rhogam", which J2790's
+        descriptor names in parentheses)."""
         table, system = self.index.table, self.index.doc_system
         for part in parts:
             if part.qualifier or " " in part.token:
                 continue
+            token = part.token.lower()
             if len(table.postings("brand", part.token)[0]) and not any(
                     (system[table.postings(f, s)[0]] == ranking.DRUG_SYSTEM).any()
                     for s in stems(part.token) for f in ("short", "long")):
+                return True
+            if (self.index.linked("brand", token) and not self.index.linked("generic", token) and not any(
+                    (system[table.postings(f, s)[0]] == "ICD10CM").any()
+                    for s in stems(token) for f in ("short", "long", "synonyms"))):
                 return True
         return False
 
