@@ -284,3 +284,9 @@ def test_abbreviation_with_a_plural_s(real_index):
 
     assert [p.token for p in expand(real_index, "hx of TIAs", prefix=False).parts][-1] == "tia"
     assert search(real_index, "TIAs", system="icd10cm", limit=1).results[0].code == "G45.9"
+
+
+def test_a_stage_letter_stays_with_its_number(real_index):
+    """"ckd3a" is CKD stage 3a: the letter stays with the number where the texts say "3a"."""
+    assert [p.token for p in expand(real_index, "ckd3a", prefix=False).parts] == ["ckd", "3a"]
+    assert search(real_index, "ckd3a", system="icd10cm", limit=1).results[0].code == "N18.31"

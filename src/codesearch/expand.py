@@ -732,7 +732,13 @@ class Expander:
             return [word]
         pieces = ABBREVIATION_NUMBER_RE.findall(word)
         if any(p in self.abbreviations for p in pieces if p.isalpha()):
-            return [p for p in pieces if len(p) > 1 or p.isdigit()]
+            out: list[str] = []
+            for p in pieces:  # a stage's letter stays with its number where the texts say so: "ckd3a" → ckd, 3a
+                if out and out[-1].isdigit() and len(p) == 1 and p.isalpha() and self.known(out[-1] + p):
+                    out[-1] += p
+                elif len(p) > 1 or p.isdigit():
+                    out.append(p)
+            return out
         return [word]
 
     def abbreviation_completions(self, prefix: str) -> list[Alternative]:
