@@ -288,5 +288,7 @@ def test_abbreviation_with_a_plural_s(real_index):
 
 def test_a_stage_letter_stays_with_its_number(real_index):
     """"ckd3a" is CKD stage 3a: the letter stays with the number where the texts say "3a"."""
+    from codesearch.search import search
+
     assert [p.token for p in expand(real_index, "ckd3a", prefix=False).parts] == ["ckd", "3a"]
     assert search(real_index, "ckd3a", system="icd10cm", limit=1).results[0].code == "N18.31"
