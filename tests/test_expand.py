@@ -292,3 +292,13 @@ def test_a_stage_letter_stays_with_its_number(real_index):
 
     assert [p.token for p in expand(real_index, "ckd3a", prefix=False).parts] == ["ckd", "3a"]
     assert search(real_index, "ckd3a", system="icd10cm", limit=1).results[0].code == "N18.31"
+
+
+def test_a_latin_plural_searches_its_singular(real_index):
+    """The stemmer keeps "calculi" and "calculus" apart; a query word also searches its other
+    Latin or Greek number when the texts have it: "kidney calculi" is N20.0 "Calculus of kidney"."""
+    from codesearch.search import search
+
+    assert "calculus" in expander_for(real_index).latin_numbers("calculi")
+    assert expander_for(real_index).latin_numbers("kidney") == []
+    assert search(real_index, "kidney calculi", system="icd10cm", limit=1).results[0].code == "N20.0"

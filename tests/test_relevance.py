@@ -157,6 +157,14 @@ THRESHOLDS = {
     ("tuning3", "intent_icd"): (0.11, 0.39, 0.21),  # measured 0.143 0.429 0.243
     ("tuning3", "plain"): (0.49, 0.87, 0.66),  # measured 0.524 0.905 0.694
     ("tuning3", "overall"): (0.40, 0.64, 0.50),  # measured 0.432 0.676 0.534
+    # tuning4: written blind at the third 2026-12-02 session, then read and tuned on
+    ("tuning4", "abbreviation"): (0.77, 0.77, 0.77),  # measured 0.800 0.800 0.800
+    ("tuning4", "generic"): (0.75, 0.97, 0.84),  # measured 0.786 1.000 0.871
+    ("tuning4", "icd_lay"): (0.63, 0.97, 0.72),  # measured 0.667 1.000 0.756
+    ("tuning4", "icd_shorthand"): (0.37, 0.72, 0.49),  # measured 0.400 0.750 0.527
+    ("tuning4", "intent_hcpcs"): (0.38, 0.67, 0.46),  # measured 0.412 0.706 0.497
+    ("tuning4", "plain"): (0.49, 0.70, 0.59),  # measured 0.526 0.737 0.629
+    ("tuning4", "overall"): (0.51, 0.77, 0.60),  # measured 0.543 0.802 0.638
 }
 
 

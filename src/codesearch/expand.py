@@ -722,6 +722,19 @@ class Expander:
         at = bisect_right(words_, prefix)
         return at < len(words_) and words_[at].startswith(prefix)
 
+    def latin_numbers(self, word: str) -> list[str]:
+        """The texts' words that are ``word`` in the other number, Latin or Greek
+        (:data:`ranking.LATIN_NUMBER_ENDINGS`): "calculi" → calculus, "metastases" → metastasis."""
+        if len(word) < ranking.MIN_LATIN_WORD or not word.isalpha():
+            return []
+        out = []
+        for ending, other in ranking.LATIN_NUMBER_ENDINGS:
+            if word.endswith(ending):
+                form = word[: len(word) - len(ending)] + other
+                if form not in out and form in self.vocab and stems(form) != stems(word):
+                    out.append(form)
+        return out
+
     def split_abbreviation(self, word: str) -> list[str]:
         """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.
 
@@ -880,6 +893,10 @@ class Expander:
                         if type_letter else [])
                 if not letter:
                     alts = self.word_alternatives(word, disable=disable, typed=punctuated.get(word, ""))
+                    for form in self.latin_numbers(word):  # "calculi" is the descriptors' "calculus"
+                        said = {(a.text, a.fields) for a in alts}
+                        alts += [a for a in self.word_alternatives(form, 1.0, f'"{word}" as {form}', disable)
+                                 if (a.text, a.fields) not in said]
                 if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
                     alts += self.range_alternatives(word)
                 alts += self.removal_alternatives(word, disable)

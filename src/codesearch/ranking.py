@@ -383,6 +383,12 @@ WORD_ENDINGS = frozenset({
     "y", "ia", "is", "a", "ity", "ness", "iness", "ish", "ly", "ant", "ance", "ancy", "ent", "ence", "ency",
 })
 MIN_ROOT = 5
+#: Latin and Greek plurals and their singulars, which the stemmer keeps apart ("calculi" and
+#: "calculus", "metastases" and "metastasis"): (ending, the other number's ending). A query word
+#: also searches its other number when the texts have it, as the same word.
+LATIN_NUMBER_ENDINGS = (("ices", "ix"), ("ices", "ex"), ("ses", "sis"), ("ae", "a"), ("i", "us"), ("a", "um"),
+                        ("ix", "ices"), ("ex", "ices"), ("sis", "ses"), ("us", "i"), ("um", "a"))
+MIN_LATIN_WORD = 5
 #: An organ's adjective where ICD-10-CM names the organ ("pancreatic cancer": "Malignant neoplasm
 #: of pancreas"): an adjective of the descriptors and a noun they write after "of" at least
 #: ORGAN_MIN_OF times that share a root of ORGAN_MIN_ROOT letters, the rest an adjective's ending
