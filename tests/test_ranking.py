@@ -733,3 +733,16 @@ def test_a_brand_a_descriptor_names_points_to_the_drug(real_index, query, first)
     """The crosswalk's whole name of a brand (no generic's) that no ICD-10-CM text says makes the
     query about the drug, even when a HCPCS descriptor names the brand in parentheses."""
     assert codes(search(real_index, query))[0].startswith(first)
+
+
+def test_a_clinical_adjective_reads_its_everyday_organ(real_index):
+    """The lay vocabulary read backwards for anatomy: "renal" also searches "kidney" (N20.0
+    "Calculus of kidney"), not when the query says the organ itself ("cardiac rehab after heart
+    attack" stays the rehab), and the organ's noun makes no part the head of a code."""
+    from codesearch.expand import expander_for
+
+    assert expander_for(real_index).anatomy_nouns["renal"] == ("kidney",)
+    assert "abdominal" not in expander_for(real_index).anatomy_nouns  # belly, stomach: no one noun
+    assert codes(search(real_index, "renal calculi", system="icd10cm"))[0] == "N20.0"
+    assert not any(a.kind == "organ" for a in expand(real_index, "cardiac rehab after heart attack").parts[0].alternatives)
+    assert codes(search(real_index, "cardiac rehab after heart attack"))[0].startswith(("G04", "S9472", "93"))

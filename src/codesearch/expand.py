@@ -483,12 +483,28 @@ class Expander:
             if not row.is_form and stems(row.clinical) not in said:
                 said.add(stems(row.clinical))
                 alts.append(self._lay_alternative(word, row.clinical, ranking.LAY_WORD_WEIGHT * weight))
-        for noun in self.organ_nouns.get(word, ()) if "lay" not in disable else ():
+        for noun in [*self.anatomy_nouns.get(word, ()), *self.organ_nouns.get(word, ())] if "lay" not in disable else ():
             if stems(noun) not in said:  # "pancreatic" → pancreas, as ICD-10-CM names the organ
                 said.add(stems(noun))
                 alts.append(Alternative(noun, descriptor_fields(disable), ranking.ORGAN_NOUN_WEIGHT * weight,
-                                        "synonym", f'"{word}" as {noun}', stems(noun)))
+                                        "organ", f'"{word}" as {noun}', stems(noun)))
         return alts
+
+    @cached_property
+    def anatomy_nouns(self) -> dict[str, tuple[str, ...]]:
+        """A clinical anatomy adjective → the one everyday noun the lay vocabulary gives it for
+        that the descriptors say (:data:`ranking.ANATOMY_NOUN_MIN`): "renal" → kidney."""
+        given: dict[str, dict[tuple[str, ...], str]] = defaultdict(dict)  # the nouns by stem: "kidney", "kidneys"
+        adjective_endings = ranking.ORGAN_ADJECTIVE_ENDINGS + ("ac", "ary", "ous")
+        for rows in self.lay.values():
+            for row in rows:
+                if (row.kind == "anatomy" and not row.is_form and row.lay.isalpha() and row.clinical.isalpha()
+                        and row.clinical.endswith(adjective_endings) and self.vocab.get(row.lay, 0) >= ranking.ANATOMY_NOUN_MIN):
+                    given[row.clinical].setdefault(stems(row.lay), row.lay)
+        long_ = self.index.table.postings
+        return {c: tuple(nouns.values()) for c, nouns in given.items()
+                if len(nouns) == 1 and c not in self.organ_nouns
+                and len(long_("long", next(iter(nouns))[0])[0]) >= ranking.ANATOMY_NOUN_MIN}
 
     @staticmethod
     def _lay_alternative(said: str, clinical: str, weight: float) -> Alternative:
@@ -957,6 +973,14 @@ class Expander:
             drug = next((p for p in reversed(named) if not p.qualifier and self.names_a_drug(p)), None)
             for part in named:
                 part.alternatives += self.cause_alternatives(part, part is drug, word in ranking.AFTER_WORDS, disable)
+        # An organ's noun read for an adjective the query also says itself is no second reading
+        # of it: "cardiac rehab after heart attack" does not ask twice for the heart.
+        typed = [set(stems(p.token)) for p in exp.parts]
+        for n, part in enumerate(exp.parts):
+            if any(a.kind == "organ" for a in part.alternatives):
+                others = set().union(*(t for m, t in enumerate(typed) if m != n))
+                part.alternatives = [a for a in part.alternatives
+                                     if a.kind != "organ" or not others.issuperset(stems(a.text))]
         self._compose(exp.parts, forms)
         self._join(exp.parts, disable)
         return exp

@@ -274,6 +274,10 @@ SUBJECT_CAUSE_WORDS = frozenset({"due"})
 #: word are guesses. A typo's correction does name one, being only the nearest words ("migrane"
 #: → migraine lists G43.909 first; typo probes of tools/probes/sound_typos hit@1 17 → 22 of 30).
 SUBJECT_GUESSES = frozenset({"prefix"})
+#: Kinds of alternative that do not make a part the head of a code (the head prior, what a
+#: query is about): an organ's noun read for its adjective ("cardiac" → heart) names the organ,
+#: but "cardiac rehab" is still no condition of the heart.
+NOT_HEADS = frozenset({"code_prefix", "organ"})
 
 # -- negated descriptor words -------------------------------------------------------------------
 #: Words a descriptor names only to say the code is *not* that: "Gastro-esophageal reflux disease
@@ -404,6 +408,11 @@ ORGAN_MIN_OF = 2
 #: The ICD-10-CM codes whose descriptors name sites: neoplasms (C00-D49) and injuries (S).
 ORGAN_SITE_CODES = ("C", "D0", "D1", "D2", "D3", "D4", "S")
 ORGAN_NOUN_WEIGHT = 0.8
+#: The lay vocabulary read backwards for anatomy: a clinical adjective ("renal", "hepatic")
+#: also searches the one everyday noun it is given for ("kidney", "liver") when the descriptors
+#: say that noun in ANATOMY_NOUN_MIN codes or more ("Calculus of kidney"); an adjective given for
+#: several ("abdominal": belly, stomach) or with an organ noun of its own ("cervical") has none.
+ANATOMY_NOUN_MIN = 40
 MAX_VARIANTS = 2
 VARIANT_WEIGHT = 0.9
 #: Words typed apart that the texts write as one ("heart burn" → heartburn), or run together

@@ -794,7 +794,7 @@ class Searcher:
             if negations is not None:
                 acc[self._negated(part, negations)] = 0
             if heads is not None:
-                about = heads.docs_about(a.highlight for a in part.alternatives if a.kind != "code_prefix")
+                about = heads.docs_about(a.highlight for a in part.alternatives if a.kind not in ranking.NOT_HEADS)
                 acc[about] *= ranking.HEAD_BOOST  # a document listed twice is boosted once
                 abouts.append(about)
         qualifier = np.array([part.qualifier for part in parts])
