@@ -746,3 +746,10 @@ def test_a_clinical_adjective_reads_its_everyday_organ(real_index):
     assert codes(search(real_index, "renal calculi", system="icd10cm"))[0] == "N20.0"
     assert not any(a.kind == "organ" for a in expand(real_index, "cardiac rehab after heart attack").parts[0].alternatives)
     assert codes(search(real_index, "cardiac rehab after heart attack"))[0].startswith(("G04", "S9472", "93"))
+
+
+def test_a_route_reads_as_the_injection(real_index):
+    """A route a clinician writes beside a drug ("im", "subq") is the injection CMS bills
+    ("Injection, promethazine HCl"), not the oral form; "im" is no pronoun."""
+    assert codes(search(real_index, "promethazine 25 mg im"))[0] == "J2550"
+    assert codes(search(real_index, "enoxaparin subq"))[0] == "J1650"

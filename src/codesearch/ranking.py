@@ -348,9 +348,10 @@ EXTERNAL_CAUSE_LETTERS = ("V", "W", "X", "Y")
 #: A patient's pronouns, family words and auxiliary verbs ("my knee hurts", "my mom has
 #: dementia", "her ankle is sprained") say whose and when, not what: beside other words they are
 #: no part ("my" is no abbreviation for yaws, "mom" none for mucoid otitis media). "i" is one
-#: before another word ("when i stand up"); last, it is a type's letter ("mobitz i").
+#: before another word ("when i stand up"); last, it is a type's letter ("mobitz i"). Not "im",
+#: which beside a drug is intramuscular ("promethazine 25 mg im").
 PRONOUNS = frozenset({
-    "i", "me", "my", "mine", "myself", "im", "ive", "he", "she", "his", "her", "hers", "him", "they",
+    "i", "me", "my", "mine", "myself", "ive", "he", "she", "his", "her", "hers", "him", "they",
     "them", "their", "theirs", "our", "ours",
     "mom", "mum", "mommy", "dad", "daddy", "son", "daughter", "wife", "husband", "grandma", "grandpa",
     "has", "had", "am", "was", "were", "been", "does", "did",
