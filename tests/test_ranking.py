@@ -753,3 +753,8 @@ def test_a_route_reads_as_the_injection(real_index):
     ("Injection, promethazine HCl"), not the oral form; "im" is no pronoun."""
     assert codes(search(real_index, "promethazine 25 mg im"))[0] == "J2550"
     assert codes(search(real_index, "enoxaparin subq"))[0] == "J1650"
+
+
+def test_ou_is_both_eyes(real_index):
+    """"OU" (both eyes) beside an eye diagnosis is ICD-10-CM's "bilateral"."""
+    assert codes(search(real_index, "myopia ou", system="icd10cm"))[0] == "H52.13"
