@@ -556,27 +556,23 @@ class Searcher:
         return context if context.any() and not context.all() else none
 
     def _clause_parts(self, exp: Expansion, parts: list, abouts: list) -> np.ndarray:
-        """The parts of a clause saying why or when (:data:`ranking.CLAUSE_WORDS`) that follows
-        an item, service or drug: they qualify it. The parts before the clause must name one — a
-        part heading HCPCS codes only (:func:`ranking.item_parts`), or a drug the crosswalk names —
-        and none may head an ICD-10-CM code ("pain after surgery" is a condition's)."""
+        """The parts of a clause saying why or when (:data:`ranking.CLAUSE_WORDS`) that qualify
+        what comes before it: all of them after an item, service or drug — a part heading HCPCS
+        codes and no ICD-10-CM condition (:func:`ranking.item_parts`), or a drug the crosswalk
+        names ("crutches after knee surgery"); after a condition, all of them when the clause
+        names an item or service and no drug ("blisters from new shoes"; "nausea from chemo" is
+        the drug's adverse effect, read as the cause words say). None otherwise."""
         none = np.zeros(len(parts), dtype=bool)
         before_ids = {id(p) for p in exp.parts[:exp.clause]}
         before = np.array([id(p) in before_ids and not p.letter for p in parts])
         if not before.any():
             return none
         _, _, hcpcs, _ = self._device_codes()
-        icd, _ = self._system_masks()
-        condition = self.index.cache.get("icd_conditions")
-        if condition is None:
-            codes = np.asarray(self.index.table.codes).astype("<U1")
-            condition = self.index.cache["icd_conditions"] = icd & ~np.isin(codes, ranking.EXTERNAL_CAUSE_LETTERS)
+        condition = self._condition_codes()
         named = [abouts[p] for p in np.flatnonzero(before)]
         after_ids = {id(p) for p in exp.parts[exp.clause:]}
         after = np.array([id(p) in after_ids and id(p) not in before_ids for p in parts])
         if any(condition[a].any() for a in named):
-            # After a condition, a clause naming an item or service says what caused it ("blisters
-            # from new shoes"), unless it names a drug: "nausea from chemo" is its adverse effect.
             expander = expander_for(self.index)
             if (after & ranking.item_parts(abouts, hcpcs, condition)).any() and not any(
                     expander.names_a_drug(p) for p, a in zip(parts, after) if a):
@@ -694,6 +690,16 @@ class Searcher:
             measure = hcpcs & (np.isclose(prior, ranking.MEASUREMENT)
                                | np.isclose(prior, ranking.MEASUREMENT * ranking.ACCESSORY))
             got = self.index.cache["device_codes"] = (device, category, hcpcs, measure)
+        return got
+
+    def _condition_codes(self) -> np.ndarray:
+        """The ICD-10-CM documents outside the external causes (:data:`ranking.EXTERNAL_CAUSE_LETTERS`),
+        a mask; memoised per build."""
+        got = self.index.cache.get("condition_codes")
+        if got is None:
+            first = np.asarray(self.index.table.codes).astype("<U1")
+            got = self.index.cache["condition_codes"] = (
+                self._system_masks()[0] & ~np.isin(first, ranking.EXTERNAL_CAUSE_LETTERS))
         return got
 
     def _system_masks(self) -> tuple[np.ndarray, np.ndarray]:
