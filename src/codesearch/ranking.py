@@ -397,10 +397,12 @@ MIN_LATIN_WORD = 5
 #: An organ's adjective where ICD-10-CM names the organ ("pancreatic cancer": "Malignant neoplasm
 #: of pancreas"): an adjective of the descriptors and a noun they write after "of" at least
 #: ORGAN_MIN_OF times that share a root of ORGAN_MIN_ROOT letters, the rest an adjective's ending
-#: and a Latin or Greek noun's ("esophag-eal"/"esophag-us", "ovar-ian"/"ovar-ies", "pancrea-tic"/
-#: "pancrea-s"); with no noun ending only when the root is ORGAN_MIN_BARE letters ("ureter-al",
-#: "tonsil-lar"), so "lateral" is no "later" nor "secondary" a "second". The noun is searched
-#: at ORGAN_NOUN_WEIGHT, as a lay word's meaning.
+#: and a Latin or Greek noun's ("esophag-eal"/"esophag-us", "ovar-ian"/"ovar-y", "pancrea-tic"/
+#: "pancrea-s"); the root shared whole, or less a last c or g before x ("cervi-c-al"/"cervi-x",
+#: so "lateral" is no "latex"); with no noun ending only when the root is ORGAN_MIN_BARE letters
+#: ("ureter-al", "tonsil-lar"), so "lateral" is no "later"; a plural's "s" only after a longer
+#: root ("partial" is no "parts"). The noun is searched at ORGAN_NOUN_WEIGHT, as a lay word's
+#: meaning, and makes no part a code's head (kind "organ", NOT_HEADS).
 ORGAN_ADJECTIVE_ENDINGS = ("eal", "ial", "ian", "tic", "lar", "al", "ic", "ar", "ine")
 ORGAN_NOUN_ENDINGS = frozenset({"a", "ae", "e", "s", "us", "um", "ium", "eum", "x", "ix", "is", "y", "ies"})
 ORGAN_MIN_ROOT = 4
