@@ -1396,7 +1396,10 @@ def organ_nouns(records) -> dict[str, list[str]]:
     for adjective in sorted(adjectives):
         ending = next(e for e in ranking.ORGAN_ADJECTIVE_ENDINGS if adjective.endswith(e))
         root = adjective[: -len(ending)]
-        for noun in nouns:
+        # A noun shares the root, or all of it but its last letter, and ORGAN_MIN_ROOT letters at
+        # least: only the nouns beginning so are compared (one range of the sorted nouns).
+        start = adjective[: max(ranking.ORGAN_MIN_ROOT, len(root) - 1)]
+        for noun in nouns[bisect_left(nouns, start): bisect_right(nouns, start + "\uffff")]:
             shared = len(os.path.commonprefix([adjective, noun]))
             if shared < ranking.ORGAN_MIN_ROOT or noun == adjective or shared < len(root) - 1:
                 continue

@@ -555,23 +555,21 @@ class Searcher:
         context = ~item & ~described & heads_icd
         return context if context.any() and not context.all() else none
 
-    def _clause_parts(self, exp: Expansion, parts: list, abouts: list) -> np.ndarray:
+    def _clause_parts(self, parts: list, abouts: list, after: np.ndarray) -> np.ndarray:
         """The parts of a clause saying why or when (:data:`ranking.CLAUSE_WORDS`) that qualify
         what comes before it: all of them after an item, service or drug — a part heading HCPCS
         codes and no ICD-10-CM condition (:func:`ranking.item_parts`), or a drug the crosswalk
         names ("crutches after knee surgery"); after a condition, all of them when the clause
         names an item or service and no drug ("blisters from new shoes"; "nausea from chemo" is
-        the drug's adverse effect, read as the cause words say). None otherwise."""
+        the drug's adverse effect, read as the cause words say). None otherwise. ``after``: the
+        parts of the clause (a repeated part counts where it first stands)."""
         none = np.zeros(len(parts), dtype=bool)
-        before_ids = {id(p) for p in exp.parts[:exp.clause]}
-        before = np.array([id(p) in before_ids and not p.letter for p in parts])
+        before = ~after & np.array([not p.letter for p in parts], dtype=bool)
         if not before.any():
             return none
         _, _, hcpcs, _ = self._device_codes()
         condition = self._condition_codes()
         named = [abouts[p] for p in np.flatnonzero(before)]
-        after_ids = {id(p) for p in exp.parts[exp.clause:]}
-        after = np.array([id(p) in after_ids and id(p) not in before_ids for p in parts])
         if any(condition[a].any() for a in named):
             expander = expander_for(self.index)
             if (after & ranking.item_parts(abouts, hcpcs, condition)).any() and not any(
@@ -805,15 +803,15 @@ class Searcher:
                 abouts.append(about)
         qualifier = np.array([part.qualifier for part in parts])
         letters = np.array([part.letter for part in parts])
+        clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
+        in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
         if heads is not None and not self._system and not qualifier.any() and (~letters).sum() > 1:
             # A type's letter goes with the word naming the type: the others decide the context.
             named = np.flatnonzero(~letters)
-            clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
-            in_clause = np.array([id(parts[p]) in clause_ids for p in named], dtype=bool)
             qualifier[named] = self._context_parts([parts[p] for p in named], part_scores[named],
-                                                   [abouts[p] for p in named], in_clause)
+                                                   [abouts[p] for p in named], in_clause[named])
         if heads is not None and not self._system and exp.clause:
-            qualifier |= self._clause_parts(exp, parts, abouts)
+            qualifier |= self._clause_parts(parts, abouts, in_clause)
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
         coverage = np.zeros(n_docs, dtype=np.int32)
