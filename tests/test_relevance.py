@@ -150,6 +150,22 @@ THRESHOLDS = {
     ("heldout7", "plain"): (0.41, 0.74, 0.56),  # measured 0.444 0.778 0.592
     ("heldout7", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout7", "overall"): (0.72, 0.86, 0.78),  # measured 0.751 0.893 0.819
+    # heldout8: written blind at the start of the fourth 2026-12-02 session, committed before its changes
+    ("heldout8", "abbreviation"): (0.77, 0.97, 0.87),  # measured 0.800 1.000 0.900
+    ("heldout8", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout8", "brand_typo"): (0.84, 0.97, 0.90),  # measured 0.875 1.000 0.938
+    ("heldout8", "generic"): (0.84, 0.97, 0.88),  # measured 0.875 1.000 0.917
+    ("heldout8", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout8", "icd_lay"): (0.80, 0.88, 0.85),  # measured 0.833 0.917 0.880
+    ("heldout8", "icd_shorthand"): (0.82, 0.89, 0.85),  # measured 0.852 0.926 0.883
+    ("heldout8", "icd_term"): (0.85, 0.85, 0.85),  # measured 0.889 0.889 0.889
+    ("heldout8", "icd_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout8", "intent_hcpcs"): (0.40, 0.57, 0.50),  # measured 0.435 0.609 0.534
+    ("heldout8", "intent_icd"): (0.19, 0.41, 0.31),  # measured 0.222 0.444 0.344
+    ("heldout8", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout8", "plain"): (0.57, 0.77, 0.61),  # measured 0.600 0.800 0.640
+    ("heldout8", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout8", "overall"): (0.75, 0.84, 0.79),  # measured 0.788 0.873 0.830
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
