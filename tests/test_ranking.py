@@ -32,6 +32,26 @@ def test_icd_prior_prefers_general_unspecified_initial():
     assert prior(SimpleNamespace(system="HCPCS", code="J1568", key="J1568", long="Injection")) == 1.0
 
 
+def test_external_causes_weigh_less_than_the_codes_they_go_with():
+    """An external cause (V00-Y99) is never first-listed: its prior is ICD_EXTERNAL_CAUSE times an
+    otherwise equal code's."""
+    prior = ranking.document_prior
+    cause = prior(icd("W54.0XXA", "Bitten by dog, initial encounter"))
+    injury = prior(icd("S91.0XXA", "Bitten by dog, initial encounter"))
+    assert cause == pytest.approx(ranking.ICD_EXTERNAL_CAUSE * injury)
+    assert ranking.ICD_EXTERNAL_CAUSE < 1
+
+
+@pytest.mark.parametrize(("query", "system", "first"), [
+    ("van ride to dialysis", None, "A0130"),  # was V58.3XXA, a van driver injured in a crash
+    ("whiplash MVC", "icd10cm", "S13.4XXA"),  # the injury before the collision's code
+    ("fall from ladder", "icd10cm", "W11.XXXA"),  # what only a cause answers still comes first
+    ("bitten by dog", "icd10cm", "W54.0XXA"),
+])
+def test_external_causes_come_after_what_they_share_words_with(real_index, query, system, first):
+    assert codes(search(real_index, query, system=system))[0] == first
+
+
 def test_icd_default_prior_counts_default_and_variant_words():
     """Default words (unspecified, without, not intractable) raise the prior; variant words take it back."""
     prior = ranking.icd_default_prior
