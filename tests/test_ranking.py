@@ -42,6 +42,21 @@ def test_external_causes_weigh_less_than_the_codes_they_go_with():
     assert ranking.ICD_EXTERNAL_CAUSE < 1
 
 
+def test_pregnancy_and_newborn_chapters_are_a_context_whatever_their_words():
+    """Every code of chapters O and P is of the pregnancy or newborn context (ICD_CONTEXT), also
+    when its descriptor does not say so; one that says so is not counted twice."""
+    prior = ranking.document_prior
+    wound = "Infection of obstetric surgical wound, unspecified"
+    assert prior(icd("O86.00", wound)) == pytest.approx(ranking.ICD_CONTEXT * prior(icd("T86.00", wound)))
+    jaundice = "Neonatal jaundice, unspecified"
+    assert prior(icd("P59.9", jaundice)) == pytest.approx(prior(icd("R59.9", jaundice)))
+
+
+def test_a_birth_injury_is_not_the_default_reading(real_index):
+    """"broken collarbone": S42.009A, not P13.4 "Fracture of clavicle due to birth injury"."""
+    assert codes(search(real_index, "broken collarbone", system="icd10cm"))[0] == "S42.009A"
+
+
 @pytest.mark.parametrize(("query", "system", "first"), [
     ("van ride to dialysis", None, "A0130"),  # was V58.3XXA, a van driver injured in a crash
     ("whiplash MVC", "icd10cm", "S13.4XXA"),  # the injury before the collision's code
@@ -752,6 +767,15 @@ def test_an_everyday_word_is_no_acronym(real_index):
 def test_a_brand_a_descriptor_names_points_to_the_drug(real_index, query, first):
     """The crosswalk's whole name of a brand (no generic's) that no ICD-10-CM text says makes the
     query about the drug, even when a HCPCS descriptor names the brand in parentheses."""
+    assert codes(search(real_index, query))[0].startswith(first)
+
+
+@pytest.mark.parametrize(("query", "first"), [("lyumjev type 1 diabetes", ("J1813", "J1814")),
+                                              ("iluvien diabetic macular edema", "J7313"),
+                                              ("rhophylac rh negative", "J2791")])
+def test_the_words_beside_a_brand_say_what_it_is_for(real_index, query, first):
+    """Beside a brand name the other words qualify the drug, as after "for": a condition code
+    matching more of them does not outrank the drug (these listed the condition's codes first)."""
     assert codes(search(real_index, query))[0].startswith(first)
 
 

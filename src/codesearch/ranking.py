@@ -179,6 +179,11 @@ ICD_VARIANT_RE = re.compile(r"\bwith\b(?: other\b)?|\bother\b|(?<!not )\bintract
 #: first), and a query naming the context matches them in more parts.
 ICD_CONTEXT_RE = re.compile(r"\b(?:maternal|pregnancy|trimester|childbirth|puerperium|newborn|neonatal|perinatal)\b")
 ICD_CONTEXT = 0.6  # the measurement prior's weight (MEASUREMENT, below)
+#: The chapters of pregnancy, childbirth and the puerperium (O) and of the perinatal period (P):
+#: every code of theirs is of that context, whether or not its descriptor says one of the words
+#: (O86.00 "Infection of obstetric surgical wound", P13.4 "Fracture of clavicle due to birth
+#: injury" for "broken collarbone"), and takes :data:`ICD_CONTEXT` once.
+ICD_CONTEXT_CHAPTERS = ("O", "P")
 #: "Unspecified" said of the descriptor's first clause, its subject ("Migraine, unspecified, …",
 #: "Unspecified asthma, …"), marks the category's own default rather than a subtype's
 #: ("Ophthalmoplegic migraine, not intractable"): it counts as one more default word.
@@ -534,6 +539,8 @@ def document_prior(record, stems_of=None) -> float:
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
+        if record.code[:1] in ICD_CONTEXT_CHAPTERS and not ICD_CONTEXT_RE.search(_BRACKETS_RE.sub(" ", record.long.lower())):
+            prior *= ICD_CONTEXT
         if len(record.key) == ICD_FULL_LENGTH and record.code[-1] not in ICD_INITIAL_ENCOUNTER:
             prior *= ICD_LATER_ENCOUNTER
         if record.code[:1] in EXTERNAL_CAUSE_LETTERS:

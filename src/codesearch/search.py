@@ -626,20 +626,25 @@ class Searcher:
         inclusion term; not "heparin", a generic the descriptors say), or the crosswalk's whole
         name of a brand, no generic's, that no ICD-10-CM text says ("rhogam", which J2790's
         descriptor names in parentheses)."""
+        return bool(self._brand_parts(parts).any())
+
+    def _brand_parts(self, parts) -> np.ndarray:
+        """Which parts :meth:`_names_a_brand` finds a brand name, a mask."""
         table, system = self.index.table, self.index.doc_system
-        for part in parts:
+        out = np.zeros(len(parts), dtype=bool)
+        for p, part in enumerate(parts):
             if part.qualifier or " " in part.token:
                 continue
             token = part.token.lower()
             if len(table.postings("brand", part.token)[0]) and not any(
                     (system[table.postings(f, s)[0]] == ranking.DRUG_SYSTEM).any()
                     for s in stems(part.token) for f in ("short", "long")):
-                return True
-            if (self.index.linked("brand", token) and not self.index.linked("generic", token) and not any(
+                out[p] = True
+            elif (self.index.linked("brand", token) and not self.index.linked("generic", token) and not any(
                     (system[table.postings(f, s)[0]] == "ICD10CM").any()
                     for s in stems(token) for f in ("short", "long", "synonyms"))):
-                return True
-        return False
+                out[p] = True
+        return out
 
     def _later_encounters(self) -> np.ndarray:
         """True for each ICD-10-CM document whose 7th character is a later encounter or sequela
@@ -812,6 +817,11 @@ class Searcher:
                                                    [abouts[p] for p in named], in_clause[named])
         if heads is not None and not self._system and exp.clause:
             qualifier |= self._clause_parts(parts, abouts, in_clause)
+        brand = None  # which parts name a brand (_brand_parts), when asked
+        if heads is not None and not self._system and not qualifier.any() and len(parts) > 1:
+            brand = self._brand_parts(parts)
+            if brand.any():  # "lyumjev type 1 diabetes": the drug, for the condition the other words name
+                qualifier = ~brand & ~letters
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
         coverage = np.zeros(n_docs, dtype=np.int32)
@@ -845,7 +855,7 @@ class Searcher:
             best = (missed == missed.min()) & ~self._later_encounters()[docs]
             best &= ~self._repeating_others(best, docs, parts, part_scores, abouts)
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
-            if ranking.DRUG_SYSTEM in names and (exp.dose or self._names_a_brand(parts)):
+            if ranking.DRUG_SYSTEM in names and (exp.dose or (self._names_a_brand(parts) if brand is None else brand.any())):
                 intent = names.index(ranking.DRUG_SYSTEM)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
