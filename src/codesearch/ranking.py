@@ -539,8 +539,9 @@ def document_prior(record, stems_of=None) -> float:
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
-        if record.code[:1] in ICD_CONTEXT_CHAPTERS and not ICD_CONTEXT_RE.search(_BRACKETS_RE.sub(" ", record.long.lower())):
-            prior *= ICD_CONTEXT
+        if (record.code[:1] in ICD_CONTEXT_CHAPTERS
+                and not ICD_CONTEXT_RE.search(_BRACKETS_RE.sub(" ", record.long.lower()))):
+            prior *= ICD_CONTEXT  # icd_default_prior gave it already when the words say the context
         if len(record.key) == ICD_FULL_LENGTH and record.code[-1] not in ICD_INITIAL_ENCOUNTER:
             prior *= ICD_LATER_ENCOUNTER
         if record.code[:1] in EXTERNAL_CAUSE_LETTERS:
