@@ -554,6 +554,16 @@ def test_national_codes_before_temporary_private_payer_codes(real_index):
     assert got.index("E0784") < got.index("S9145")
 
 
+def test_every_setting_codes_before_hospital_outpatient_ones(real_index):
+    """A C code (hospital outpatient only) weighs as an S code: 'avastin' lists J9035 before
+    C9257, the 0.25 mg eye dose; 'iris prosthesis', which only C1839 answers, still finds it first."""
+    opps = SimpleNamespace(system="HCPCS", code="C9257", key="C9257", long="Injection, bevacizumab, 0.25 mg", rvus=())
+    every = SimpleNamespace(system="HCPCS", code="J9035", key="J9035", long="Injection, bevacizumab, 0.25 mg", rvus=())
+    assert ranking.document_prior(opps) == ranking.TEMPORARY * ranking.document_prior(every)
+    assert codes(search(real_index, "avastin"))[0] == "J9035"
+    assert codes(search(real_index, "iris prosthesis"))[0] == "C1839"
+
+
 @pytest.mark.parametrize(("query", "system"), [("dog bite on hand", None), ("black eye", "icd10cm"),
                                                ("concussion", "icd10cm")])
 def test_initial_encounters_before_later_ones(real_index, query, system):
