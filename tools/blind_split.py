@@ -27,16 +27,10 @@ def normal(query: str) -> str:
 
 
 def read_queries() -> set[str]:
-    files = [*ROOT.glob("tests/relevance/tuning*/*.tsv"), *ROOT.glob("tools/probes/*/*.tsv"),
-             *ROOT.glob("tools/lay_probes/**/*.tsv")]
-    out = set()
-    for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            fields = line.split("\t")
-            if line.startswith(("#", "category\t")) or len(fields) < 2:
-                continue
-            out.add(normal(fields[1]))
-    return out
+    from codesearch.evaluate import load_judgements
+
+    folders = [*sorted(ROOT.glob("tests/relevance/tuning*")), ROOT / "tools" / "probes", ROOT / "tools" / "lay_probes"]
+    return {normal(j.query) for j in load_judgements([f for f in folders if f.is_dir()])}
 
 
 def main(source: str, name: str) -> None:
