@@ -166,6 +166,21 @@ THRESHOLDS = {
     ("heldout8", "plain"): (0.57, 0.77, 0.61),  # measured 0.600 0.800 0.640
     ("heldout8", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout8", "overall"): (0.75, 0.84, 0.79),  # measured 0.788 0.873 0.830
+    # heldout9: written blind at the start of the fifth 2026-12-02 session, committed before its changes
+    ("heldout9", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout9", "brand_typo"): (0.85, 0.97, 0.91),  # measured 0.889 1.000 0.944
+    ("heldout9", "generic"): (0.82, 0.97, 0.87),  # measured 0.857 1.000 0.905
+    ("heldout9", "generic_typo"): (0.87, 0.87, 0.87),  # measured 0.900 0.900 0.900
+    ("heldout9", "icd_lay"): (0.65, 0.77, 0.71),  # measured 0.680 0.800 0.740
+    ("heldout9", "icd_shorthand"): (0.77, 0.97, 0.84),  # measured 0.810 1.000 0.877
+    ("heldout9", "icd_term"): (0.75, 0.86, 0.79),  # measured 0.789 0.895 0.825
+    ("heldout9", "icd_typo"): (0.82, 0.92, 0.85),  # measured 0.850 0.950 0.885
+    ("heldout9", "intent_hcpcs"): (0.51, 0.74, 0.60),  # measured 0.545 0.773 0.634
+    ("heldout9", "intent_icd"): (0.38, 0.80, 0.55),  # measured 0.417 0.833 0.583
+    ("heldout9", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout9", "plain"): (0.30, 0.80, 0.52),  # measured 0.333 0.833 0.556
+    ("heldout9", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout9", "overall"): (0.71, 0.86, 0.77),  # measured 0.744 0.899 0.806
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
