@@ -564,6 +564,21 @@ def test_every_setting_codes_before_hospital_outpatient_ones(real_index):
     assert codes(search(real_index, "iris prosthesis"))[0] == "C1839"
 
 
+@pytest.mark.parametrize(("query", "first", "special"), [("crutches", "E0110", "E0118"), ("cpm machine", "E0935", "E0936"),
+                                                       ("suction machine", "E0600", "K0743"), ("ondansetron", "J2405", "Q0162")])
+def test_codes_in_the_coverage_manuals_before_their_siblings(real_index, query, first, special):
+    """A HCPCS code Medicare's coverage manuals list (CIM, MCM columns) weighs
+    ranking.MANUAL_REFERENCED more among equal matches: the established crutches, CPM device,
+    suction pump and ondansetron injection before the special or oral sibling."""
+    assert real_index.get(first).manual_refs and not real_index.get(special).manual_refs
+    got = codes(search(real_index, query, limit=10))
+    assert got[0] == first and special in got, got
+    listed = SimpleNamespace(system="HCPCS", code="E0110", key="E0110", long="Crutches, forearm", rvus=(),
+                             manual_refs=("CIM 60-9",))
+    assert ranking.document_prior(listed) == ranking.MANUAL_REFERENCED * ranking.document_prior(
+        SimpleNamespace(**{**vars(listed), "manual_refs": ()}))
+
+
 @pytest.mark.parametrize(("query", "system"), [("dog bite on hand", None), ("black eye", "icd10cm"),
                                                ("concussion", "icd10cm")])
 def test_initial_encounters_before_later_ones(real_index, query, system):

@@ -126,13 +126,23 @@ def test_group_columns_keep_order_and_drop_blanks(tmp_path):
     assert r.xrefs == ("J1567", "Q0001")
 
 
+def test_coverage_manual_references_keep_their_manual(tmp_path):
+    """CIM1..3 and MCM1..3 are read in column order, each named by its manual; blanks skipped."""
+    row = with_cells(hcpcs_row("E0110", "Crutches, forearm", "Crutch forearm pair"),
+                     CIM1="60-9", CIM2="", MCM1="2100.1", MCM3="4107.8")
+    (r,) = read_hcpcs(write_xlsx(tmp_path / "m.xlsx", [row]))
+    assert r.manual_refs == ("CIM 60-9", "MCM 2100.1", "MCM 4107.8")
+    (bare,) = read_hcpcs(write_xlsx(tmp_path / "n.xlsx", [hcpcs_row("E0118", "Crutch substitute", "x")]))
+    assert bare.manual_refs == ()
+
+
 def test_optional_group_columns_may_be_absent(tmp_path):
     """A header without PRICE/XREF/TOS columns still loads, with empty tuples."""
     header = ["HCPC", "RECID", "LONG DESCRIPTION", "SHORT DESCRIPTION", "COV", "BETOS",
               "ADD DT", "ACT EFF DT", "TERM DT", "ACTION CD"]
     row = ["J1566", "3", "Injection, x", "x", "C", "O1E", "20080101", "20080101", "", "N"]
     (r,) = read_hcpcs(write_xlsx(tmp_path / "o.xlsx", [row], header=header))
-    assert (r.code, r.pricing_codes, r.xrefs, r.type_of_service) == ("J1566", (), (), ())
+    assert (r.code, r.pricing_codes, r.xrefs, r.type_of_service, r.manual_refs) == ("J1566", (), (), (), ())
 
 
 def test_cpt_looking_codes_are_skipped(tmp_path):

@@ -339,6 +339,7 @@ def show(ctx, code, as_json):
         ("Abbreviations", ", ".join(record.abbreviations)),
         ("Plain language", plain_language(record, index.lexicon)),
         ("Cross-reference", ", ".join(record.xrefs)),
+        ("Coverage manual", ", ".join(record.manual_refs)),
     ]
     for label, value in rows:
         if value:

@@ -305,6 +305,8 @@ class CodeRecord:
     pricing_codes: tuple[str, ...] = ()
     type_of_service: tuple[str, ...] = ()
     xrefs: tuple[str, ...] = ()
+    # Medicare coverage manual sections the code is listed under ("CIM 60-9", "MCM 2100.1").
+    manual_refs: tuple[str, ...] = ()
     # ICD-10-CM: inclusion terms (searched as synonyms) and where the code sits.
     synonyms: tuple[str, ...] = ()
     chapter: str = ""
@@ -388,7 +390,7 @@ class CodeRecord:
         data = dict(data)
         data["products"] = tuple(DrugProduct(**p) for p in data.get("products", ()))
         data["rvus"] = tuple(FeeScheduleRow(**r) for r in data.get("rvus", ()))
-        for name in ("pricing_codes", "type_of_service", "xrefs", "brands", "abbreviations", "named_senses",
+        for name in ("pricing_codes", "type_of_service", "xrefs", "manual_refs", "brands", "abbreviations", "named_senses",
                      "plain_terms", "synonyms", "includes", "excludes1", "excludes2", "code_first",
                      "use_additional_code", "code_also", "ancestors"):
             data[name] = tuple(data.get(name, ()))

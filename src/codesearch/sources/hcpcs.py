@@ -24,6 +24,9 @@ OPTIONAL_GROUPS = {
     "PRICE": ("PRICE1", "PRICE2", "PRICE3", "PRICE4"),
     "XREF": ("XREF1", "XREF2", "XREF3", "XREF4", "XREF5"),
     "TOS": ("TOS1", "TOS2", "TOS3", "TOS4", "TOS5"),
+    # Medicare coverage manual references: Coverage Issues Manual (now the NCD manual) and
+    # Medicare Carriers Manual section numbers ("60-9", "2100.1").
+    "MANUAL": ("CIM1", "CIM2", "CIM3", "MCM1", "MCM2", "MCM3"),
 }
 # RECID values from the record layout: 3/7 open a code/modifier, 4/8 continue its description.
 FIRST_LINE = {"3": "code", "7": "modifier"}
@@ -194,6 +197,7 @@ def read_hcpcs(path: str | Path) -> Iterator[CodeRecord]:
                     "pricing_codes": _group(row, groups["PRICE"]),
                     "type_of_service": _group(row, groups["TOS"]),
                     "xrefs": _group(row, groups["XREF"]),
+                    "manual_refs": _manual_refs(row, groups["MANUAL"], header),
                 }
         except CorpusFileError:
             raise
@@ -205,6 +209,11 @@ def read_hcpcs(path: str | Path) -> Iterator[CodeRecord]:
             yield _record(pending)
     finally:
         wb.close()
+
+
+def _manual_refs(row, indexes: list[int], header: list[str]) -> tuple[str, ...]:
+    """The coverage manual references of a row, each with its manual: "CIM 60-9", "MCM 2100.1"."""
+    return tuple(f"{header[i][:3]} {v}" for i in indexes if i < len(row) and (v := _cell(row[i])))
 
 
 def _group(row, indexes: list[int]) -> tuple[str, ...]:

@@ -197,6 +197,8 @@ SCHEMAS: dict[str, Any] = {
             "pricing": _string_list(),
             "action": {"type": "string"},
             "xrefs": _string_list(),
+            "manual_refs": {**_string_list(),
+                            "description": 'Medicare coverage manual sections listing it ("CIM 60-9", "MCM 2100.1").'},
             "synonyms": _string_list(),
             "products": {
                 "type": "array",
