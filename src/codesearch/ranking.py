@@ -549,12 +549,13 @@ def document_prior(record, stems_of=None) -> float:
     prior = ACCESSORY if is_accessory(descriptor_head(stems_of, record.long), record.long) else 1.0
     if is_measurement(record):
         prior *= MEASUREMENT
-    if record.system == "HCPCS" and record.code[:1] in TEMPORARY_SECTIONS and len(record.code) == 5:
-        prior *= TEMPORARY
-    if record.system == "HCPCS" and len(record.code) == 5 and SPECIAL_SIZE_RE.search(record.long.lower()):
-        prior *= SPECIAL_SIZE
-    if record.system == "HCPCS" and len(record.code) == 5 and getattr(record, "manual_refs", ()):
-        prior *= MANUAL_REFERENCED
+    if record.system == "HCPCS" and len(record.code) == 5:  # a code, not a two-letter modifier
+        if record.code[:1] in TEMPORARY_SECTIONS:
+            prior *= TEMPORARY
+        if SPECIAL_SIZE_RE.search(record.long.lower()):
+            prior *= SPECIAL_SIZE
+        if getattr(record, "manual_refs", ()):
+            prior *= MANUAL_REFERENCED
     if record.system == "ICD10CM":
         prior += ICD_GENERAL_STEP * (ICD_FULL_LENGTH - len(record.key))
         prior *= icd_default_prior(record.long)
