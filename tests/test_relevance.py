@@ -184,6 +184,22 @@ THRESHOLDS = {
     ("heldout9", "plain"): (0.30, 0.80, 0.52),  # measured 0.333 0.833 0.556
     ("heldout9", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout9", "overall"): (0.71, 0.86, 0.77),  # measured 0.744 0.899 0.806
+    # heldout10: written blind at the start of the sixth 2026-12-02 session, committed before its changes
+    ("heldout10", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout10", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout10", "brand_typo"): (0.84, 0.97, 0.90),  # measured 0.875 1.000 0.938
+    ("heldout10", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout10", "generic_typo"): (0.85, 0.97, 0.91),  # measured 0.889 1.000 0.944
+    ("heldout10", "icd_lay"): (0.62, 0.88, 0.75),  # measured 0.652 0.913 0.783
+    ("heldout10", "icd_shorthand"): (0.75, 0.86, 0.79),  # measured 0.786 0.893 0.824
+    ("heldout10", "icd_term"): (0.81, 0.97, 0.87),  # measured 0.846 1.000 0.904
+    ("heldout10", "icd_typo"): (0.91, 0.97, 0.92),  # measured 0.941 1.000 0.953
+    ("heldout10", "intent_hcpcs"): (0.49, 0.62, 0.53),  # measured 0.522 0.652 0.568
+    ("heldout10", "intent_icd"): (0.80, 0.97, 0.88),  # measured 0.833 1.000 0.917
+    ("heldout10", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout10", "plain"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.929
+    ("heldout10", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout10", "overall"): (0.77, 0.89, 0.82),  # measured 0.805 0.921 0.854
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
