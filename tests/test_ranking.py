@@ -797,11 +797,21 @@ def test_a_brand_a_descriptor_names_points_to_the_drug(real_index, query, first)
 
 @pytest.mark.parametrize(("query", "first"), [("lyumjev type 1 diabetes", ("J1813", "J1814")),
                                               ("iluvien diabetic macular edema", "J7313"),
-                                              ("rhophylac rh negative", "J2791")])
+                                              ("rhophylac rh negative", "J2791"),
+                                              ("lovenox shot to prevent clots", "J1650"),
+                                              ("lovenox shot after knee surgery", "J1650")])
 def test_the_words_beside_a_brand_say_what_it_is_for(real_index, query, first):
     """Beside a brand name the other words qualify the drug, as after "for": a condition code
-    matching more of them does not outrank the drug (these listed the condition's codes first)."""
+    matching more of them does not outrank the drug (these listed the condition's codes first),
+    nor, beside a service word or a clause, a flu vaccine matching "shot" and "prevent" or a
+    surgical boot matching "shot" and "knee surgery" (these listed them first)."""
     assert codes(search(real_index, query))[0].startswith(first)
+
+
+def test_a_brand_inside_a_clause_is_the_cause(real_index):
+    """A brand named in the clause after a condition is what caused it, not the query's subject:
+    "rash after keytruda" is the drug's adverse effect or drug eruption, not the drug's code."""
+    assert codes(search(real_index, "rash after keytruda"))[0] in {"T45.1X5A", "L27.0"}
 
 
 def test_a_clinical_adjective_reads_its_everyday_organ(real_index):

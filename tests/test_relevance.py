@@ -215,6 +215,13 @@ THRESHOLDS = {
     ("tuning4", "intent_hcpcs"): (0.38, 0.67, 0.46),  # measured 0.412 0.706 0.497
     ("tuning4", "plain"): (0.49, 0.70, 0.59),  # measured 0.526 0.737 0.629
     ("tuning4", "overall"): (0.51, 0.77, 0.60),  # measured 0.543 0.802 0.638
+    # tuning5: written blind at the sixth 2026-12-02 session (rows equal to a held-out query dropped unread), then read
+    ("tuning5", "icd_lay"): (0.78, 0.87, 0.83),  # measured 0.818 0.909 0.864
+    ("tuning5", "icd_shorthand"): (0.63, 0.97, 0.80),  # measured 0.667 1.000 0.833
+    ("tuning5", "intent_hcpcs"): (0.66, 0.81, 0.73),  # measured 0.697 0.848 0.762
+    ("tuning5", "intent_icd"): (0.39, 0.82, 0.57),  # measured 0.429 0.857 0.600
+    ("tuning5", "plain"): (0.57, 0.77, 0.66),  # measured 0.600 0.800 0.691
+    ("tuning5", "overall"): (0.63, 0.82, 0.71),  # measured 0.667 0.855 0.750
 }
 
 

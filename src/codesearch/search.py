@@ -818,9 +818,11 @@ class Searcher:
         if heads is not None and not self._system and exp.clause:
             qualifier |= self._clause_parts(parts, abouts, in_clause)
         brand = None  # which parts name a brand (_brand_parts), when asked
-        if heads is not None and not self._system and not qualifier.any() and len(parts) > 1:
-            brand = self._brand_parts(parts)
-            if brand.any():  # "lyumjev type 1 diabetes": the drug, for the condition the other words name
+        if heads is not None and not self._system and len(parts) > 1:
+            # "lyumjev type 1 diabetes": the drug, for the condition the other words name; so too
+            # beside a service word or a clause ("lovenox shot to prevent clots").
+            brand = self._brand_parts(parts) & ~qualifier & ~in_clause
+            if brand.any():
                 qualifier = ~brand & ~letters
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
