@@ -113,6 +113,11 @@ LAY = (
     "stone\tcalculus\tcondition\nstone\t-lith-\tcondition\nhigh\thyper-\tmodifier-word\n"
     "potassium\t-kal-\tsubstance\nshot\tinjection\tprocedure\npink eye\tconjunctivitis\tidiom\n"
 )
+HPO = (
+    "lay\tclinical\thpo\n# generated (a test's stand-in for tools/derive_lay_hpo.py output)\n"
+    "ringing in the ears\ttinnitus\tHP:0000360\n"
+)
+FDA_BRANDS = "brand\tgeneric\n# generated (a test's stand-in for tools/derive_brands_fda.py output)\ngamunex\timmune globulin\n"
 SECTIONS = "kind\tkey\ttext\nsection\tJ\tMedicines given by injection or infusion.\nbetos\tD1E\tMedical equipment used at home.\n"
 
 
@@ -124,6 +129,8 @@ def write_lexicon(folder: Path) -> Path:
     (folder / "plain_language.tsv").write_text(PLAIN, encoding="utf-8")
     (folder / "sections.tsv").write_text(SECTIONS, encoding="utf-8")
     (folder / "lay_words.tsv").write_text(LAY, encoding="utf-8")
+    (folder / "lay_hpo.tsv").write_text(HPO, encoding="utf-8")
+    (folder / "brands_fda.tsv").write_text(FDA_BRANDS, encoding="utf-8")
     return folder
 
 

@@ -90,6 +90,7 @@ def test_lay_words_load_with_kinds_and_forms(tmp_path):
     """lay_words.tsv loads into Lexicon.lay; a hyphenated target is a combining form."""
     lexicon = Lexicon.load(write_lexicon(tmp_path / "lexicon"))
     assert LayWord("belly", "abdominal", "anatomy") in lexicon.lay
+    assert LayWord("ringing in the ears", "tinnitus", "phenotype") in lexicon.lay  # lay_hpo.tsv
     forms = {w.clinical for w in lexicon.lay if w.is_form}
     assert forms == {"nephr-", "-lith-", "hyper-", "-kal-"}
     assert Lexicon.from_dict(lexicon.to_dict()) == lexicon
@@ -187,6 +188,27 @@ def test_real_lay_queries_reach_the_code(real_index, query, relevant):
     """Lay condition queries within ICD-10-CM have a right code in the top 5."""
     found = codes(real_index, query, system="icd10cm", limit=5)
     assert relevant & set(found), (query, found)
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [("fluid around the heart", ("I31.3",)),  # pericardial effusion (was heart failure)
+     ("poor appetite", ("R63.0",)),  # anorexia (was "Irritability and anger")
+     ("yellowing of the skin", ("R17",))],  # jaundice (was a yellow fever code)
+)
+def test_hpo_layperson_phrases_reach_the_condition(real_index, query, first):
+    """The Human Phenotype Ontology's layperson synonyms (corpus/lay_hpo.tsv) read a patient's
+    phrase as the clinical name the codes use; with the lay vocabulary off they do not."""
+    assert codes(real_index, query, system="icd10cm")[0].startswith(first)
+    off = [r.code for r in search(real_index, query, system="icd10cm", disable={"lay"}).results]
+    assert not off or not off[0].startswith(first)
+
+
+def test_a_pronoun_inside_a_lay_phrase_is_no_word_of_it(real_index):
+    """"ringing in my ears" reads the phrase "ringing in the ears" (tinnitus), the pronoun aside."""
+    exp = expand(real_index, "ringing in my ears", prefix=False)
+    assert [p.token for p in exp.parts] == ["ringing in my ears"]
+    assert codes(real_index, "ringing in my ears", system="icd10cm")[0].startswith("H93.1")
 
 
 @pytest.mark.parametrize(
@@ -331,7 +353,9 @@ def test_lay_candidates_groups_and_reach(real_index):
     eye = real_index.get("V2623")  # "Prosthetic eye, plastic, custom": fake → prosthetic
     assert reach.reaches(set(descriptor_head(stems, eye.long)))
     assert reach.word_reached(stems("prosthetic")[0], "prosthetic") == "word"
-    assert reach.word_reached(stems("sagittal")[0], "sagittal") == ""  # no everyday word for it
+    assert reach.word_reached(stems("intertrochanteric")[0], "intertrochanteric") == ""  # no everyday word for it
+    # An HPO layperson phrase reaches a word as a phrase: "early closure of midline skull joint".
+    assert reach.word_reached(stems("sagittal")[0], "sagittal") == "phrase"
 
 
 def test_real_cannot_qualifies_the_next_word(real_index):

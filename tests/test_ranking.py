@@ -808,6 +808,17 @@ def test_the_words_beside_a_brand_say_what_it_is_for(real_index, query, first):
     assert codes(search(real_index, query))[0].startswith(first)
 
 
+@pytest.mark.parametrize(("query", "first"), [("toradol", "J1885"), ("rocephin shot for gonorrhea", "J0696"),
+                                              ("zofran", ("J2405", "Q0162"))])
+def test_a_brand_fda_lists_reads_as_its_generic(real_index, query, first):
+    """A brand no HCPCS text or crosswalk product says (corpus/brands_fda.tsv, from FDA's UNII
+    names) reads as the generic the descriptors say: Toradol is ketorolac (J1885). Without the
+    lay vocabulary, where it is kept, nothing names the drug."""
+    assert codes(search(real_index, query))[0].startswith(first)
+    off = codes(search(real_index, query, disable={"lay"}))
+    assert not off or not off[0].startswith(first)
+
+
 def test_a_brand_inside_a_clause_is_the_cause(real_index):
     """A brand named in the clause after a condition is what caused it, not the query's subject:
     "rash after keytruda" is the drug's adverse effect or drug eruption, not the drug's code."""

@@ -32,7 +32,7 @@ from rapidfuzz.distance import OSA
 from whoosh.analysis import STOP_WORDS
 
 from codesearch import ranking
-from codesearch.enrich import LayWord, lay_index, plain_index, sense_token
+from codesearch.enrich import FDA_BRAND, LayWord, lay_index, plain_index, sense_token
 from codesearch.records import SYSTEM_HCPCS, SYSTEM_ICD10CM, code_key
 from codesearch.schema import WORD_FIELDS, abbreviation_key, stems, words
 
@@ -481,7 +481,11 @@ class Expander:
         said = {stems(a.text) for a in alts}
         for row in self.lay.get(key, ()) if len(key) == 1 and "lay" not in disable else ():
             # A meaning the plain-language lexicon already gave is not counted twice.
-            if not row.is_form and stems(row.clinical) not in said:
+            if row.kind == FDA_BRAND and stems(row.clinical) not in said:
+                said.add(stems(row.clinical))  # "toradol": a brand of ketorolac
+                alts.append(Alternative(row.clinical, descriptor_fields(disable), ranking.FDA_BRAND_WEIGHT * weight,
+                                        "synonym", f'"{word}" is a brand of {row.clinical}', stems(row.clinical)))
+            elif not row.is_form and stems(row.clinical) not in said:
                 said.add(stems(row.clinical))
                 alts.append(self._lay_alternative(word, row.clinical, ranking.LAY_WORD_WEIGHT * weight))
         for noun in [*self.anatomy_nouns.get(word, ()), *self.organ_nouns.get(word, ())] if "lay" not in disable else ():
@@ -861,9 +865,11 @@ class Expander:
             for n in range(min(MAX_PHRASE_WORDS if phrases else 1, len(wordlist) - i), 1, -1):
                 # The words' stems one after the other are the phrase's (no token spans a space),
                 # and stems() remembers each word from earlier keystrokes.
-                key = tuple(chain.from_iterable(stems(w) for w in wordlist[i : i + n]))
+                # A pronoun inside is no word of the phrase: "ringing in my ears" is "ringing in ears".
+                key = tuple(chain.from_iterable(stems(w) for w in wordlist[i : i + n] if w not in ranking.PRONOUNS))
                 if (len(key) > 1 and (key in plain or key in lay) and wordlist[i] not in STOP_WORDS
-                        and wordlist[i + n - 1] not in STOP_WORDS):  # "chest cold with" is "chest cold"
+                        and wordlist[i + n - 1] not in STOP_WORDS  # "chest cold with" is "chest cold"
+                        and wordlist[i] not in ranking.PRONOUNS and wordlist[i + n - 1] not in ranking.PRONOUNS):
                     phrase = " ".join(wordlist[i : i + n])
                     alts = [Alternative(phrase, word_fields(disable), 1.0, "word", f'phrase "{phrase}"',
                                         stems(phrase))]

@@ -404,7 +404,10 @@ DRUG_CAUSE_WEIGHT = 0.5
 #: Matched by stem, so "opioid" is one with "opioids"; lay words for drugs are found by their kind.
 DRUG_WORD_SHARE = 0.5
 #: Lay vocabulary kinds (corpus/lay_words.tsv) that name a drug: "blood thinners", "painkillers".
-DRUG_LAY_KINDS = frozenset({"drug-class", "substance"})
+DRUG_LAY_KINDS = frozenset({"drug-class", "substance", "brand"})
+#: A brand name FDA lists for a drug (corpus/brands_fda.tsv: "toradol" → ketorolac) reads as
+#: the generic the HCPCS descriptors say, as much as the typed generic: the name is the drug's.
+FDA_BRAND_WEIGHT = 1.0
 #: A word after an "after" word is also the "post-" compound ICD-10-CM writes ("vaccine" →
 #: postvaccination, "transfusion" → posttransfusion): a descriptor word "post" + the word's
 #: first letters (all but the last POST_ROOT_SLACK, at least MIN_POST_ROOT), at a lay word's weight.

