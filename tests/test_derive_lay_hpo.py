@@ -36,6 +36,13 @@ name: Broad nasal tip
 synonym: "Wide tip of nose" EXACT layperson []
 
 [Term]
+id: HP:0001644
+name: Dilated cardiomyopathy
+synonym: "DCM" EXACT abbreviation []
+synonym: "HTN" EXACT abbreviation []
+synonym: "Cardiomyopathy, dilated (DCM)" EXACT abbreviation []
+
+[Term]
 id: HP:0000002
 name: Rhinorrhea
 synonym: "Nasal discharge" EXACT []
@@ -64,7 +71,7 @@ def _records() -> list[CodeRecord]:
 
     return [icd("H93.19", "Tinnitus, unspecified ear"), icd("J34.89", "Other specified disorders of nose; nasal discharge"),
             icd("L65.9", "Nonscarring hair loss, unspecified"), icd("L63.9", "Alopecia areata, unspecified"),
-            icd("R04.0", "Epistaxis")]
+            icd("R04.0", "Epistaxis"), icd("I42.0", "Dilated cardiomyopathy")]
 
 
 def test_derive_keeps_layperson_phrases_for_names_the_codes_say(tmp_path):
@@ -86,6 +93,16 @@ def test_derive_keeps_layperson_phrases_for_names_the_codes_say(tmp_path):
     assert "release hp/releases/2099-01-01" in text
 
 
+def test_derive_abbreviations_the_inventory_lacks(tmp_path):
+    """One-token abbreviation synonyms whose term the codes name, where the inventory is silent."""
+    obo = tmp_path / "hp.obo"
+    obo.write_text(OBO, encoding="utf-8")
+    _, terms = tool.read_obo(obo)
+    rows = tool.derive_abbreviations(terms, tool.Said(_records()), known={"htn"})
+    assert rows == [("DCM", "dilated cardiomyopathy", "HP:0001644")]  # HTN known; a phrase is no token
+    assert tool.render_abbreviations("x", rows).splitlines()[0] == "abbreviation\tsense\thpo"
+
+
 def test_shipped_file_is_generated_and_credited():
     """corpus/lay_hpo.tsv carries the generated header with its HPO release, which the page's
     footer and NOTICE name (the HPO's licence asks products to acknowledge it with the release)."""
@@ -98,3 +115,6 @@ def test_shipped_file_is_generated_and_credited():
     footer = (PROJECT_ROOT / "src" / "codesearch" / "web" / "templates" / "base.html").read_text(encoding="utf-8")
     assert f"Human Phenotype Ontology (release {release}," in footer
     assert f"release {release}" in (PROJECT_ROOT / "NOTICE").read_text(encoding="utf-8")
+    abbreviations = (PROJECT_ROOT / "corpus" / "abbreviations_hpo.tsv").read_text(encoding="utf-8").splitlines()
+    assert f"release hp/releases/{release}" in abbreviations[1]
+    assert "DCM\tdilated cardiomyopathy\tHP:0001644" in abbreviations

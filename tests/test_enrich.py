@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codesearch.enrich import (INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug,
+from codesearch.enrich import (HPO, INVENTORY, LEXICON_FILES, Abbreviation, Enricher, Lexicon, descriptor_brands, is_drug,
                                plain_index, sense_token, title_synonyms)
 from codesearch.errors import CorpusFileError
 from codesearch.records import CodeRecord, DrugProduct
@@ -231,13 +231,14 @@ def test_plain_index_maps_phrase_stems_to_terms(lexicon):
 
 
 def test_lexicon_load(lexicon):
-    """The four TSV files load: hand and inventory abbreviations, plain pairs, section sentences."""
+    """The TSV files load: hand, inventory and HPO abbreviations, plain pairs, section sentences."""
     assert lexicon.abbreviations == (
         Abbreviation("IVIG", "immune globulin intravenous"),
         Abbreviation("CPAP", "continuous positive airway pressure"),
         Abbreviation("CP", "chest pain", 0.6013, INVENTORY),
         Abbreviation("CP", "cerebral palsy", 0.2662, INVENTORY),
         Abbreviation("HTN", "hypertension", 1.0, INVENTORY),
+        Abbreviation("DCM", "dilated cardiomyopathy", 1.0, HPO),
     )
     assert lexicon.plain[0] == ("immune globulin", "antibodies")
     assert lexicon.sections == {

