@@ -143,3 +143,17 @@ def write_corpus(root: Path) -> Path:
     write_xlsx(root / "hcpcs" / "HCPC2025_OCT_ANWEB.xlsx")
     write_crosswalk(root / "asp_crosswalk" / "January 2026 ASP NDC-HCPCS Crosswalk (Level II).csv")
     return root
+
+
+def load_tool(name: str):
+    """A development tool of ``tools/`` (no package) loaded as the module ``name``."""
+    import importlib.util
+    import sys
+
+    from codesearch.config import PROJECT_ROOT
+
+    spec = importlib.util.spec_from_file_location(name, PROJECT_ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the tool loads
+    spec.loader.exec_module(module)
+    return module

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,18 +9,10 @@ import pytest
 from codesearch.config import PROJECT_ROOT
 from codesearch.records import SYSTEM_ICD10CM, CodeRecord
 
-from fixtures import write_corpus
+from fixtures import load_tool, write_corpus
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("derive_abbreviations", PROJECT_ROOT / "tools" / "derive_abbreviations.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the tool loads
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool("derive_abbreviations")
 
 CLINIC = (
     "abbreviation\tsense\tvariation\tCUI\tfrequency\n"

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 
 from codesearch.config import PROJECT_ROOT
 from codesearch.records import SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
 
+from fixtures import load_tool
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("derive_brands_fda", PROJECT_ROOT / "tools" / "derive_brands_fda.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool("derive_brands_fda")
 
 NAMES = (
     "Name\tTYPE\tUNII\tDisplay Name\n"

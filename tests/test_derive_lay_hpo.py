@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 
 from codesearch.config import PROJECT_ROOT
 from codesearch.records import SYSTEM_ICD10CM, CodeRecord
 
+from fixtures import load_tool
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("derive_lay_hpo", PROJECT_ROOT / "tools" / "derive_lay_hpo.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the tool loads
-    spec.loader.exec_module(module)
-    return module
-
-
-tool = _load_tool()
+tool = load_tool("derive_lay_hpo")
 
 OBO = """format-version: 1.2
 data-version: hp/releases/2099-01-01

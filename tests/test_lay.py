@@ -15,7 +15,7 @@ from codesearch.index import open_index
 from codesearch.schema import stems
 from codesearch.search import search
 
-from fixtures import write_lexicon
+from fixtures import load_tool, write_lexicon
 
 TABULAR = """<?xml version="1.0" encoding="utf-8"?>
 <ICD10CM.tabular>
@@ -329,16 +329,7 @@ def test_real_visit_reasons_put_the_encounter_first(real_index, query, system, r
 
 def _lay_candidates():
     """tools/lay_candidates.py, loaded as a module."""
-    import importlib.util
-    import sys
-
-    from codesearch.config import PROJECT_ROOT
-
-    spec = importlib.util.spec_from_file_location("lay_candidates", PROJECT_ROOT / "tools" / "lay_candidates.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_tool("lay_candidates")
 
 
 def test_lay_candidates_groups_and_reach(real_index):

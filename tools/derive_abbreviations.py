@@ -46,6 +46,9 @@ from codesearch.schema import abbreviation_key, stems, words
 from codesearch.sources.hcpcs import read_hcpcs
 from codesearch.sources.icd10cm import read_icd10cm
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generated import write_or_check  # noqa: E402
+
 #: The CC BY 4.0 inventories read, file name → source label. The Wikipedia files
 #: (``5-wikipedia_*``, ``wikipedia-list/``) are CC BY-SA and are never read.
 INVENTORIES = {
@@ -444,16 +447,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     text = render(report.entries)
     for line in report.lines():
         print(line, file=sys.stderr)
-    if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text:
-            print(f"{args.out}: out of date; rerun tools/derive_abbreviations.py", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text, encoding="utf-8")
-    print(f"wrote {len(report.entries)} senses to {args.out}", file=sys.stderr)
-    return 0
-
+    return write_or_check([(args.out, text)], args.check, "derive_abbreviations.py")
 
 if __name__ == "__main__":
     sys.exit(main())
