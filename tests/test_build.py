@@ -13,6 +13,7 @@ import pytest
 
 import codesearch.build
 from codesearch.build import build_index, build_lock
+from codesearch.enrich import LEXICON_FILES
 from codesearch.errors import BuildLockedError, CorpusFileError, IndexCorruptError, IndexMissingError, IndexWriteError
 from codesearch.index import current_build, open_index
 from codesearch.schema import SCHEMA_VERSION
@@ -75,7 +76,8 @@ def test_manifest_fields(tiny_settings):
     assert isinstance(manifest["build_seconds"], float) and manifest["build_seconds"] >= 0
     assert manifest["built_at"].endswith("+00:00")
     kinds = [s["kind"] for s in manifest["sources"]]
-    assert kinds == ["hcpcs", "asp_crosswalk"] + ["lexicon"] * 5
+    assert kinds == ["hcpcs", "asp_crosswalk"] + ["lexicon"] * len(LEXICON_FILES)
+    assert [Path(s["path"]).name for s in manifest["sources"][2:]] == sorted(LEXICON_FILES)
     hcpcs = manifest["sources"][0]
     assert hcpcs["path"] == str(hcpcs_file(tiny_settings).resolve())
     assert hcpcs["sha256"] == hashlib.sha256(hcpcs_file(tiny_settings).read_bytes()).hexdigest()
