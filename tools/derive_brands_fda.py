@@ -44,7 +44,7 @@ from codesearch.records import SYSTEM_HCPCS, CodeRecord
 from codesearch.schema import stems, words
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generated import render_tsv, write_or_check  # noqa: E402
+from generated import render_tsv, stem_runs, write_or_check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "corpus" / "brands_fda.tsv"
@@ -87,8 +87,9 @@ def readings(substance: str) -> list[str]:
 class Codes:
     """What the code texts say: HCPCS drug descriptors as stem runs, and every word of any text."""
 
-    def __init__(self, records: Iterable[CodeRecord], lay_words: Iterable[str]):
-        self.drug_runs: set[tuple[str, ...]] = set()
+    def __init__(self, records: Sequence[CodeRecord], lay_words: Iterable[str]):
+        self.drug_runs = stem_runs(r.long for r in records
+                                   if r.system == SYSTEM_HCPCS and r.status == "active" and r.kind == "code")
         self.vocabulary: set[str] = set(lay_words)
         self.brands: set[str] = set()
         for record in records:
@@ -98,12 +99,6 @@ class Codes:
             if record.system == SYSTEM_HCPCS:
                 self.brands.update(b.lower() for b in record.brands)
                 self.vocabulary.update(w for p in record.products for w in words(p.drug_name))
-            if record.system == SYSTEM_HCPCS and record.status == "active" and record.kind == "code":
-                for piece in re.split(r"[,;:()\[\]]", record.long):
-                    s = stems(piece)
-                    for i in range(len(s)):
-                        for n in range(1, len(s) - i + 1):
-                            self.drug_runs.add(s[i:i + n])
 
     def said(self, substance: str) -> str | None:
         """The shortest reading of the substance a drug code says (the drug, not its salt)."""

@@ -48,7 +48,7 @@ from codesearch.schema import abbreviation_key, stems
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from derive_abbreviations import read_records  # noqa: E402  (the loaders, as that tool reads them)
-from generated import render_tsv, write_or_check  # noqa: E402
+from generated import render_tsv, stem_runs, write_or_check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "corpus" / "lay_hpo.tsv"
@@ -107,16 +107,8 @@ class Said:
     """Every run of up to MAX_WORDS stems that some code text says, one word after another."""
 
     def __init__(self, records: Iterable[CodeRecord]):
-        self.runs: set[tuple[str, ...]] = set()
-        for record in records:
-            if record.kind == "modifier":
-                continue
-            for text in (record.long, record.short, *record.synonyms):
-                for piece in re.split(r"[,;:()\[\]]", text):  # a run does not cross a comma
-                    s = stems(piece)
-                    for i in range(len(s)):
-                        for n in range(1, min(MAX_WORDS, len(s) - i) + 1):
-                            self.runs.add(s[i:i + n])
+        self.runs = stem_runs((text for r in records if r.kind != "modifier" for text in (r.long, r.short, *r.synonyms)),
+                              MAX_WORDS)
 
     def says(self, text: str) -> bool:
         s = stems(text)

@@ -1,11 +1,30 @@
-"""What the tools that derive ``corpus/`` files share: rendering a generated TSV and writing it,
-or, with ``--check``, failing when the shipped file is no longer what the sources give."""
+"""What the tools that derive ``corpus/`` files share: what the code texts say word after word,
+rendering a generated TSV and writing it, or, with ``--check``, failing when the shipped file is
+no longer what the sources give."""
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+from codesearch.schema import stems
+
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]]")  # a run of words does not cross a comma
+
+
+def stem_runs(texts: Iterable[str], longest: int | None = None) -> set[tuple[str, ...]]:
+    """Every run of stems (of at most ``longest``) that one clause of one of ``texts`` says,
+    one word after another, after the index's own analysis."""
+    runs: set[tuple[str, ...]] = set()
+    for text in texts:
+        for piece in _CLAUSE_BREAK.split(text):
+            s = stems(piece)
+            for i in range(len(s)):
+                for n in range(1, min(longest or len(s), len(s) - i) + 1):
+                    runs.add(s[i:i + n])
+    return runs
 
 
 def render_tsv(header: Sequence[str], comments: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -481,12 +481,13 @@ class Expander:
         said = {stems(a.text) for a in alts}
         for row in self.lay.get(key, ()) if len(key) == 1 and "lay" not in disable else ():
             # A meaning the plain-language lexicon already gave is not counted twice.
-            if row.kind == FDA_BRAND and stems(row.clinical) not in said:
-                said.add(stems(row.clinical))  # "toradol": a brand of ketorolac
+            if row.is_form or stems(row.clinical) in said:
+                continue
+            said.add(stems(row.clinical))
+            if row.kind == FDA_BRAND:  # "toradol": a brand of ketorolac, read as the generic itself
                 alts.append(Alternative(row.clinical, descriptor_fields(disable), ranking.FDA_BRAND_WEIGHT * weight,
                                         "synonym", f'"{word}" is a brand of {row.clinical}', stems(row.clinical)))
-            elif not row.is_form and stems(row.clinical) not in said:
-                said.add(stems(row.clinical))
+            else:
                 alts.append(self._lay_alternative(word, row.clinical, ranking.LAY_WORD_WEIGHT * weight))
         for noun in [*self.anatomy_nouns.get(word, ()), *self.organ_nouns.get(word, ())] if "lay" not in disable else ():
             if stems(noun) not in said:  # "pancreatic" → pancreas, as ICD-10-CM names the organ
