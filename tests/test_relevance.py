@@ -200,6 +200,22 @@ THRESHOLDS = {
     ("heldout10", "plain"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.929
     ("heldout10", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout10", "overall"): (0.77, 0.89, 0.82),  # measured 0.805 0.921 0.854
+    # heldout11: written blind at the start of the seventh 2026-12-02 session, committed before its changes
+    ("heldout11", "abbreviation"): (0.63, 0.97, 0.80),  # measured 0.667 1.000 0.833
+    ("heldout11", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout11", "brand_typo"): (0.85, 0.85, 0.85),  # measured 0.889 0.889 0.889
+    ("heldout11", "generic"): (0.87, 0.97, 0.92),  # measured 0.900 1.000 0.950
+    ("heldout11", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout11", "icd_lay"): (0.52, 0.62, 0.57),  # measured 0.550 0.650 0.607
+    ("heldout11", "icd_shorthand"): (0.69, 0.83, 0.75),  # measured 0.724 0.862 0.782
+    ("heldout11", "icd_term"): (0.85, 0.91, 0.87),  # measured 0.882 0.941 0.902
+    ("heldout11", "icd_typo"): (0.91, 0.91, 0.92),  # measured 0.944 0.944 0.952
+    ("heldout11", "intent_hcpcs"): (0.62, 0.87, 0.72),  # measured 0.650 0.900 0.758
+    ("heldout11", "intent_icd"): (0.59, 0.84, 0.69),  # measured 0.625 0.875 0.729
+    ("heldout11", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout11", "plain"): (0.54, 0.68, 0.61),  # measured 0.571 0.714 0.643
+    ("heldout11", "prefix"): (0.30, 0.97, 0.63),  # measured 0.333 1.000 0.667
+    ("heldout11", "overall"): (0.73, 0.85, 0.78),  # measured 0.762 0.881 0.817
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
@@ -222,6 +238,13 @@ THRESHOLDS = {
     ("tuning5", "intent_icd"): (0.39, 0.82, 0.57),  # measured 0.429 0.857 0.600
     ("tuning5", "plain"): (0.57, 0.77, 0.66),  # measured 0.600 0.800 0.691
     ("tuning5", "overall"): (0.63, 0.82, 0.71),  # measured 0.667 0.855 0.750
+    # tuning6: written blind at the seventh 2026-12-02 session (rows equal to a held-out query dropped unread), then read
+    ("tuning6", "icd_lay"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning6", "icd_shorthand"): (0.58, 0.66, 0.63),  # measured 0.615 0.692 0.662
+    ("tuning6", "intent_hcpcs"): (0.59, 0.79, 0.68),  # measured 0.629 0.829 0.717
+    ("tuning6", "intent_icd"): (0.41, 0.63, 0.52),  # measured 0.444 0.667 0.556
+    ("tuning6", "plain"): (0.35, 0.69, 0.50),  # measured 0.389 0.722 0.538
+    ("tuning6", "overall"): (0.55, 0.75, 0.64),  # measured 0.585 0.780 0.675
 }
 
 

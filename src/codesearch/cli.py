@@ -521,7 +521,7 @@ def misses(ctx, kind, limit, as_json, db):
 @cli.command("eval")
 @click.option("--suite", "suites", multiple=True, type=click.Path(exists=True),
               help="Judged query TSV files or folders [default: tests/relevance].")
-@click.option("--split", type=click.Choice(["tuning", "tuning2", "tuning3", "tuning4", "tuning5", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "all"]),
+@click.option("--split", type=click.Choice(["tuning", "tuning2", "tuning3", "tuning4", "tuning5", "tuning6", "heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7", "heldout8", "heldout9", "heldout10", "heldout11", "all"]),
               default="all", show_default=True,
               help="Which judged split to measure; each is reported on its own.")
 @click.option("--ablation", is_flag=True, help="Also measure with each source switched off in turn.")
