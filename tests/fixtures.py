@@ -118,6 +118,8 @@ HPO = (
     "ringing in the ears\ttinnitus\tHP:0000360\n"
 )
 FDA_BRANDS = "brand\tgeneric\n# generated (a test's stand-in for tools/derive_brands_fda.py output)\ngamunex\timmune globulin\n"
+INDICATIONS = ("condition\tdrug\n# generated (a test's stand-in for tools/derive_indications.py output)\n"
+               "immunodeficiency\timmune globulin\n")
 HPO_ABBREVIATIONS = "abbreviation\tsense\thpo\nDCM\tdilated cardiomyopathy\tHP:0001644\n"
 SECTIONS = "kind\tkey\ttext\nsection\tJ\tMedicines given by injection or infusion.\nbetos\tD1E\tMedical equipment used at home.\n"
 
@@ -133,6 +135,7 @@ def write_lexicon(folder: Path) -> Path:
     (folder / "lay_hpo.tsv").write_text(HPO, encoding="utf-8")
     (folder / "brands_fda.tsv").write_text(FDA_BRANDS, encoding="utf-8")
     (folder / "abbreviations_hpo.tsv").write_text(HPO_ABBREVIATIONS, encoding="utf-8")
+    (folder / "indications.tsv").write_text(INDICATIONS, encoding="utf-8")
     return folder
 
 

@@ -302,3 +302,22 @@ def test_a_latin_plural_searches_its_singular(real_index):
     assert "calculus" in expander_for(real_index).latin_numbers("calculi")
     assert expander_for(real_index).latin_numbers("kidney") == []
     assert search(real_index, "kidney calculi", system="icd10cm", limit=1).results[0].code == "N20.0"
+
+
+def test_a_condition_beside_a_drug_word_reads_as_the_drugs_labelled_for_it(tiny_index):
+    """corpus/indications.tsv (from NLM's LabeledIn): beside a word that says "a drug" (shot,
+    infusion, iv, medicine) a condition also reads as the drugs FDA labels give for it, in its
+    own part and the drug word's, so a drug code labelled for it matches both; alone, or with
+    the lay vocabulary off, the condition is only itself."""
+    def indications(query: str, disable=frozenset()) -> dict[str, list[str]]:
+        exp = expand(tiny_index, query, prefix=False, disable=disable)
+        return {p.token: [a.text for a in p.alternatives if a.kind == "indication"] for p in exp.parts}
+
+    assert indications("infusion for immunodeficiency") == {"infusion": ["immune globulin"],
+                                                            "immunodeficiency": ["immune globulin"]}
+    assert indications("immunodeficiency") == {"immunodeficiency": []}
+    assert not any(indications("infusion for immunodeficiency", frozenset({"lay"})).values())
+    from codesearch.search import search
+    first = search(tiny_index, "infusion for immunodeficiency").results[0]
+    assert first.code in {"J1566", "J1568", "J1569"}
+    assert '"immunodeficiency" is treated with immune globulin' in first.matched

@@ -855,3 +855,22 @@ def test_a_route_reads_as_the_injection(real_index):
 def test_ou_is_both_eyes(real_index):
     """"OU" (both eyes) beside an eye diagnosis is ICD-10-CM's "bilateral"."""
     assert codes(search(real_index, "myopia ou", system="icd10cm"))[0] == "H52.13"
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("shot for low blood sugar", ("J1610", "J1611", "J1612")),  # glucagon
+    ("iv medicine for nausea", ("J2405", "J1626", "J2469", "J2468", "J1453", "J0780", "J2550", "J2765")),
+])
+def test_a_drug_named_by_the_condition_it_is_for(real_index, query, first):
+    """A drug word beside a condition reads the condition as the drugs FDA labels give for it
+    (corpus/indications.tsv, from NLM's LabeledIn): "shot for low blood sugar" is glucagon (was
+    the flu vaccines matching "shot"). Without the lay vocabulary, where it is kept, it is not."""
+    assert codes(search(real_index, query))[0] in first
+    assert codes(search(real_index, query, disable={"lay"}))[:1] != codes(search(real_index, query))[:1]
+
+
+@pytest.mark.parametrize(("query", "first"), [("schizophrenia", "F20.9"), ("gout", "M10.9")])
+def test_a_condition_alone_names_no_drug(real_index, query, first):
+    """The condition alone, no drug word beside it, is the condition: no drug labelled for it."""
+    top = codes(search(real_index, query))
+    assert top[0] == first and not any(c.startswith("J") for c in top[:5])

@@ -26,7 +26,7 @@ from codesearch.schema import abbreviation_key, stems, words
 #: The lexicon files, each required: a missing one is an error naming it.
 LEXICON_FILES = (
     "abbreviations.tsv", "abbreviations_inventory.tsv", "plain_language.tsv", "sections.tsv", "lay_words.tsv",
-    "lay_hpo.tsv", "brands_fda.tsv", "abbreviations_hpo.tsv",
+    "lay_hpo.tsv", "brands_fda.tsv", "abbreviations_hpo.tsv", "indications.tsv",
 )
 
 #: Where an abbreviation sense comes from.
@@ -92,6 +92,9 @@ class Lexicon:
     plain: tuple[tuple[str, str], ...] = ()  # (clinical term, plain phrase)
     sections: Mapping[str, str] = field(default_factory=dict)  # "section:E" / "betos:D1E" → sentence
     lay: tuple[LayWord, ...] = ()
+    #: (condition, drug) pairs from drug labels (indications.tsv, generated from NLM's LabeledIn):
+    #: "schizophrenia" → risperidone. Read only beside a word for a drug ("shot for schizophrenia").
+    indications: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def load(cls, folder: str | Path) -> Lexicon:
@@ -135,7 +138,11 @@ class Lexicon:
             LayWord(r["brand"].lower(), r["generic"].lower(), FDA_BRAND)
             for r in _read_tsv(folder / "brands_fda.tsv", ("brand", "generic"))
         )
-        return cls(abbreviations, plain, sections, lay)
+        indications = tuple(
+            (r["condition"].lower(), r["drug"].lower())
+            for r in _read_tsv(folder / "indications.tsv", ("condition", "drug"))
+        )
+        return cls(abbreviations, plain, sections, lay, indications)
 
     def to_dict(self) -> dict:
         return {
@@ -143,6 +150,7 @@ class Lexicon:
             "plain": [list(p) for p in self.plain],
             "sections": dict(self.sections),
             "lay": [[w.lay, w.clinical, w.kind] for w in self.lay],
+            "indications": [list(p) for p in self.indications],
         }
 
     @classmethod
@@ -152,6 +160,7 @@ class Lexicon:
             tuple((t, p) for t, p in data.get("plain", ())),
             dict(data.get("sections", {})),
             tuple(LayWord(*row) for row in data.get("lay", ())),
+            tuple((c, d) for c, d in data.get("indications", ())),
         )
 
 

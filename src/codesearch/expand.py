@@ -250,6 +250,7 @@ class Expander:
         self.sounds: dict[str, list[str]] = tables["sounds"]
         self.ranges: list[list] = tables["ranges"]
         self.organ_nouns: dict[str, list[str]] = tables.get("organ_nouns", {})
+        self.indications = indication_index(index.lexicon)
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -991,7 +992,39 @@ class Expander:
                                      if a.kind != "organ" or not others.issuperset(stems(a.text))]
         self._compose(exp.parts, forms)
         self._join(exp.parts, disable)
+        if "lay" not in disable:
+            self._indicated(exp.parts, disable)
         return exp
+
+    def _indicated(self, parts: list[Part], disable: frozenset[str]) -> None:
+        """Beside a word that says "a drug" (:data:`ranking.INDICATION_DRUG_WORDS`), a condition
+        also reads as the drugs labelled for it: "infusion for crohns" → infliximab, vedolizumab."""
+        drug_words = [p for p in parts if p.token in ranking.INDICATION_DRUG_WORDS]
+        if not drug_words or not self.indications:
+            return
+        found: dict[tuple[int, int], tuple[str, list[str]]] = {}
+        for i in range(len(parts)):
+            for j in range(i + 1, min(i + ranking.INDICATION_MAX_WORDS, len(parts)) + 1):
+                run = parts[i:j]
+                if any(p in drug_words for p in run):
+                    break
+                keys = [stems(" ".join(p.token for p in run))]
+                if j == i + 1:
+                    keys += [stems(a.text) for a in run[0].alternatives if a.kind not in ("prefix", "code_prefix")]
+                for key in keys:
+                    if key in self.indications:
+                        found[i, j] = (" ".join(p.token for p in run), self.indications[key])
+                        break
+        # The longest reading wins: "rheumatoid arthritis", not "arthritis" alone.
+        chosen = [(i, j) for (i, j) in found
+                  if not any(a <= i and j <= b and (a, b) != (i, j) for (a, b) in found)]
+        for i, j in chosen:
+            condition, drugs = found[i, j]
+            alts = [Alternative(d, descriptor_fields(disable), ranking.INDICATION_WEIGHT, "indication",
+                                f'"{condition}" is treated with {d}', stems(d)) for d in drugs]
+            for part in [*parts[i:j], *drug_words]:
+                have = {stems(a.text) for a in part.alternatives}
+                part.alternatives += [a for a in alts if stems(a.text) not in have]
 
     def _unknown_word(self, word: str, wordlist: list[str], is_last: bool,
                       disable: frozenset[str]) -> tuple[list[Alternative], list[tuple[str, int]]]:
@@ -1352,6 +1385,20 @@ def drug_words(records) -> list[str]:
                 hcpcs_other.update(said)
     icd = {w for w in named if inside[w] >= ranking.DRUG_WORD_SHARE * outside[w]}
     return sorted(w for w in icd | (hcpcs_drug - hcpcs_other) if w.isalpha() and w not in STOP_WORDS)
+
+
+def indication_index(lexicon) -> dict[tuple[str, ...], list[str]]:
+    """A label's condition, stemmed (and without a closing "disease" or "disorders"), → its drugs."""
+    out: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for condition, drug in getattr(lexicon, "indications", ()):
+        ws = condition.split()
+        readings = [condition]
+        if len(ws) > 1 and ws[-1] in ranking.INDICATION_GENERAL_ENDINGS:
+            readings.append(" ".join(ws[:-1]))
+        for reading in readings:
+            if drug not in out[stems(reading)]:
+                out[stems(reading)].append(drug)
+    return dict(out)
 
 
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:

@@ -408,6 +408,20 @@ DRUG_LAY_KINDS = frozenset({"drug-class", "substance", "brand"})
 #: A brand name FDA lists for a drug (corpus/brands_fda.tsv: "toradol" → ketorolac) reads as
 #: the generic the HCPCS descriptors say, as much as the typed generic: the name is the drug's.
 FDA_BRAND_WEIGHT = 1.0
+#: A condition beside a word for a drug ("shot for schizophrenia", "iv medicine for nausea",
+#: "gout infusion") also reads as the drugs FDA labels give for it (corpus/indications.tsv, from
+#: NLM's LabeledIn), at this weight, in the condition's part and the drug word's: a drug code
+#: labelled for the condition matches both. Only words that say "a drug" on their own count.
+INDICATION_WEIGHT = 0.8
+INDICATION_DRUG_WORDS = frozenset({
+    "shot", "shots", "injection", "injections", "injectable", "infusion", "infusions", "iv", "jab",
+    "drip", "medicine", "medicines", "medication", "medications", "med", "meds", "drug", "drugs",
+})
+#: A label's condition is also read without its closing general word ("Crohn disease" → crohn,
+#: "Migraine Disorders" → migraine), as people type it.
+INDICATION_GENERAL_ENDINGS = frozenset({"disease", "diseases", "disorder", "disorders"})
+#: The most consecutive query words read together as one condition.
+INDICATION_MAX_WORDS = 3
 #: A word after an "after" word is also the "post-" compound ICD-10-CM writes ("vaccine" →
 #: postvaccination, "transfusion" → posttransfusion): a descriptor word "post" + the word's
 #: first letters (all but the last POST_ROOT_SLACK, at least MIN_POST_ROOT), at a lay word's weight.
