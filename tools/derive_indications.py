@@ -15,7 +15,10 @@ A pair becomes a row (condition, drug) when
 1. some active HCPCS code's descriptor says the drug word after word (the row's term), and
 2. the condition, its MeSH heading read in natural order ("Arthritis, Rheumatoid" → rheumatoid
    arthritis), is said word after word by some ICD-10-CM text: the condition a searcher types
-   is one the code texts name.
+   is one the code texts name; a site's neoplasms ("Breast Neoplasms") are written as the
+   site's cancer ("breast cancer", as people type it) when a malignant neoplasm's text names
+   the site; and
+3. the drug is labelled for at most :data:`MAX_CONDITIONS` conditions.
 
 LabeledIn is a U.S. Government work in the public domain; NOTICE credits it. The output is
 sorted, so a second run reproduces it byte for byte.
@@ -37,11 +40,13 @@ from generated import render_tsv, stem_runs, write_or_check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "corpus" / "indications.tsv"
-#: MeSH headings too general to tell a searcher what a drug is for.
-#: A drug labelled for more conditions than this (the corticosteroids: 40 to 70; broad antibiotics)
-#: is named by its class, not by any one condition, and its descriptor's plain text stays short.
+#: A drug labelled for more conditions than this (the corticosteroids: 40 to 70; the broad antibiotics) is named by its
+#: class, not by any one condition.
 MAX_CONDITIONS = 8
+#: MeSH headings too general to tell a searcher what a drug is for.
 TOO_GENERAL = frozenset({"disease", "neoplasms", "infection", "infections", "syndrome", "skin diseases"})
+#: A MeSH heading for the neoplasms of a site ("Breast Neoplasms") is typed as that site's cancer.
+NEOPLASMS = " neoplasms"
 
 
 def natural(heading: str) -> str:
@@ -58,13 +63,21 @@ def read_pairs(path: Path) -> list[tuple[str, str]]:
 
 def derive(pairs: Sequence[tuple[str, str]], records: Sequence[CodeRecord]) -> list[tuple[str, str]]:
     drugs = stem_runs(r.long for r in records if r.system == SYSTEM_HCPCS and r.status == "active" and r.kind == "code")
-    conditions = stem_runs(t for r in records if r.system == SYSTEM_ICD10CM for t in (r.long, r.short, *r.synonyms))
+    icd = [t for r in records if r.system == SYSTEM_ICD10CM for t in (r.long, r.short, *r.synonyms)]
+    conditions = stem_runs(icd)
+    cancers = stem_runs(t for t in icd if "malignant neoplasm" in t.lower())
     found: dict[str, set[str]] = {}
     for drug, heading in pairs:
         condition = natural(heading)
         if condition in TOO_GENERAL or not stems(drug) or not stems(condition):
             continue
-        if tuple(stems(drug)) in drugs and tuple(stems(condition)) in conditions:
+        if condition.endswith(NEOPLASMS):  # "breast neoplasms": said as the site's cancer
+            site = condition[: -len(NEOPLASMS)]
+            known = tuple(stems(site)) in cancers
+            condition = f"{site} cancer"
+        else:
+            known = tuple(stems(condition)) in conditions
+        if tuple(stems(drug)) in drugs and known:
             found.setdefault(drug, set()).add(condition)
     return sorted((c, drug) for drug, cs in found.items() if len(cs) <= MAX_CONDITIONS for c in cs)
 
