@@ -321,3 +321,13 @@ def test_a_condition_beside_a_drug_word_reads_as_the_drugs_labelled_for_it(tiny_
     first = search(tiny_index, "infusion for immunodeficiency").results[0]
     assert first.code in {"J1566", "J1568", "J1569"}
     assert '"immunodeficiency" is treated with immune globulin' in first.matched
+
+
+def test_on_a_drug_said_first_reads_as_its_long_term_use(tiny_index):
+    """"on" first (after "pt", "patient" or a pronoun, which are no part of it): each reading of
+    the words after it is also "long term current use" of it, whole in one field (Z79.x)."""
+    exp = expand(tiny_index, "pt on insulin", prefix=False)
+    assert [p.token for p in exp.parts] == ["insulin"]
+    assert "long term current use insulin" in [a.text for a in exp.parts[0].alternatives]
+    exp = expand(tiny_index, "insulin on pump", prefix=False)  # "on" not first: a preposition
+    assert not any(a.kind == "long_term" for p in exp.parts for a in p.alternatives)

@@ -874,3 +874,22 @@ def test_a_condition_alone_names_no_drug(real_index, query, first):
     """The condition alone, no drug word beside it, is the condition: no drug labelled for it."""
     top = codes(search(real_index, query))
     assert top[0] == first and not any(c.startswith("J") for c in top[:5])
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("on blood thinners", ("Z79.01", "Z79.02")), ("pt on antibiotics", ("Z79.2",)), ("on tamoxifen", ("Z79.810",)),
+    ("on insulin", ("Z79.4",)), ("taking humira", ("Z79.620",)),
+])
+def test_a_patient_on_a_drug_takes_it_long_term(real_index, query, first):
+    """"on" a drug, said first, is its long-term (current) use (Z79.x), found where the tabular
+    list's Z79 texts name the drug or its class (blood thinners are anticoagulants; Humira is
+    adalimumab, an inclusion term of Z79.620); "pt", "patient" before it are no part of it.
+    Before, "on insulin" listed insulin resistance first and "pt on antibiotics" a resistance to them."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] in first
+
+
+@pytest.mark.parametrize(("query", "code"), [("on dialysis", "Z99.2"), ("rash on face", "R21")])
+def test_on_something_no_code_uses_long_term_is_unchanged(real_index, query, code):
+    """On dialysis is a dependence, not a drug's use; "on" inside a phrase is a preposition."""
+    top = codes(search(real_index, query, system="icd10cm"))
+    assert code in top[:3] and not any(c.startswith("Z79") for c in top[:5])

@@ -862,6 +862,7 @@ class Expander:
         i = 0
         qualifying = False
         causes: list[tuple[int, str]] = []  # (first part after a cause word, the word)
+        long_term: int | None = None  # the first part after a leading "on" ("on insulin")
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS if phrases else 1, len(wordlist) - i), 1, -1):
@@ -905,6 +906,14 @@ class Expander:
                     continue
                 if cause:
                     causes.append((len(exp.parts), word))  # the word's own part qualifies: not read
+                if (word in ranking.LONG_TERM_WORDS and not is_last and long_term is None
+                        and all(w in ranking.LONG_TERM_LEADERS or w in ranking.PRONOUNS for w in wordlist[: i - 1])):
+                    # A patient on a drug: read below, once the parts are known; "pt", "patient"
+                    # before it are no part of the meaning.
+                    exp.parts.clear()
+                    forms.clear()
+                    long_term = 0
+                    continue
                 if word in ranking.PRONOUNS and len(wordlist) > 1 and (word != "i" or not is_last):
                     continue
                 letter = len(word) == 1 and word.isalpha()
@@ -994,7 +1003,26 @@ class Expander:
         self._join(exp.parts, disable)
         if "lay" not in disable:
             self._indicated(exp.parts, disable)
+        if long_term is not None:
+            self._long_term_use(exp.parts[long_term:], disable)
         return exp
+
+    @staticmethod
+    def _long_term_use(parts: list[Part], disable: frozenset[str]) -> None:
+        """A patient "on" a drug takes it now: each reading of the words after "on" is also the
+        long-term (current) use of it, whole in one field ("on blood thinners": "long term current
+        use anticoagulant", Z79.01). A reading no such text says adds nothing ("on dialysis")."""
+        for part in parts:
+            said = {stems(a.text) for a in part.alternatives}
+            for a in list(part.alternatives):
+                if a.kind not in ranking.LONG_TERM_READINGS:
+                    continue
+                text = f"{ranking.LONG_TERM_USE} {a.text}"
+                if stems(text) not in said:
+                    said.add(stems(text))
+                    part.alternatives.append(Alternative(
+                        text, descriptor_fields(disable), a.weight, "long_term",
+                        f'"on" {a.text}: its long-term (current) use', stems(text)))
 
     def _indicated(self, parts: list[Part], disable: frozenset[str]) -> None:
         """Beside a word that says "a drug" (:data:`ranking.INDICATION_DRUG_WORDS`), a condition

@@ -388,6 +388,14 @@ PRONOUNS = frozenset({
     "mom", "mum", "mommy", "dad", "daddy", "son", "daughter", "wife", "husband", "grandma", "grandpa",
     "has", "had", "am", "was", "were", "been", "does", "did",
 })
+#: A patient "on" a drug, said first ("on insulin", "pt on blood thinners", "taking tamoxifen"),
+#: takes it now: each reading of the words after it is also searched as ICD-10-CM's long-term
+#: (current) use of it (Z79.x: "Long term (current) use of anticoagulants"), whole in one field.
+#: Only the words in :data:`LONG_TERM_LEADERS` or pronouns may come before the word.
+LONG_TERM_WORDS = frozenset({"on", "taking", "takes"})
+LONG_TERM_LEADERS = frozenset({"pt", "patient", "currently", "now", "still", "is"})
+LONG_TERM_USE = "long term current use"
+LONG_TERM_READINGS = frozenset({"word", "synonym", "abbreviation", "typo"})
 #: Clause words that are no part of their own: no descriptor says them.
 CLAUSE_ONLY_WORDS = frozenset({"because", "since"})
 AFTER_WORDINGS = ("following",)
