@@ -530,7 +530,7 @@ def misses(ctx, kind, limit, as_json, db):
 def eval_command(ctx, suites, split, ablation, show_failures):
     """Measure relevance on the judged queries: hit@1, hit@5, MRR@10, beside plain BM25.
 
-    Each split (tuning, tuning 2, held-out, held-out 2, held-out 3) gets its own table. With --ablation, hit@1 and hit@5 with
+    Each split (tuning to tuning6, heldout to heldout11) gets its own table. With --ablation, hit@1 and hit@5 with
     each source (abbreviations, lay words, inclusion terms, brands, priors) switched off.
 
     \b
