@@ -862,7 +862,7 @@ class Expander:
         i = 0
         qualifying = False
         causes: list[tuple[int, str]] = []  # (first part after a cause word, the word)
-        long_term: int | None = None  # the first part after a leading "on" ("on insulin")
+        long_term = False  # whether the query begins "on" a drug ("on insulin", "pt on warfarin")
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS if phrases else 1, len(wordlist) - i), 1, -1):
@@ -906,13 +906,13 @@ class Expander:
                     continue
                 if cause:
                     causes.append((len(exp.parts), word))  # the word's own part qualifies: not read
-                if (word in ranking.LONG_TERM_WORDS and not is_last and long_term is None
+                if (word in ranking.LONG_TERM_WORDS and not is_last and not long_term
                         and all(w in ranking.LONG_TERM_LEADERS or w in ranking.PRONOUNS for w in wordlist[: i - 1])):
                     # A patient on a drug: read below, once the parts are known; "pt", "patient"
                     # before it are no part of the meaning.
                     exp.parts.clear()
                     forms.clear()
-                    long_term = 0
+                    long_term = True
                     continue
                 if word in ranking.PRONOUNS and len(wordlist) > 1 and (word != "i" or not is_last):
                     continue
@@ -1003,8 +1003,8 @@ class Expander:
         self._join(exp.parts, disable)
         if "lay" not in disable:
             self._indicated(exp.parts, disable)
-        if long_term is not None:
-            self._long_term_use(exp.parts[long_term:], disable)
+        if long_term:
+            self._long_term_use(exp.parts, disable)
         return exp
 
     @staticmethod
@@ -1418,7 +1418,7 @@ def drug_words(records) -> list[str]:
 def indication_index(lexicon) -> dict[tuple[str, ...], list[str]]:
     """A label's condition, stemmed (and without a closing "disease" or "disorders"), → its drugs."""
     out: dict[tuple[str, ...], list[str]] = defaultdict(list)
-    for condition, drug in getattr(lexicon, "indications", ()):
+    for condition, drug in lexicon.indications:
         ws = condition.split()
         readings = [condition]
         if len(ws) > 1 and ws[-1] in ranking.INDICATION_GENERAL_ENDINGS:

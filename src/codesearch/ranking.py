@@ -416,8 +416,8 @@ DRUG_LAY_KINDS = frozenset({"drug-class", "substance", "brand"})
 #: A brand name FDA lists for a drug (corpus/brands_fda.tsv: "toradol" → ketorolac) reads as
 #: the generic the HCPCS descriptors say, as much as the typed generic: the name is the drug's.
 FDA_BRAND_WEIGHT = 1.0
-#: A condition beside a word for a drug ("shot for schizophrenia", "iv medicine for nausea",
-#: "gout infusion") also reads as the drugs FDA labels give for it (corpus/indications.tsv, from
+#: A condition beside a word for a drug ("shot for low blood sugar", "iv medicine for nausea",
+#: "seizure medicine iv") also reads as the drugs FDA labels give for it (corpus/indications.tsv, from
 #: NLM's LabeledIn), at this weight, in the condition's part and the drug word's: a drug code
 #: labelled for the condition matches both. Only words that say "a drug" on their own count.
 INDICATION_WEIGHT = 0.8
