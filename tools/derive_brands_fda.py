@@ -44,7 +44,7 @@ from codesearch.records import SYSTEM_HCPCS, CodeRecord
 from codesearch.schema import stems, words
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generated import render_tsv, stem_runs, write_or_check  # noqa: E402
+from generated import index_records, render_tsv, stem_runs, write_or_check  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "corpus" / "brands_fda.tsv"
@@ -145,13 +145,6 @@ def render(rows: Sequence[tuple[str, str]]) -> str:
     ), rows)
 
 
-def read_records(index_dir: Path) -> list[CodeRecord]:
-    """The records of a built index: as loaded and enriched (crosswalk products and brands)."""
-    from codesearch.index import open_index
-
-    return list(open_index(index_dir).records.values())
-
-
 def default_names() -> Path:
     try:
         from importlib.resources import files
@@ -177,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     args = parser.parse_args(argv)
     names = read_names(args.names or default_names())
-    rows = derive(names, Codes(read_records(args.index), lay_words()))
+    rows = derive(names, Codes(index_records(args.index), lay_words()))
     text = render(rows)
     print(f"{len(names)} brand-name rows; {len(rows)} brands kept for {len({g for _, g in rows})} generics",
           file=sys.stderr)

@@ -1,5 +1,5 @@
-"""What the tools that derive ``corpus/`` files share: what the code texts say word after word,
-rendering a generated TSV and writing it, or, with ``--check``, failing when the shipped file is
+"""What the tools that derive ``corpus/`` files share: a built index's records, what the code
+texts say word after word, rendering a generated TSV and writing it, or, with ``--check``, failing when the shipped file is
 no longer what the sources give."""
 
 from __future__ import annotations
@@ -25,6 +25,13 @@ def stem_runs(texts: Iterable[str], longest: int | None = None) -> set[tuple[str
                 for n in range(1, min(longest or len(s), len(s) - i) + 1):
                     runs.add(s[i:i + n])
     return runs
+
+
+def index_records(index_dir: Path) -> list:
+    """The records of a built index, as loaded and enriched (crosswalk products and brands)."""
+    from codesearch.index import open_index
+
+    return list(open_index(index_dir).records.values())
 
 
 def render_tsv(header: Sequence[str], comments: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
