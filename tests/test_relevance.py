@@ -216,6 +216,22 @@ THRESHOLDS = {
     ("heldout11", "plain"): (0.54, 0.68, 0.61),  # measured 0.571 0.714 0.643
     ("heldout11", "prefix"): (0.30, 0.97, 0.63),  # measured 0.333 1.000 0.667
     ("heldout11", "overall"): (0.73, 0.85, 0.78),  # measured 0.762 0.881 0.817
+    # heldout12: written blind at the start of the eighth 2026-12-02 session, committed before its changes
+    ("heldout12", "abbreviation"): (0.84, 0.84, 0.84),  # measured 0.875 0.875 0.875
+    ("heldout12", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout12", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout12", "generic"): (0.74, 0.85, 0.81),  # measured 0.778 0.889 0.846
+    ("heldout12", "generic_typo"): (0.77, 0.97, 0.87),  # measured 0.800 1.000 0.900
+    ("heldout12", "icd_lay"): (0.68, 0.82, 0.74),  # measured 0.714 0.857 0.771
+    ("heldout12", "icd_shorthand"): (0.84, 0.92, 0.87),  # measured 0.875 0.958 0.910
+    ("heldout12", "icd_term"): (0.91, 0.91, 0.91),  # measured 0.944 0.944 0.944
+    ("heldout12", "icd_typo"): (0.91, 0.91, 0.91),  # measured 0.947 0.947 0.947
+    ("heldout12", "intent_hcpcs"): (0.39, 0.60, 0.47),  # measured 0.421 0.632 0.501
+    ("heldout12", "intent_icd"): (0.55, 0.80, 0.66),  # measured 0.583 0.833 0.694
+    ("heldout12", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout12", "plain"): (0.68, 0.97, 0.82),  # measured 0.714 1.000 0.857
+    ("heldout12", "prefix"): (0.77, 0.97, 0.87),  # measured 0.800 1.000 0.900
+    ("heldout12", "overall"): (0.76, 0.87, 0.81),  # measured 0.794 0.900 0.841
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
@@ -245,6 +261,14 @@ THRESHOLDS = {
     ("tuning6", "intent_icd"): (0.41, 0.63, 0.52),  # measured 0.444 0.667 0.556
     ("tuning6", "plain"): (0.35, 0.69, 0.50),  # measured 0.389 0.722 0.538
     ("tuning6", "overall"): (0.55, 0.75, 0.64),  # measured 0.585 0.780 0.675
+    # tuning7: written blind at the eighth 2026-12-02 session (rows equal to a held-out query dropped unread), then read
+    ("tuning7", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning7", "generic"): (0.63, 0.63, 0.63),  # measured 0.667 0.667 0.667
+    ("tuning7", "icd_lay"): (0.51, 0.69, 0.60),  # measured 0.545 0.727 0.636
+    ("tuning7", "icd_term"): (0.77, 0.77, 0.78),  # measured 0.800 0.800 0.810
+    ("tuning7", "intent_hcpcs"): (0.72, 0.82, 0.77),  # measured 0.750 0.850 0.804
+    ("tuning7", "plain"): (0.28, 0.53, 0.43),  # measured 0.312 0.562 0.465
+    ("tuning7", "overall"): (0.57, 0.70, 0.65),  # measured 0.607 0.738 0.682
 }
 
 
