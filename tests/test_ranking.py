@@ -893,3 +893,54 @@ def test_on_something_no_code_uses_long_term_is_unchanged(real_index, query, cod
     """On dialysis is a dependence, not a drug's use; "on" inside a phrase is a preposition."""
     top = codes(search(real_index, query, system="icd10cm"))
     assert code in top[:3] and not any(c.startswith("Z79") for c in top[:5])
+
+
+@pytest.mark.parametrize("query", ["iron iv", "potassium iv for hypokalemia", "calcium iv", "insulin drip"])
+def test_a_drug_beside_the_form_it_is_given_in_is_the_drug(real_index, query):
+    """A drug the crosswalk names beside a word for its form (iv, drip, shot) is the drug, though
+    its name also names conditions (iron deficiency, insulin resistance): HCPCS first, and among
+    them the codes naming the drug before those naming only the route ("calcium iv" listed the
+    intravenous forms of other drugs first). Before, "iron iv" listed D50.9 first."""
+    top = search(real_index, query).results[:3]
+    assert all(r.system == "HCPCS" for r in top)
+    drug = query.split()[0]
+    assert drug in top[0].description.lower()
+
+
+@pytest.mark.parametrize(("query", "first"), [("fentanyl", "J3010"), ("streptomycin", "J3000"), ("acetazolamide", "J1120")])
+def test_a_drug_named_alone_is_the_drug_not_its_poisoning(real_index, query, first):
+    """A drug's poisoning, adverse effect and underdosing codes (T36-T50) repeat its name; matched
+    through the name alone they do not make the query about ICD-10-CM (before, all 18 fentanyl
+    T-codes came before J3010)."""
+    assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("fentanyl overdose", "T40.411A"), ("penicillin allergy", "Z88.0"),
+                                              ("iron deficiency", "E61.1")])
+def test_a_drug_with_a_condition_word_is_the_condition(real_index, query, first):
+    """With a condition word beside the drug, its poisoning, allergy or deficiency is the subject."""
+    assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("allergic to penicillin", "Z88.0"), ("allergic to latex", "Z91.040"),
+                                              ("allergic to peanuts", "Z91.010")])
+def test_allergic_to_a_substance_is_its_allergy_status(real_index, query, first):
+    """"allergic to X" reads "allergic" as the texts' noun, allergy, which the stemmer keeps
+    apart: Z88.0 "Allergy status to penicillin" (was J30.9, allergic rhinitis, matching "allergic")."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("allergic rhinitis", "J30.9"), ("bee sting allergic reaction", "T63.441A")])
+def test_allergic_not_before_to_stays_the_adjective(real_index, query, first):
+    """Only before "to": an allergic condition is that condition, a bee sting's reaction its toxic effect."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+@pytest.mark.parametrize(("query", "prefix"), [("hit my knee", "S8"), ("got hit in the eye", "S05"), ("banged my elbow", "S5")])
+def test_a_blow_to_a_body_part_is_its_injury(real_index, query, prefix):
+    """The everyday verbs of a blow (hit, bang, smack, knock, whack) read as contusion and injury
+    (corpus/lay_words.tsv): "hit my knee" lists the knee's contusions (was heparin-induced
+    thrombocytopenia, HIT read as an acronym); HIT in capitals is still the acronym."""
+    top = codes(search(real_index, query, system="icd10cm"))
+    assert top[0].startswith(prefix) and not any(c.startswith("D75.8") for c in top[:5])
+    assert codes(search(real_index, "HIT", system="icd10cm"))[0].startswith("D75.82")

@@ -934,6 +934,11 @@ class Expander:
                 if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
                     alts += self.range_alternatives(word)
                 alts += self.removal_alternatives(word, disable)
+                noun = ranking.BEFORE_TO_NOUNS.get(word)
+                if noun and i < len(wordlist) and wordlist[i] == "to" and "lay" not in disable:
+                    # "allergic to penicillin" is the allergy (status) to it: Z88.0.
+                    alts.append(Alternative(noun, word_fields(disable), ranking.LAY_WORD_WEIGHT, "synonym",
+                                            f'"{word} to" as {noun}', stems(noun)))
                 shorthand = punctuated.get(word, word)
                 if (shorthand in QUALIFIER_SHORTHAND and len(wordlist) > 1 and "abbreviations" not in disable
                         and not (QUALIFIER_SHORTHAND[shorthand] is PERSONAL_HISTORY and HISTORY_OWNERS & set(wordlist))):

@@ -507,8 +507,28 @@ DOSE_UNITS = frozenset({
     "meq", "mmol", "percent",
 })
 #: A query that gives a dose, or names a brand no HCPCS descriptor says, is about a drug: the
-#: system of drug codes comes first.
+#: system of drug codes comes first. So is one whose subject is a drug the crosswalk names and a
+#: word for the form it is given in (:data:`DRUG_FORM_WORDS`), and nothing else: "iron iv",
+#: "insulin drip", "iv iron for anemia" (iron and insulin also name conditions: iron deficiency,
+#: insulin resistance).
 DRUG_SYSTEM = "HCPCS"
+DRUG_FORM_WORDS = frozenset({
+    "shot", "shots", "injection", "injections", "injectable", "infusion", "infusions", "iv", "jab",
+    "drip", "im", "intravenous", "intramuscular", "subq", "subcutaneous",
+})
+#: An adjective said before "to" that reads as its noun, which the stemmer keeps apart from it
+#: and the code texts say: "allergic to penicillin" is Z88.0 "Allergy status to penicillin",
+#: "allergic to peanuts" Z91.010 "Allergy to peanuts". Only before "to": "allergic reaction",
+#: "allergic rhinitis" keep the adjective ("bee sting allergic reaction" is the sting's toxic
+#: effect, not a bee allergy status). At :data:`LAY_WORD_WEIGHT`.
+BEFORE_TO_NOUNS = {"allergic": "allergy"}
+#: ICD-10-CM categories that repeat a drug's name, not a condition: its poisoning, adverse effect
+#: and underdosing (T36-T50) and an allergy status to it (Z88). Matched through the drug's name
+#: alone (a part the crosswalk names as a drug's generic or brand: "fentanyl", "streptomycin"),
+#: such a code says the query names the drug, so it does not count for its system's strength
+#: (as :data:`ICD_DEVICE_CATEGORIES` for an item); "fentanyl overdose" matches them through a
+#: condition word too, and counts.
+ICD_DRUG_CATEGORIES = tuple(f"T{n}" for n in range(36, 51)) + ("Z88",)
 #: One-letter words that are not a type's letter: "w" (with), "s" ("Crohn's"), "t" ("can't"),
 #: "x" (times); "a" is a stop word.
 LETTERS_NOT_WORDS = frozenset({"w", "s", "t", "x"})
@@ -875,11 +895,13 @@ def system_intent(systems: np.ndarray, scores: np.ndarray, candidates: Sequence[
     return None
 
 
-def device_codes(codes: np.ndarray, systems: np.ndarray) -> np.ndarray:
-    """True for each ICD-10-CM code of :data:`ICD_DEVICE_CATEGORIES`."""
+def device_codes(codes: np.ndarray, systems: np.ndarray,
+                 categories: Sequence[str] = ICD_DEVICE_CATEGORIES) -> np.ndarray:
+    """True for each ICD-10-CM code of :data:`ICD_DEVICE_CATEGORIES` (or of ``categories``:
+    :data:`ICD_DRUG_CATEGORIES`)."""
     codes = np.asarray(codes, dtype=str)
     got = np.zeros(len(codes), dtype=bool)
-    for prefix in ICD_DEVICE_CATEGORIES:
+    for prefix in categories:
         got |= np.char.startswith(codes, prefix)
     return got & (np.asarray(systems) == "ICD10CM")
 

@@ -580,6 +580,17 @@ class Searcher:
             [parts[p] for p in np.flatnonzero(before)], np.ones(len(named), dtype=bool)).all()
         return after if item else none
 
+    def _form_parts(self, parts: list, aside: np.ndarray) -> np.ndarray:
+        """The parts naming the form a drug is given in (:data:`ranking.DRUG_FORM_WORDS`) when
+        the subject (the parts not ``aside``) is that and a drug the crosswalk names, nothing
+        else ("iron iv", "insulin drip"), a mask; none otherwise."""
+        form = np.array([not off and p.token.lower() in ranking.DRUG_FORM_WORDS
+                         for p, off in zip(parts, aside.tolist())], dtype=bool)
+        rest = ~aside & ~form
+        if form.any() and rest.any() and not self._not_drugs(parts, rest).any():
+            return form
+        return np.zeros(len(parts), dtype=bool)
+
     def _not_drugs(self, parts: list, service: np.ndarray) -> np.ndarray:
         """``service`` less the parts the crosswalk names as a drug's generic or brand name (a
         store query, so only for the parts marked)."""
@@ -664,8 +675,10 @@ class Searcher:
                           abouts: list[np.ndarray]) -> np.ndarray:
         """Of the ``best`` documents, those whose match repeats the other system's subject: an
         ICD-10-CM code about a device (:func:`ranking.device_codes`) matched through no condition
-        word names the item; a HCPCS measurement code matched through condition words alone
-        reports care for a condition (:func:`ranking.condition_parts`)."""
+        word names the item; one about a drug (:data:`ranking.ICD_DRUG_CATEGORIES`: its
+        poisoning) matched through the drug's name alone names the drug; a HCPCS measurement
+        code matched through condition words alone reports care for a condition
+        (:func:`ranking.condition_parts`)."""
         device, category, hcpcs, measure = self._device_codes()
         devices, measures = best & device[docs], best & measure[docs]
         if devices.any() or measures.any():
@@ -675,7 +688,24 @@ class Searcher:
                     devices &= part_scores[p][docs] == 0
                 else:
                     measures &= part_scores[p][docs] == 0
-        return devices | measures
+        drugs = best & self._drug_named_codes()[docs]
+        if drugs.any():  # matched through the drug's name alone (ranking.ICD_DRUG_CATEGORIES)
+            named = ~self._not_drugs(parts, np.ones(len(parts), dtype=bool))
+            if named.any():
+                for p in np.flatnonzero(~named):
+                    drugs &= part_scores[p][docs] == 0
+            else:
+                drugs[:] = False
+        return devices | measures | drugs
+
+    def _drug_named_codes(self) -> np.ndarray:
+        """The ICD-10-CM documents of :data:`ranking.ICD_DRUG_CATEGORIES`, a mask; memoised per build."""
+        got = self.index.cache.get("drug_named_codes")
+        if got is None:
+            got = ranking.device_codes(np.asarray(self.index.table.codes), self.index.doc_system,
+                                       ranking.ICD_DRUG_CATEGORIES)
+            self.index.cache["drug_named_codes"] = got
+        return got
 
     def _device_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The ICD-10-CM documents about a device (:func:`ranking.device_codes`), a mask; each
@@ -810,6 +840,9 @@ class Searcher:
         letters = np.array([part.letter for part in parts])
         clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
         in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
+        # "iron iv": the drug is the subject, the word for its form qualifies it like a dose.
+        form = self._form_parts(parts, qualifier | in_clause | letters)
+        qualifier |= form
         if heads is not None and not self._system and not qualifier.any() and (~letters).sum() > 1:
             # A type's letter goes with the word naming the type: the others decide the context.
             named = np.flatnonzero(~letters)
@@ -857,7 +890,9 @@ class Searcher:
             best = (missed == missed.min()) & ~self._later_encounters()[docs]
             best &= ~self._repeating_others(best, docs, parts, part_scores, abouts)
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
-            if ranking.DRUG_SYSTEM in names and (exp.dose or (self._names_a_brand(parts) if brand is None else brand.any())):
+            if ranking.DRUG_SYSTEM in names and (
+                    exp.dose or (self._names_a_brand(parts) if brand is None else brand.any())
+                    or form.any()):
                 intent = names.index(ranking.DRUG_SYSTEM)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
