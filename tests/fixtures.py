@@ -120,6 +120,8 @@ HPO = (
 FDA_BRANDS = "brand\tgeneric\n# generated (a test's stand-in for tools/derive_brands_fda.py output)\ngamunex\timmune globulin\n"
 INDICATIONS = ("condition\tdrug\n# generated (a test's stand-in for tools/derive_indications.py output)\n"
                "immunodeficiency\timmune globulin\n")
+DRUG_CLASSES = ("drug\tclass\n# generated (a test's stand-in for tools/derive_drug_classes.py output)\n"
+                "warfarin\tanticoagulant\n")
 HPO_ABBREVIATIONS = "abbreviation\tsense\thpo\nDCM\tdilated cardiomyopathy\tHP:0001644\n"
 SECTIONS = "kind\tkey\ttext\nsection\tJ\tMedicines given by injection or infusion.\nbetos\tD1E\tMedical equipment used at home.\n"
 
@@ -136,6 +138,7 @@ def write_lexicon(folder: Path) -> Path:
     (folder / "brands_fda.tsv").write_text(FDA_BRANDS, encoding="utf-8")
     (folder / "abbreviations_hpo.tsv").write_text(HPO_ABBREVIATIONS, encoding="utf-8")
     (folder / "indications.tsv").write_text(INDICATIONS, encoding="utf-8")
+    (folder / "drug_classes.tsv").write_text(DRUG_CLASSES, encoding="utf-8")
     return folder
 
 

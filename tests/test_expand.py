@@ -331,3 +331,15 @@ def test_on_a_drug_said_first_reads_as_its_long_term_use(tiny_index):
     assert "long term current use insulin" in [a.text for a in exp.parts[0].alternatives]
     exp = expand(tiny_index, "insulin on pump", prefix=False)  # "on" not first: a preposition
     assert not any(a.kind == "long_term" for p in exp.parts for a in p.alternatives)
+
+
+def test_a_drug_reads_as_its_class_only_where_icd10cm_names_drugs_by_class(tiny_index):
+    """corpus/drug_classes.tsv (from DrugCentral): beside a word for what the drug did, or after
+    "on", warfarin also reads as an anticoagulant; named alone, or with the lay vocabulary off, not."""
+    def classes(query: str, disable=frozenset()) -> list[str]:
+        exp = expand(tiny_index, query, prefix=False, disable=disable)
+        return [a.text for p in exp.parts for a in p.alternatives if "of the class" in a.why]
+
+    assert classes("warfarin overdose") == ["anticoagulant"]
+    assert classes("on warfarin") == ["anticoagulant"]
+    assert classes("warfarin") == [] and classes("warfarin overdose", frozenset({"lay"})) == []

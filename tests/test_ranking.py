@@ -944,3 +944,25 @@ def test_a_blow_to_a_body_part_is_its_injury(real_index, query, prefix):
     top = codes(search(real_index, query, system="icd10cm"))
     assert top[0].startswith(prefix) and not any(c.startswith("D75.8") for c in top[:5])
     assert codes(search(real_index, "HIT", system="icd10cm"))[0].startswith("D75.82")
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("lorazepam overdose", ("T42.4X1A",)), ("alprazolam overdose", ("T42.4X1A",)),
+    ("on warfarin", ("Z79.01",)), ("on metformin", ("Z79.84",)), ("allergic to amoxicillin", ("Z88.0",)),
+])
+def test_a_drug_icd10cm_names_by_class_is_read_as_its_class(real_index, query, first):
+    """Where ICD-10-CM names drugs by class — what a drug did, a patient "on" it — a drug reads
+    as its classes from DrugCentral (corpus/drug_classes.tsv): lorazepam is a benzodiazepine
+    (T42.4), warfarin an anticoagulant (Z79.01), amoxicillin a penicillin (Z88.0). Before, the
+    first two found radiation overdose (Y63.2), "on warfarin" a warfarin syndrome."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] in first
+
+
+@pytest.mark.parametrize(("query", "first"), [("fentanyl overdose", "T40.411A"), ("cough from lisinopril", "R05.1"),
+                                              ("ativan", "J2060")])
+def test_a_drug_named_itself_or_as_a_cause_reads_no_class(real_index, query, first):
+    """A drug ICD-10-CM names itself is not read as a class (fentanyl is no "intravenous
+    anesthetic" there); nor is a cause ("from lisinopril": its adverse effect, not the class's
+    poisoning), nor a drug named alone."""
+    top = codes(search(real_index, query))
+    assert first in top[:5] and not (query == "fentanyl overdose" and top[0].startswith("T41"))

@@ -1,16 +1,19 @@
 """What the tools that derive ``corpus/`` files share: a built index's records, what the code
 texts say word after word, rendering a generated TSV and writing it, or, with ``--check``, failing when the shipped file is
-no longer what the sources give."""
+no longer what the sources give; and the command line of a tool that pairs a source file's rows with a built index's
+records (:func:`pairs_tool`)."""
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from codesearch.schema import stems
 
+ROOT = Path(__file__).resolve().parents[1]
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]]")  # a run of words does not cross a comma
 
 
@@ -51,3 +54,21 @@ def write_or_check(outputs: Sequence[tuple[Path, str]], check: bool, tool: str) 
         path.write_text(text, encoding="utf-8")
         print(f"wrote {path}", file=sys.stderr)
     return 0
+
+
+def pairs_tool(argv: Sequence[str] | None, *, doc: str, source: str, source_help: str,
+               read: Callable[[Path], list], derive: Callable[[list, list], list], header: Sequence[str],
+               comments: Sequence[str], summary: Callable[[list, list], str], output: Path, tool: str) -> int:
+    """The command line of a tool that reads a source file (``--<source> PATH``), keeps its pairs
+    the records of a built index (``--index``) allow and writes them (``--out``) or, with
+    ``--check``, fails when the shipped file differs."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument(f"--{source}", dest="source", type=Path, required=True, help=source_help)
+    parser.add_argument("--index", type=Path, default=ROOT / "index", help="a built index (default: index)")
+    parser.add_argument("--out", type=Path, default=output)
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args(argv)
+    pairs = read(args.source)
+    rows = derive(pairs, index_records(args.index))
+    print(summary(pairs, rows), file=sys.stderr)
+    return write_or_check([(args.out, render_tsv(header, comments, rows))], args.check, tool)

@@ -26,7 +26,7 @@ from codesearch.schema import abbreviation_key, stems, words
 #: The lexicon files, each required: a missing one is an error naming it.
 LEXICON_FILES = (
     "abbreviations.tsv", "abbreviations_inventory.tsv", "plain_language.tsv", "sections.tsv", "lay_words.tsv",
-    "lay_hpo.tsv", "brands_fda.tsv", "abbreviations_hpo.tsv", "indications.tsv",
+    "lay_hpo.tsv", "brands_fda.tsv", "abbreviations_hpo.tsv", "indications.tsv", "drug_classes.tsv",
 )
 
 #: Where an abbreviation sense comes from.
@@ -95,6 +95,10 @@ class Lexicon:
     #: (condition, drug) pairs from drug labels (indications.tsv, generated from NLM's LabeledIn):
     #: "schizophrenia" → risperidone. Read only beside a word for a drug ("shot for schizophrenia").
     indications: tuple[tuple[str, str], ...] = ()
+    #: (drug, class) pairs (drug_classes.tsv, generated from DrugCentral): "lorazepam" →
+    #: benzodiazepine, as ICD-10-CM names it. Read only where the codes name drugs by class: beside
+    #: a word for what the drug did ("lorazepam overdose") and after "on" ("on apixaban").
+    drug_classes: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def load(cls, folder: str | Path) -> Lexicon:
@@ -142,7 +146,11 @@ class Lexicon:
             (r["condition"].lower(), r["drug"].lower())
             for r in _read_tsv(folder / "indications.tsv", ("condition", "drug"))
         )
-        return cls(abbreviations, plain, sections, lay, indications)
+        drug_classes = tuple(
+            (r["drug"].lower(), r["class"].lower())
+            for r in _read_tsv(folder / "drug_classes.tsv", ("drug", "class"))
+        )
+        return cls(abbreviations, plain, sections, lay, indications, drug_classes)
 
     def to_dict(self) -> dict:
         return {
@@ -151,6 +159,7 @@ class Lexicon:
             "sections": dict(self.sections),
             "lay": [[w.lay, w.clinical, w.kind] for w in self.lay],
             "indications": [list(p) for p in self.indications],
+            "drug_classes": [list(p) for p in self.drug_classes],
         }
 
     @classmethod
@@ -161,6 +170,7 @@ class Lexicon:
             dict(data.get("sections", {})),
             tuple(LayWord(*row) for row in data.get("lay", ())),
             tuple((c, d) for c, d in data.get("indications", ())),
+            tuple((d, c) for d, c in data.get("drug_classes", ())),
         )
 
 

@@ -251,6 +251,7 @@ class Expander:
         self.ranges: list[list] = tables["ranges"]
         self.organ_nouns: dict[str, list[str]] = tables.get("organ_nouns", {})
         self.indications = indication_index(index.lexicon)
+        self.drug_classes = drug_class_index(index.lexicon)
         # Candidates for typo correction, grouped by length so a word is compared only
         # with words within its edit allowance.
         self._by_length: dict[int, list[str]] = defaultdict(list)
@@ -1008,6 +1009,7 @@ class Expander:
         self._join(exp.parts, disable)
         if "lay" not in disable:
             self._indicated(exp.parts, disable)
+            self._classed(exp.parts, disable, long_term)
         if long_term:
             self._long_term_use(exp.parts, disable)
         return exp
@@ -1028,6 +1030,27 @@ class Expander:
                     part.alternatives.append(Alternative(
                         text, descriptor_fields(disable), a.weight, "long_term",
                         f'"on" {a.text}: its long-term (current) use', stems(text)))
+
+    def _classed(self, parts: list[Part], disable: frozenset[str], long_term: bool) -> None:
+        """Where ICD-10-CM names drugs by class — beside a word for what a drug did
+        (:data:`ranking.DRUG_EFFECT_WORDS`), after "on" — a drug also reads as its classes
+        (corpus/drug_classes.tsv): "lorazepam overdose" → benzodiazepine, T42.4X1A. Not as a
+        cause ("cough from lisinopril"): there the adverse effect, not the class's poisoning, is meant,
+        and :meth:`cause_alternatives` reads it."""
+        if not self.drug_classes or not (long_term or any(p.token in ranking.DRUG_EFFECT_WORDS for p in parts)):
+            return
+        for part in parts:
+            have = {stems(a.text) for a in part.alternatives}
+            # The drug as typed or as a brand's generic ("ativan" is lorazepam).
+            names = [part.token] + [a.text for a in part.alternatives
+                                    if a.kind == "synonym" and a.why.startswith(f'"{part.token}" is a brand')]
+            for name in names:
+                for cls in self.drug_classes.get(stems(name), ()):
+                    if stems(cls) not in have:
+                        have.add(stems(cls))
+                        part.alternatives.append(Alternative(
+                            cls, descriptor_fields(disable), ranking.DRUG_CLASS_WEIGHT, "synonym",
+                            f"{name} is a drug of the class {cls}", stems(cls)))
 
     def _indicated(self, parts: list[Part], disable: frozenset[str]) -> None:
         """Beside a word that says "a drug" (:data:`ranking.INDICATION_DRUG_WORDS`), a condition
@@ -1418,6 +1441,14 @@ def drug_words(records) -> list[str]:
                 hcpcs_other.update(said)
     icd = {w for w in named if inside[w] >= ranking.DRUG_WORD_SHARE * outside[w]}
     return sorted(w for w in icd | (hcpcs_drug - hcpcs_other) if w.isalpha() and w not in STOP_WORDS)
+
+
+def drug_class_index(lexicon) -> dict[tuple[str, ...], list[str]]:
+    """A drug's name, stemmed, → the classes ICD-10-CM names it by (corpus/drug_classes.tsv)."""
+    out: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for drug, cls in lexicon.drug_classes:
+        out[stems(drug)].append(cls)
+    return dict(out)
 
 
 def indication_index(lexicon) -> dict[tuple[str, ...], list[str]]:

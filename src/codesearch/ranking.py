@@ -516,6 +516,19 @@ DRUG_FORM_WORDS = frozenset({
     "shot", "shots", "injection", "injections", "injectable", "infusion", "infusions", "iv", "jab",
     "drip", "im", "intravenous", "intramuscular", "subq", "subcutaneous",
 })
+#: Words for what a drug did to the patient: beside a drug (a brand, a dose, a form word) they
+#: make the query about the drug's poisoning, adverse effect or allergy, not the drug: no
+#: drug-system intent and no brand made the subject ("ativan overdose" is T42.4X1A, not J2060),
+#: and the drug also reads as its class (:data:`DRUG_CLASS_WEIGHT`).
+DRUG_EFFECT_WORDS = frozenset({
+    "overdose", "overdosed", "overdosing", "od", "poisoning", "poisoned", "toxicity", "intoxication",
+    "allergy", "allergies", "allergic", "reaction", "reactions",
+})
+#: Where ICD-10-CM names drugs by their class — beside a word of :data:`DRUG_EFFECT_WORDS`, after
+#: "on" (:data:`LONG_TERM_WORDS`) — a drug also reads as
+#: the classes DrugCentral gives it that ICD-10-CM's drug texts name (corpus/drug_classes.tsv:
+#: lorazepam → benzodiazepine, apixaban → anticoagulant), at this weight.
+DRUG_CLASS_WEIGHT = 0.8
 #: An adjective said before "to" that reads as its noun, which the stemmer keeps apart from it
 #: and the code texts say: "allergic to penicillin" is Z88.0 "Allergy status to penicillin",
 #: "allergic to peanuts" Z91.010 "Allergy to peanuts". Only before "to": "allergic reaction",

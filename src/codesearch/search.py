@@ -840,8 +840,10 @@ class Searcher:
         letters = np.array([part.letter for part in parts])
         clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
         in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
+        # "ativan overdose": what the drug did is the subject, the drug its cause.
+        effect = any(part.token.lower() in ranking.DRUG_EFFECT_WORDS for part in parts)
         # "iron iv": the drug is the subject, the word for its form qualifies it like a dose.
-        form = self._form_parts(parts, qualifier | in_clause | letters)
+        form = np.zeros(len(parts), dtype=bool) if effect else self._form_parts(parts, qualifier | in_clause | letters)
         qualifier |= form
         if heads is not None and not self._system and not qualifier.any() and (~letters).sum() > 1:
             # A type's letter goes with the word naming the type: the others decide the context.
@@ -850,8 +852,8 @@ class Searcher:
                                                    [abouts[p] for p in named], in_clause[named])
         if heads is not None and not self._system and exp.clause:
             qualifier |= self._clause_parts(parts, abouts, in_clause)
-        brand = None  # which parts name a brand (_brand_parts), when asked
-        if heads is not None and not self._system and len(parts) > 1:
+        brand = np.zeros(len(parts), dtype=bool) if effect else None  # which parts name a brand (_brand_parts), when asked
+        if heads is not None and not self._system and len(parts) > 1 and not effect:
             # "lyumjev type 1 diabetes": the drug, for the condition the other words name; so too
             # beside a service word or a clause ("lovenox shot to prevent clots").
             brand = self._brand_parts(parts) & ~qualifier & ~in_clause
