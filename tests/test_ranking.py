@@ -966,3 +966,12 @@ def test_a_drug_named_itself_or_as_a_cause_reads_no_class(real_index, query, fir
     poisoning), nor a drug named alone."""
     top = codes(search(real_index, query))
     assert first in top[:5] and not (query == "fentanyl overdose" and top[0].startswith("T41"))
+
+
+@pytest.mark.parametrize(("query", "prefix"), [("cellulitis of the shin", "L03.11"), ("melanoma on upper arm", "C43.6"),
+                                               ("abrasion of lower leg", "S80.81")])
+def test_a_part_of_a_limb_finds_what_icd10cm_codes_by_the_limb(real_index, query, prefix):
+    """Cellulitis, abscess and melanoma are coded by the whole limb ("Cellulitis of right lower
+    limb"): the lay rows read shin, calf, thigh, lower leg as lower limb, forearm and upper arm as
+    upper limb; an injury, coded by the part itself, keeps the part's own code first."""
+    assert codes(search(real_index, query, system="icd10cm"))[0].startswith(prefix)
