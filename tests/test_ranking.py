@@ -975,3 +975,12 @@ def test_a_part_of_a_limb_finds_what_icd10cm_codes_by_the_limb(real_index, query
     limb"): the lay rows read shin, calf, thigh, lower leg as lower limb, forearm and upper arm as
     upper limb; an injury, coded by the part itself, keeps the part's own code first."""
     assert codes(search(real_index, query, system="icd10cm"))[0].startswith(prefix)
+
+
+@pytest.mark.parametrize(("query", "first"), [("magnesium for preeclampsia", ("J3475",)), ("lorazepam for seizures", ("J2060",)),
+                                              ("vitamin k for newborn", ("J3430",))])
+def test_a_drug_alone_before_for_is_the_drug(real_index, query, first):
+    """A subject that is only a drug the crosswalk names, before "for" and what it is for, is the
+    drug: HCPCS first, though magnesium also names hypomagnesemia (before: E61.2 first)."""
+    assert codes(search(real_index, query))[0] in first
+    assert codes(search(real_index, "screening for diabetes"))[:1] != ["J3475"]

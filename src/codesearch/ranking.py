@@ -510,7 +510,8 @@ DOSE_UNITS = frozenset({
 #: system of drug codes comes first. So is one whose subject is a drug the crosswalk names and a
 #: word for the form it is given in (:data:`DRUG_FORM_WORDS`), and nothing else: "iron iv",
 #: "insulin drip", "iv iron for anemia" (iron and insulin also name conditions: iron deficiency,
-#: insulin resistance).
+#: insulin resistance); and one whose subject is such a drug alone, before "for" and what it is
+#: for ("insulin for diabetes", "magnesium for preeclampsia").
 DRUG_SYSTEM = "HCPCS"
 DRUG_FORM_WORDS = frozenset({
     "shot", "shots", "injection", "injections", "injectable", "infusion", "infusions", "iv", "jab",

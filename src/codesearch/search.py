@@ -843,7 +843,11 @@ class Searcher:
         # "ativan overdose": what the drug did is the subject, the drug its cause.
         effect = any(part.token.lower() in ranking.DRUG_EFFECT_WORDS for part in parts)
         # "iron iv": the drug is the subject, the word for its form qualifies it like a dose.
-        form = np.zeros(len(parts), dtype=bool) if effect else self._form_parts(parts, qualifier | in_clause | letters)
+        aside = qualifier | in_clause | letters
+        form = np.zeros(len(parts), dtype=bool) if effect else self._form_parts(parts, aside)
+        # "insulin for diabetes": a drug the crosswalk names, and nothing else, is what the rest is for.
+        drug_for = (not effect and bool(qualifier.any()) and bool((~aside).any())
+                    and not self._not_drugs(parts, ~aside).any())
         qualifier |= form
         if heads is not None and not self._system and not qualifier.any() and (~letters).sum() > 1:
             # A type's letter goes with the word naming the type: the others decide the context.
@@ -894,7 +898,7 @@ class Searcher:
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
             if ranking.DRUG_SYSTEM in names and (
                     exp.dose or (self._names_a_brand(parts) if brand is None else brand.any())
-                    or form.any()):
+                    or form.any() or drug_for):
                 intent = names.index(ranking.DRUG_SYSTEM)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
