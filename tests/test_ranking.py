@@ -991,3 +991,14 @@ def test_a_brand_of_a_drug_icd10cm_names_by_class(real_index, query, first):
     """FDA's brand names are also kept for the drugs of corpus/drug_classes.tsv, so a brand reads
     through its generic to the class: Eliquis is apixaban, an anticoagulant (Z79.01)."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
+
+
+@pytest.mark.parametrize("query", ["hepatitis a", "influenza a", "vitamin a", "strep a"])
+def test_the_letter_a_after_a_word_is_no_start_of_another_word(real_index, query):
+    """The index drops "a" like the article, so the type letter "a" is read with its word alone:
+    "hepatitis a" lists B15.9 "Hepatitis A without hepatic coma" first (before, the albuterol
+    codes came first, the letter read as the start of "albuterol")."""
+    top = codes(search(real_index, query))
+    assert not any(c.startswith("J76") for c in top[:10])
+    if query == "hepatitis a":
+        assert top[0] == "B15.9"

@@ -924,6 +924,11 @@ class Expander:
                                and len(wordlist) > 1 and (is_last or word not in STOP_WORDS))
                 if word in STOP_WORDS and word not in abbreviations and not (is_last and ends_open) and not type_letter:
                     continue
+                if type_letter and not stems(word):
+                    # "hepatitis a", "influenza a": the index drops the letter "a" like the article,
+                    # so no code text can match it; read its word alone (B15.9 "Hepatitis A …" is
+                    # hepatitis's first code), not the letter as the start of "albuterol".
+                    continue
                 alts = ([Alternative(word, descriptor_fields(disable), 1.0, "word", f'word "{word}"', stems(word))]
                         if type_letter else [])
                 if not letter:
