@@ -1046,9 +1046,8 @@ class Expander:
             return
         for part in parts:
             have = {stems(a.text) for a in part.alternatives}
-            # The drug as typed or as a brand's generic ("ativan" is lorazepam).
-            names = [part.token] + [a.text for a in part.alternatives
-                                    if a.kind == "synonym" and a.why.startswith(f'"{part.token}" is a brand')]
+            # The drug as typed or as the generic of an FDA brand ("xanax" is alprazolam).
+            names = [part.token] + [row.clinical for row in self.lay.get(stems(part.token), ()) if row.kind == FDA_BRAND]
             for name in names:
                 for cls in self.drug_classes.get(stems(name), ()):
                     if stems(cls) not in have:

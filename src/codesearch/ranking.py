@@ -519,7 +519,7 @@ DRUG_FORM_WORDS = frozenset({
 })
 #: Words for what a drug did to the patient: beside a drug (a brand, a dose, a form word) they
 #: make the query about the drug's poisoning, adverse effect or allergy, not the drug: no
-#: drug-system intent and no brand made the subject ("ativan overdose" is T42.4X1A, not J2060),
+#: drug-system intent and no brand made the subject ("tylenol overdose" is no J0131 first),
 #: and the drug also reads as its class (:data:`DRUG_CLASS_WEIGHT`).
 DRUG_EFFECT_WORDS = frozenset({
     "overdose", "overdosed", "overdosing", "od", "poisoning", "poisoned", "toxicity", "intoxication",
