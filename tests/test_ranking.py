@@ -1002,3 +1002,13 @@ def test_the_letter_a_after_a_word_is_no_start_of_another_word(real_index, query
     assert not any(c.startswith("J76") for c in top[:10])
     if query == "hepatitis a":
         assert top[0] == "B15.9"
+
+
+@pytest.mark.parametrize(("query", "first"), [("ativan overdose", ("T42.4X1A",)), ("on lovenox", ("Z79.01",)),
+                                              ("benadryl for allergic reaction", ("J1200",))])
+def test_a_crosswalk_brand_reads_through_its_code_to_the_class(real_index, query, first):
+    """A brand the crosswalk lists reads, where ICD-10-CM names drugs by class, through the
+    descriptor of the code it bills under (Ativan: J2060 "Injection, lorazepam" → benzodiazepine);
+    "on" a brand is its long-term use, not the brand's code. What a drug is for, after "for", is
+    no effect word: Benadryl for an allergic reaction is still J1200."""
+    assert codes(search(real_index, query))[0] in first

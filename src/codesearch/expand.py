@@ -1042,12 +1042,16 @@ class Expander:
         (corpus/drug_classes.tsv): "lorazepam overdose" → benzodiazepine, T42.4X1A. Not as a
         cause ("cough from lisinopril"): there the adverse effect, not the class's poisoning, is meant,
         and :meth:`cause_alternatives` reads it."""
-        if not self.drug_classes or not (long_term or any(p.token in ranking.DRUG_EFFECT_WORDS for p in parts)):
+        effect = any(p.token in ranking.DRUG_EFFECT_WORDS and not p.qualifier for p in parts)  # not after "for"
+        if not self.drug_classes or not (long_term or effect):
             return
         for part in parts:
             have = {stems(a.text) for a in part.alternatives}
-            # The drug as typed or as the generic of an FDA brand ("xanax" is alprazolam).
+            # The drug as typed, as the generic of an FDA brand ("xanax" is alprazolam) or as the
+            # words of the codes a crosswalk brand bills under ("ativan": J2060 "Injection, lorazepam").
             names = [part.token] + [row.clinical for row in self.lay.get(stems(part.token), ()) if row.kind == FDA_BRAND]
+            for code in self.index.linked("brand", part.token.lower())[:ranking.MAX_BRAND_CODES]:
+                names += [w for w in words(self.index.get(code).long) if stems(w) in self.drug_classes]
             for name in names:
                 for cls in self.drug_classes.get(stems(name), ()):
                     if stems(cls) not in have:

@@ -530,6 +530,9 @@ DRUG_EFFECT_WORDS = frozenset({
 #: the classes DrugCentral gives it that ICD-10-CM's drug texts name (corpus/drug_classes.tsv:
 #: lorazepam → benzodiazepine, apixaban → anticoagulant), at this weight.
 DRUG_CLASS_WEIGHT = 0.8
+#: A crosswalk brand is read through the descriptors of at most this many of the codes it bills
+#: under ("ativan": J2060 "Injection, lorazepam, 2 mg" → lorazepam → benzodiazepine).
+MAX_BRAND_CODES = 3
 #: An adjective said before "to" that reads as its noun, which the stemmer keeps apart from it
 #: and the code texts say: "allergic to penicillin" is Z88.0 "Allergy status to penicillin",
 #: "allergic to peanuts" Z91.010 "Allergy to peanuts". Only before "to": "allergic reaction",

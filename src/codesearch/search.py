@@ -840,8 +840,10 @@ class Searcher:
         letters = np.array([part.letter for part in parts])
         clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
         in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
-        # "ativan overdose": what the drug did is the subject, the drug its cause.
-        effect = any(part.token.lower() in ranking.DRUG_EFFECT_WORDS for part in parts)
+        # "ativan overdose": what the drug did is the subject, the drug its cause; so too its
+        # long-term use ("on lovenox"). Not what a drug is for ("benadryl for allergic reaction").
+        effect = any((part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier)
+                     or any(a.kind == "long_term" for a in part.alternatives) for part in parts)
         # "iron iv": the drug is the subject, the word for its form qualifies it like a dose.
         aside = qualifier | in_clause | letters
         form = np.zeros(len(parts), dtype=bool) if effect else self._form_parts(parts, aside)
