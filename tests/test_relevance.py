@@ -232,6 +232,22 @@ THRESHOLDS = {
     ("heldout12", "plain"): (0.68, 0.97, 0.82),  # measured 0.714 1.000 0.857
     ("heldout12", "prefix"): (0.77, 0.97, 0.87),  # measured 0.800 1.000 0.900
     ("heldout12", "overall"): (0.76, 0.87, 0.81),  # measured 0.794 0.900 0.841
+    # heldout13: written blind at the start of the 2026-12-03 session, committed before its changes
+    ("heldout13", "abbreviation"): (0.63, 0.97, 0.70),  # measured 0.667 1.000 0.733
+    ("heldout13", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout13", "brand_typo"): (0.84, 0.97, 0.90),  # measured 0.875 1.000 0.938
+    ("heldout13", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout13", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout13", "icd_lay"): (0.70, 0.92, 0.80),  # measured 0.739 0.957 0.835
+    ("heldout13", "icd_shorthand"): (0.63, 0.89, 0.73),  # measured 0.667 0.926 0.764
+    ("heldout13", "icd_term"): (0.78, 0.84, 0.81),  # measured 0.812 0.875 0.844
+    ("heldout13", "icd_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout13", "intent_hcpcs"): (0.47, 0.57, 0.53),  # measured 0.500 0.600 0.561
+    ("heldout13", "intent_icd"): (0.84, 0.97, 0.90),  # measured 0.875 1.000 0.938
+    ("heldout13", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout13", "plain"): (0.59, 0.84, 0.68),  # measured 0.625 0.875 0.719
+    ("heldout13", "prefix"): (0.47, 0.97, 0.72),  # measured 0.500 1.000 0.750
+    ("heldout13", "overall"): (0.74, 0.88, 0.80),  # measured 0.772 0.911 0.832
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
@@ -269,6 +285,13 @@ THRESHOLDS = {
     ("tuning7", "intent_hcpcs"): (0.72, 0.82, 0.77),  # measured 0.750 0.850 0.804
     ("tuning7", "plain"): (0.28, 0.53, 0.43),  # measured 0.312 0.562 0.465
     ("tuning7", "overall"): (0.57, 0.70, 0.65),  # measured 0.607 0.738 0.682
+    # tuning8: written blind at the 2026-12-03 session (rows equal to a held-out query dropped unread), then read
+    ("tuning8", "icd_lay"): (0.47, 0.47, 0.47),  # measured 0.500 0.500 0.500
+    ("tuning8", "icd_shorthand"): (0.47, 0.72, 0.59),  # measured 0.500 0.750 0.625
+    ("tuning8", "intent_hcpcs"): (0.47, 0.77, 0.59),  # measured 0.500 0.800 0.628
+    ("tuning8", "intent_icd"): (0.19, 0.30, 0.24),  # measured 0.222 0.333 0.278
+    ("tuning8", "plain"): (0.63, 0.90, 0.74),  # measured 0.667 0.933 0.778
+    ("tuning8", "overall"): (0.40, 0.62, 0.50),  # measured 0.436 0.654 0.532
 }
 
 
