@@ -1012,3 +1012,13 @@ def test_a_crosswalk_brand_reads_through_its_code_to_the_class(real_index, query
     "on" a brand is its long-term use, not the brand's code. What a drug is for, after "for", is
     no effect word: Benadryl for an allergic reaction is still J1200."""
     assert codes(search(real_index, query))[0] in first
+
+
+@pytest.mark.parametrize(("query", "first"), [("fell off the bed", "W06.XXXA"), ("thrown off a horse", "V80.010A"),
+                                              ("headache when bending over", "R51.9"), ("slab off lens", "V2710")])
+def test_a_verbs_particle_is_not_the_subject(real_index, query, first):
+    """A verb's particle (off, out, up, down, over: ranking.PARTICLES) qualifies like a part after
+    "for": "fell off the bed" is the fall from the bed (was V2710 "Slab off prism" first, the
+    particle read as an item heading HCPCS codes). A query saying the item's other words still
+    finds it."""
+    assert codes(search(real_index, query))[0] == first

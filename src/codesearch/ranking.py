@@ -358,6 +358,13 @@ QUALIFIER_WORDS = frozenset({"for"})
 #: "for", it only adds to the score; composed with the next word ("can't sleep" → insomnia) it
 #: still counts in full on that word's part.
 QUALIFYING_LAY_WORDS = frozenset({"cannot"})
+#: A verb's particle ("fell off the bed", "thrown off a horse", "worn out", "fell down the
+#: stairs") says the verb's direction, not what the query is about: beside other words it
+#: qualifies like a part after "for" — it adds to a code's score but a code not saying it misses
+#: nothing — and it is no item or service of its own, though it heads a few HCPCS descriptors
+#: ("Slab off prism", "Foot pressure off loading …"), which a query saying their other words
+#: still finds first.
+PARTICLES = frozenset({"off", "out", "up", "down", "over", "away"})
 #: Words by which a query names the cause of what it names before them: "cough from
 #: lisinopril", "tremor due to medication", "fever after vaccine". ICD-10-CM says the cause in
 #: other words ("Drug-induced tremor", "Postvaccination fever", "Infection following a

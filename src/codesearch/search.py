@@ -838,6 +838,9 @@ class Searcher:
                 abouts.append(about)
         qualifier = np.array([part.qualifier for part in parts])
         letters = np.array([part.letter for part in parts])
+        particle = np.array([part.token.lower() in ranking.PARTICLES for part in parts], dtype=bool)
+        if particle.all():
+            particle[:] = False
         clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
         in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
         # "ativan overdose": what the drug did is the subject, the drug its cause; so too its
@@ -845,15 +848,16 @@ class Searcher:
         effect = any((part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier)
                      or any(a.kind == "long_term" for a in part.alternatives) for part in parts)
         # "iron iv": the drug is the subject, the word for its form qualifies it like a dose.
-        aside = qualifier | in_clause | letters
+        aside = qualifier | in_clause | letters | particle
         form = np.zeros(len(parts), dtype=bool) if effect else self._form_parts(parts, aside)
         # "insulin for diabetes": a drug the crosswalk names, and nothing else, is what the rest is for.
         drug_for = (not effect and bool(qualifier.any()) and bool((~aside).any())
                     and not self._not_drugs(parts, ~aside).any())
         qualifier |= form
-        if heads is not None and not self._system and not qualifier.any() and (~letters).sum() > 1:
-            # A type's letter goes with the word naming the type: the others decide the context.
-            named = np.flatnonzero(~letters)
+        if heads is not None and not self._system and not qualifier.any() and (~letters & ~particle).sum() > 1:
+            # A type's letter goes with the word naming the type, a particle with its verb: the
+            # others decide the context.
+            named = np.flatnonzero(~letters & ~particle)
             qualifier[named] = self._context_parts([parts[p] for p in named], part_scores[named],
                                                    [abouts[p] for p in named], in_clause[named])
         if heads is not None and not self._system and exp.clause:
@@ -865,6 +869,7 @@ class Searcher:
             brand = self._brand_parts(parts) & ~qualifier & ~in_clause
             if brand.any():
                 qualifier = ~brand & ~letters
+        qualifier |= particle
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
         coverage = np.zeros(n_docs, dtype=np.int32)
