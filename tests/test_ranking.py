@@ -1022,3 +1022,14 @@ def test_a_verbs_particle_is_not_the_subject(real_index, query, first):
     particle read as an item heading HCPCS codes). A query saying the item's other words still
     finds it."""
     assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("insulin user", "Z79.4"), ("aspirin every day", "Z79.82"),
+                                              ("warfarin user", "Z79.01")])
+def test_a_drug_taken_regularly_is_its_long_term_use(real_index, query, first):
+    """Words saying a drug is taken regularly wherever they stand (ranking.REGULAR_USE_WORDS,
+    REGULAR_USE_PAIRS) read it as its long-term use as a leading "on" does, and there the Z79 codes
+    count for ICD-10-CM's intent (ranking.ICD_LONG_TERM_CATEGORIES): "insulin user" was J1817
+    first. "chronic" is no such word: the condition codes say it."""
+    assert codes(search(real_index, query))[0] == first
+    assert codes(search(real_index, "chronic hepatitis c", system="icd10cm"))[0] == "B18.2"

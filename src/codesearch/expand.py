@@ -864,6 +864,8 @@ class Expander:
         qualifying = False
         causes: list[tuple[int, str]] = []  # (first part after a cause word, the word)
         long_term = False  # whether the query begins "on" a drug ("on insulin", "pt on warfarin")
+        regular = regular_use_positions(wordlist)  # "insulin user", "aspirin every day"
+        regular_parts: list[int] = []
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS if phrases else 1, len(wordlist) - i), 1, -1):
@@ -891,6 +893,8 @@ class Expander:
                         forms[len(exp.parts)] = self.forms(key)
                     if wordlist[i] in ranking.CLAUSE_WORDS and exp.parts and not exp.clause:
                         exp.clause = len(exp.parts)  # "wheelchair after stroke": the phrase is the clause
+                    if regular.issuperset(range(i, i + n)):
+                        regular_parts.append(len(exp.parts))
                     exp.parts.append(Part(phrase, alts, qualifying))
                     i += n
                     break
@@ -992,6 +996,8 @@ class Expander:
                     alts += [Alternative(w, descriptor_fields(disable), 1.0, "word", f'"{word}" as {w}', stems(w))
                              for w in ranking.AFTER_WORDINGS]
                 if alts:
+                    if i - 1 in regular:
+                        regular_parts.append(len(exp.parts))
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
@@ -1012,12 +1018,35 @@ class Expander:
                                      if a.kind != "organ" or not others.issuperset(stems(a.text))]
         self._compose(exp.parts, forms)
         self._join(exp.parts, disable)
+        used = [] if long_term else self._regularly_used(exp.parts, regular_parts)
         if "lay" not in disable:
             self._indicated(exp.parts, disable)
-            self._classed(exp.parts, disable, long_term)
+            self._classed(exp.parts, disable, long_term or bool(used))
         if long_term:
             self._long_term_use(exp.parts, disable)
+        elif used:
+            self._long_term_use(used, disable)
         return exp
+
+    def _regularly_used(self, parts: list[Part], regular: list[int]) -> list[Part]:
+        """The parts naming a drug beside words saying it is taken regularly
+        (:data:`ranking.REGULAR_USE_WORDS`: "insulin user", "aspirin every day"), which then
+        qualify; none when no other part names a drug."""
+        if not regular or len(regular) == len(parts):
+            return []
+        drugs = [p for n, p in enumerate(parts) if n not in regular and not p.qualifier and self.is_drug(p)]
+        if drugs:
+            for n in regular:
+                parts[n].qualifier = True
+        return drugs
+
+    def is_drug(self, part: Part) -> bool:
+        """Whether a part names a drug: a drug or class word (:meth:`names_a_drug`), a drug of
+        corpus/drug_classes.tsv, an FDA brand, or a generic or brand the crosswalk names."""
+        token = part.token.lower()
+        return (self.names_a_drug(part) or stems(token) in self.drug_classes
+                or any(row.kind == FDA_BRAND for row in self.lay.get(stems(token), ()))
+                or bool(self.index.linked("generic", token) or self.index.linked("brand", token)))
 
     @staticmethod
     def _long_term_use(parts: list[Part], disable: frozenset[str]) -> None:
@@ -1471,6 +1500,15 @@ def indication_index(lexicon) -> dict[tuple[str, ...], list[str]]:
             if drug not in out[stems(reading)]:
                 out[stems(reading)].append(drug)
     return dict(out)
+
+
+def regular_use_positions(wordlist: Sequence[str]) -> set[int]:
+    """The positions of the words saying a drug is taken regularly (:data:`ranking.REGULAR_USE_WORDS`,
+    :data:`ranking.REGULAR_USE_PAIRS`), when some other word is there."""
+    found = {n for n, w in enumerate(wordlist) if w in ranking.REGULAR_USE_WORDS}
+    found |= {m for n in range(len(wordlist) - 1) if tuple(wordlist[n : n + 2]) in ranking.REGULAR_USE_PAIRS
+              for m in (n, n + 1)}
+    return found if len(found) < len(wordlist) else set()
 
 
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:

@@ -403,6 +403,14 @@ LONG_TERM_WORDS = frozenset({"on", "taking", "takes"})
 LONG_TERM_LEADERS = frozenset({"pt", "patient", "currently", "now", "still", "is"})
 LONG_TERM_USE = "long term current use"
 LONG_TERM_READINGS = frozenset({"word", "synonym", "abbreviation", "typo"})
+#: Words saying a drug is taken regularly wherever they stand ("insulin user", "daily aspirin",
+#: "uses prednisone every day", "long term antibiotics"): beside a part naming a drug they read
+#: it as its long-term use as "on" does (Z79.x), and qualify — a code not saying them misses
+#: nothing ("Long term (current) use of insulin" says no "user"). Without a drug they are words
+#: like any other ("tobacco user" is no medicine's use). Not "chronic", which the condition
+#: codes say ("chronic hepatitis c" is B18.2, and "hepatitis" names vaccines and immune globulins).
+REGULAR_USE_WORDS = frozenset({"user", "users", "uses", "daily", "everyday", "regularly"})
+REGULAR_USE_PAIRS = frozenset({("every", "day"), ("each", "day"), ("a", "day"), ("per", "day"), ("long", "term")})
 #: Clause words that are no part of their own: no descriptor says them.
 CLAUSE_ONLY_WORDS = frozenset({"because", "since"})
 AFTER_WORDINGS = ("following",)
@@ -553,6 +561,10 @@ BEFORE_TO_NOUNS = {"allergic": "allergy"}
 #: (as :data:`ICD_DEVICE_CATEGORIES` for an item); "fentanyl overdose" matches them through a
 #: condition word too, and counts.
 ICD_DRUG_CATEGORIES = tuple(f"T{n}" for n in range(36, 51)) + ("Z88",)
+#: The long-term drug use codes (Z79) are device categories (:data:`ICD_DEVICE_CATEGORIES`): "insulin"
+#: alone matching "Long term (current) use of insulin" names the drug. A query saying the patient
+#: takes it ("on insulin", "insulin user": a ``long_term`` reading) asks for them, and there they count.
+ICD_LONG_TERM_CATEGORIES = ("Z79",)
 #: One-letter words that are not a type's letter: "w" (with), "s" ("Crohn's"), "t" ("can't"),
 #: "x" (times); "a" is a stop word.
 LETTERS_NOT_WORDS = frozenset({"w", "s", "t", "x"})

@@ -681,6 +681,8 @@ class Searcher:
         (:func:`ranking.condition_parts`)."""
         device, category, hcpcs, measure = self._device_codes()
         devices, measures = best & device[docs], best & measure[docs]
+        if devices.any() and any(a.kind == "long_term" for part in parts for a in part.alternatives):
+            devices &= ~self._long_term_codes()[docs]  # "insulin user": the long-term use is asked for
         if devices.any() or measures.any():
             conditions = ranking.condition_parts(abouts, category, hcpcs)
             for p in range(len(parts)):
@@ -697,6 +699,15 @@ class Searcher:
             else:
                 drugs[:] = False
         return devices | measures | drugs
+
+    def _long_term_codes(self) -> np.ndarray:
+        """The ICD-10-CM documents of :data:`ranking.ICD_LONG_TERM_CATEGORIES`, a mask; memoised per build."""
+        got = self.index.cache.get("long_term_codes")
+        if got is None:
+            got = ranking.device_codes(np.asarray(self.index.table.codes), self.index.doc_system,
+                                       ranking.ICD_LONG_TERM_CATEGORIES)
+            self.index.cache["long_term_codes"] = got
+        return got
 
     def _drug_named_codes(self) -> np.ndarray:
         """The ICD-10-CM documents of :data:`ranking.ICD_DRUG_CATEGORIES`, a mask; memoised per build."""
