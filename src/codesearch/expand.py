@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections import Counter, OrderedDict, defaultdict
 from itertools import chain
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -701,21 +701,20 @@ class Searcher:
         return devices | measures | drugs
 
     def _long_term_codes(self) -> np.ndarray:
-        """The ICD-10-CM documents of :data:`ranking.ICD_LONG_TERM_CATEGORIES`, a mask; memoised per build."""
-        got = self.index.cache.get("long_term_codes")
-        if got is None:
-            got = ranking.device_codes(np.asarray(self.index.table.codes), self.index.doc_system,
-                                       ranking.ICD_LONG_TERM_CATEGORIES)
-            self.index.cache["long_term_codes"] = got
-        return got
+        """The ICD-10-CM documents of :data:`ranking.ICD_LONG_TERM_CATEGORIES`, a mask."""
+        return self._category_codes("long_term_codes", ranking.ICD_LONG_TERM_CATEGORIES)
 
     def _drug_named_codes(self) -> np.ndarray:
-        """The ICD-10-CM documents of :data:`ranking.ICD_DRUG_CATEGORIES`, a mask; memoised per build."""
-        got = self.index.cache.get("drug_named_codes")
+        """The ICD-10-CM documents of :data:`ranking.ICD_DRUG_CATEGORIES`, a mask."""
+        return self._category_codes("drug_named_codes", ranking.ICD_DRUG_CATEGORIES)
+
+    def _category_codes(self, key: str, categories: Sequence[str]) -> np.ndarray:
+        """The ICD-10-CM documents of ``categories`` (:func:`ranking.device_codes`), a mask;
+        memoised per build under ``key``."""
+        got = self.index.cache.get(key)
         if got is None:
-            got = ranking.device_codes(np.asarray(self.index.table.codes), self.index.doc_system,
-                                       ranking.ICD_DRUG_CATEGORIES)
-            self.index.cache["drug_named_codes"] = got
+            got = ranking.device_codes(np.asarray(self.index.table.codes), self.index.doc_system, categories)
+            self.index.cache[key] = got
         return got
 
     def _device_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
