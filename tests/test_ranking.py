@@ -1033,3 +1033,11 @@ def test_a_drug_taken_regularly_is_its_long_term_use(real_index, query, first):
     first. "chronic" is no such word: the condition codes say it."""
     assert codes(search(real_index, query))[0] == first
     assert codes(search(real_index, "chronic hepatitis c", system="icd10cm"))[0] == "B18.2"
+
+
+def test_a_drug_named_as_the_cause_does_not_make_the_query_about_the_drug(real_index):
+    """After a condition, a cause clause naming a drug ("from pain meds") says what caused the
+    condition: HCPCS drug codes matched through the clause alone do not count for the query's
+    system (Searcher._cause_drug_codes). Was J1885 ketorolac first, "pain" read as what it treats."""
+    assert codes(search(real_index, "constipation from pain meds"))[0] == "K59.03"
+    assert codes(search(real_index, "zofran for nausea from chemo"))[0].startswith("J")

@@ -700,6 +700,26 @@ class Searcher:
                 drugs[:] = False
         return devices | measures | drugs
 
+    def _cause_drug_codes(self, best: np.ndarray, docs: np.ndarray, parts, part_scores: np.ndarray,
+                          abouts: list[np.ndarray], in_clause: np.ndarray) -> np.ndarray:
+        """Of the ``best`` documents, the HCPCS codes matched through a cause clause alone when
+        the clause names a drug and what comes before it a condition ("constipation from pain
+        meds"): the drug caused the condition, so its codes do not say the query is about it."""
+        none = np.zeros(len(best), dtype=bool)
+        if not in_clause.any() or in_clause.all():
+            return none
+        expander = expander_for(self.index)
+        if not any(expander.names_a_drug(p) for p, a in zip(parts, in_clause.tolist()) if a):
+            return none
+        condition = self._condition_codes()
+        if not any(condition[abouts[p]].any() for p in np.flatnonzero(~in_clause)):
+            return none
+        _, _, hcpcs, _ = self._device_codes()
+        drugs = best & hcpcs[docs]
+        for p in np.flatnonzero(~in_clause):
+            drugs &= part_scores[p][docs] == 0
+        return drugs
+
     def _long_term_codes(self) -> np.ndarray:
         """The ICD-10-CM documents of :data:`ranking.ICD_LONG_TERM_CATEGORIES`, a mask."""
         return self._category_codes("long_term_codes", ranking.ICD_LONG_TERM_CATEGORIES)
@@ -912,6 +932,7 @@ class Searcher:
             # A later encounter or sequela repeats its initial encounter's match: counted once.
             best = (missed == missed.min()) & ~self._later_encounters()[docs]
             best &= ~self._repeating_others(best, docs, parts, part_scores, abouts)
+            best &= ~self._cause_drug_codes(best, docs, parts, part_scores, abouts, in_clause)
             intent = ranking.system_intent(ids[docs[best]], score[best], range(len(names)))
             if ranking.DRUG_SYSTEM in names and (
                     exp.dose or (self._names_a_brand(parts) if brand is None else brand.any())
