@@ -1041,3 +1041,12 @@ def test_a_drug_named_as_the_cause_does_not_make_the_query_about_the_drug(real_i
     system (Searcher._cause_drug_codes). Was J1885 ketorolac first, "pain" read as what it treats."""
     assert codes(search(real_index, "constipation from pain meds"))[0] == "K59.03"
     assert search(real_index, "zofran for nausea from chemo").results[0].system == "HCPCS"  # the drug, named first
+
+
+@pytest.mark.parametrize(("query", "first"), [("depo provera every 3 months", "J1050"), ("prolia every 6 months", "J0897"),
+                                              ("depression check once a year", "G0444")])
+def test_how_often_qualifies(real_index, query, first):
+    """Words saying how often (ranking.FREQUENCY_LEADS: "every 3 months", "once a year") qualify
+    like a part after "for": the codes say no such thing ("depo provera every 3 months" listed
+    quality measures saying "3 months" first)."""
+    assert codes(search(real_index, query))[0] == first

@@ -865,6 +865,7 @@ class Expander:
         causes: list[tuple[int, str]] = []  # (first part after a cause word, the word)
         long_term = False  # whether the query begins "on" a drug ("on insulin", "pt on warfarin")
         regular = regular_use_positions(wordlist)  # "insulin user", "aspirin every day"
+        often = frequency_positions(wordlist)  # "every 3 months", "twice a day"
         regular_parts: list[int] = []
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
@@ -895,7 +896,7 @@ class Expander:
                         exp.clause = len(exp.parts)  # "wheelchair after stroke": the phrase is the clause
                     if regular.issuperset(range(i, i + n)):
                         regular_parts.append(len(exp.parts))
-                    exp.parts.append(Part(phrase, alts, qualifying))
+                    exp.parts.append(Part(phrase, alts, qualifying or often.issuperset(range(i, i + n))))
                     i += n
                     break
             else:
@@ -1001,7 +1002,7 @@ class Expander:
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
-                                          or i - 1 in doses, letter=type_letter))
+                                          or i - 1 in doses or i - 1 in often, letter=type_letter))
         for n, (start, word) in enumerate(causes):
             named = exp.parts[start: causes[n + 1][0] if n + 1 < len(causes) else len(exp.parts)]
             # The drug is the last word naming one ("blood pressure medicine"): read once, not per word.
@@ -1508,6 +1509,24 @@ def regular_use_positions(wordlist: Sequence[str]) -> set[int]:
     found = {n for n, w in enumerate(wordlist) if w in ranking.REGULAR_USE_WORDS}
     found |= {m for n in range(len(wordlist) - 1) if tuple(wordlist[n : n + 2]) in ranking.REGULAR_USE_PAIRS
               for m in (n, n + 1)}
+    return found if len(found) < len(wordlist) else set()
+
+
+def frequency_positions(wordlist: Sequence[str]) -> set[int]:
+    """The positions of the words saying how often (:data:`ranking.FREQUENCY_LEADS`: "every 3
+    months", "once a week", "4 times a day"), when some other word is there."""
+    found: set[int] = set()
+    for n, word in enumerate(wordlist):
+        lead = word in ranking.FREQUENCY_LEADS or (
+            word.isdigit() and n + 1 < len(wordlist) and wordlist[n + 1] in ("times", "x"))
+        if not lead:
+            continue
+        for m in range(n + 1, min(n + 5, len(wordlist))):
+            if wordlist[m] in ranking.FREQUENCY_UNITS:
+                found.update(range(n, m + 1))
+                break
+            if not (wordlist[m] in ranking.FREQUENCY_FILLERS or wordlist[m].isdigit()):
+                break
     return found if len(found) < len(wordlist) else set()
 
 

@@ -411,6 +411,17 @@ LONG_TERM_READINGS = frozenset({"word", "synonym", "abbreviation", "typo"})
 #: codes say ("chronic hepatitis c" is B18.2, and "hepatitis" names vaccines and immune globulins).
 REGULAR_USE_WORDS = frozenset({"user", "users", "uses", "daily", "everyday", "regularly"})
 REGULAR_USE_PAIRS = frozenset({("every", "day"), ("each", "day"), ("a", "day"), ("per", "day"), ("long", "term")})
+#: How often something is given or happens ("every 3 months", "once a week", "twice a day",
+#: "4 times a day", "every morning"): the codes say no such thing, so the words qualify like a part
+#: after "for" — "prolia every 6 months" is J0897, not the quality measures that say "6 months".
+#: A lead word (or a number before "times"/"x"), then at most three of "a", "per", "other", a
+#: number, "times", "x", then a unit.
+FREQUENCY_LEADS = frozenset({"every", "each", "once", "twice", "thrice"})
+FREQUENCY_FILLERS = frozenset({"a", "an", "per", "other", "times", "x"})
+FREQUENCY_UNITS = frozenset({
+    "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
+    "morning", "mornings", "night", "nights", "evening", "evenings",
+})
 #: Clause words that are no part of their own: no descriptor says them.
 CLAUSE_ONLY_WORDS = frozenset({"because", "since"})
 AFTER_WORDINGS = ("following",)
