@@ -1050,3 +1050,12 @@ def test_how_often_qualifies(real_index, query, first):
     like a part after "for": the codes say no such thing ("depo provera every 3 months" listed
     quality measures saying "3 months" first)."""
     assert codes(search(real_index, query))[0] == first
+
+
+def test_a_word_for_what_a_drug_did_makes_the_query_about_the_patient(real_index):
+    """An effect word as the subject (ranking.DRUG_EFFECT_WORDS, not after "for") puts ICD-10-CM
+    first (ranking.EFFECT_SYSTEM): "reaction to contrast dye" was Q9954 (contrast agents) first;
+    after "for" the word is what a drug is for, and the drug stays first."""
+    top = search(real_index, "reaction to contrast dye").results
+    assert top[0].system == "ICD10CM" and "Z91.041" in [r.code for r in top[:3]]
+    assert search(real_index, "benadryl for allergic reaction").results[0].code == "J1200"

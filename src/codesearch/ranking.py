@@ -551,6 +551,10 @@ DRUG_EFFECT_WORDS = frozenset({
     "overdose", "overdosed", "overdosing", "od", "poisoning", "poisoned", "toxicity", "intoxication",
     "allergy", "allergies", "allergic", "reaction", "reactions",
 })
+#: Such a word as the query's subject (not after "for") makes it about what happened to the
+#: patient: ICD-10-CM comes first, as a dose makes a query about the drug ("digoxin toxicity" is
+#: T46.0X1A, not J1160; "lithium toxicity" no lithium battery).
+EFFECT_SYSTEM = "ICD10CM"
 #: Where ICD-10-CM names drugs by their class — beside a word of :data:`DRUG_EFFECT_WORDS`, after
 #: "on" (:data:`LONG_TERM_WORDS`) — a drug also reads as
 #: the classes DrugCentral gives it that ICD-10-CM's drug texts name (corpus/drug_classes.tsv:

@@ -938,6 +938,9 @@ class Searcher:
                     exp.dose or (self._names_a_brand(parts) if brand is None else brand.any())
                     or form.any() or drug_for):
                 intent = names.index(ranking.DRUG_SYSTEM)
+            elif ranking.EFFECT_SYSTEM in names and any(
+                    part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier for part in parts):
+                intent = names.index(ranking.EFFECT_SYSTEM)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
