@@ -1059,3 +1059,14 @@ def test_a_word_for_what_a_drug_did_makes_the_query_about_the_patient(real_index
     top = search(real_index, "reaction to contrast dye").results
     assert top[0].system == "ICD10CM" and "Z91.041" in [r.code for r in top[:3]]
     assert search(real_index, "benadryl for allergic reaction").results[0].code == "J1200"
+
+
+@pytest.mark.parametrize(("query", "first"), [("diabetes classes", ("G0108", "G0109")), ("alcohol coaching", ("G0443",)),
+                                              ("dietitian for diabetes", ("G0270", "G0271"))])
+def test_a_service_named_in_everyday_words(real_index, query, first):
+    """Lay rows for the everyday words of services (corpus/lay_words.tsv: coaching → counseling,
+    classes and teaching → education, training, dietitian → nutrition therapy): "diabetes
+    classes" is self-management training, not E11.9; "can't talk" is still speech (no talk row)."""
+    top = codes(search(real_index, query))
+    assert top[0].startswith(("G", "H", "S")) and any(c in first for c in top[:5])
+    assert not codes(search(real_index, "can't talk", system="icd10cm"))[0].startswith("Z71")
