@@ -1059,6 +1059,8 @@ def test_a_word_for_what_a_drug_did_makes_the_query_about_the_patient(real_index
     top = search(real_index, "reaction to contrast dye").results
     assert top[0].system == "ICD10CM" and "Z91.041" in [r.code for r in top[:3]]
     assert search(real_index, "benadryl for allergic reaction").results[0].code == "J1200"
+    # Nor does an item make the rest its context: gloves are what the latex allergy came from.
+    assert search(real_index, "allergic to latex gloves").results[0].code == "Z91.040"
 
 
 @pytest.mark.parametrize(("query", "first"), [("diabetes classes", ("G0108", "G0109")), ("alcohol coaching", ("G0443",)),

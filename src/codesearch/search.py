@@ -884,7 +884,11 @@ class Searcher:
         drug_for = (not effect and bool(qualifier.any()) and bool((~aside).any())
                     and not self._not_drugs(parts, ~aside).any())
         qualifier |= form
-        if heads is not None and not self._system and not qualifier.any() and (~letters & ~particle).sum() > 1:
+        # "allergic to latex gloves": what happened to the patient is the subject; no item makes
+        # the other words its context.
+        effect_word = any(part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier for part in parts)
+        if (heads is not None and not self._system and not qualifier.any() and not effect_word
+                and (~letters & ~particle).sum() > 1):
             # A type's letter goes with the word naming the type, a particle with its verb: the
             # others decide the context.
             named = np.flatnonzero(~letters & ~particle)
@@ -938,8 +942,7 @@ class Searcher:
                     exp.dose or (self._names_a_brand(parts) if brand is None else brand.any())
                     or form.any() or drug_for):
                 intent = names.index(ranking.DRUG_SYSTEM)
-            elif ranking.EFFECT_SYSTEM in names and any(
-                    part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier for part in parts):
+            elif ranking.EFFECT_SYSTEM in names and effect_word:
                 intent = names.index(ranking.EFFECT_SYSTEM)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
