@@ -1072,3 +1072,12 @@ def test_a_service_named_in_everyday_words(real_index, query, first):
     top = codes(search(real_index, query))
     assert top[0].startswith(("G", "H", "S")) and any(c in first for c in top[:5])
     assert not codes(search(real_index, "can't talk", system="icd10cm"))[0].startswith("Z71")
+
+
+@pytest.mark.parametrize(("query", "first"), [("patient has pneumonia", "J18.9"), ("cancer patient wig", "A9282"),
+                                              ("patient lift", "E0630")])
+def test_a_word_for_the_person_is_not_the_subject(real_index, query, first):
+    """Words for the person (ranking.PERSON_WORDS) qualify like a pronoun's: "patient has
+    pneumonia" is J18.9, not the quality measures saying "Patient …" (G8866 first before); a
+    descriptor saying the word still finds it ("patient lift")."""
+    assert codes(search(real_index, query))[0] == first

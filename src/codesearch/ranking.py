@@ -365,6 +365,13 @@ QUALIFYING_LAY_WORDS = frozenset({"cannot"})
 #: ("Slab off prism", "Foot pressure off loading …"), which a query saying their other words
 #: still finds first.
 PARTICLES = frozenset({"off", "out", "up", "down", "over", "away"})
+#: Words for the person ("cancer patient wig", "patient has pneumonia", "someone who is dizzy")
+#: say who, as a pronoun does, not what: beside other words they qualify the same way, so the
+#: quality measures saying "Patient …" do not come first; "patient lift" still finds E0630,
+#: which says both. Not "pt", also physical therapy and prothrombin time.
+PERSON_WORDS = frozenset({"patient", "patients", "person", "people", "someone", "somebody"})
+#: The words that qualify wherever they stand beside other words.
+ASIDE_WORDS = PARTICLES | PERSON_WORDS
 #: Words by which a query names the cause of what it names before them: "cough from
 #: lisinopril", "tremor due to medication", "fever after vaccine". ICD-10-CM says the cause in
 #: other words ("Drug-induced tremor", "Postvaccination fever", "Infection following a
