@@ -1081,3 +1081,12 @@ def test_a_word_for_the_person_is_not_the_subject(real_index, query, first):
     pneumonia" is J18.9, not the quality measures saying "Patient …" (G8866 first before); a
     descriptor saying the word still finds it ("patient lift")."""
     assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("wheelchair", "K0001"), ("wheelchair for stroke patient", "K0001"),
+                                              ("lightweight wheelchair", "K0003"), ("iv pole", "E0776")])
+def test_the_item_itself_before_kinds_of_it(real_index, query, first):
+    """A HCPCS code whose whole descriptor, less "standard", "each", "any type" (ranking.
+    HCPCS_SUBJECT_NEUTRAL), the query names is the item itself: K0001 "Standard wheelchair"
+    before E1088 "High strength lightweight wheelchair, detachable arms, …" (was first)."""
+    assert codes(search(real_index, query))[0] == first

@@ -272,6 +272,16 @@ HEAD_BOOST = 1.3
 #: "Streptococcal sepsis, unspecified", "shingles" (zoster) B02.9 "Zoster without
 #: complications" before B02.30 "Zoster ocular disease, unspecified".
 ICD_SUBJECT = 1.2
+#: HCPCS: a code whose whole descriptor, less :data:`HCPCS_SUBJECT_NEUTRAL`, the query names is
+#: the item itself and nothing more: "wheelchair" lists K0001 "Standard wheelchair" before E1088
+#: "High strength lightweight wheelchair, detachable arms, …", "iv pole" E0776 "Iv pole". A
+#: descriptor saying anything more (a form, a dose, a kind) is no such code.
+HCPCS_SUBJECT = ICD_SUBJECT
+#: Words no HCPCS descriptor needs the query to name for that: "standard" is what an item is when
+#: nothing more is said; "each", "any type", "pair" say how it is billed.
+HCPCS_SUBJECT_NEUTRAL = frozenset({"standard", "each", "any", "type", "pair", "per"})
+#: A HCPCS descriptor longer than this many stems (less the neutral ones) names more than an item.
+HCPCS_SUBJECT_WORDS = 4
 #: ICD-10-CM: a code one of whose inclusion terms says it is what a term means when nothing more
 #: is said — "Eczema NOS" (L30.9 "Dermatitis, unspecified"), "Vertigo NOS" (R42 "Dizziness and
 #: giddiness"), "Bursitis NOS" (M71.9 "Bursopathy, unspecified") — when the query says that term
@@ -766,16 +776,23 @@ def is_accessory(head: Sequence[str], long: str) -> bool:
 
 
 def subject_text(record) -> str:
-    """An ICD-10-CM record's subject as space-separated stems, stored at build time ("" for others).
+    """An ICD-10-CM record's subject as space-separated stems, stored at build time; a HCPCS
+    item's whole descriptor (:data:`HCPCS_SUBJECT`) when it is at most :data:`HCPCS_SUBJECT_WORDS` stems;
+    "" for others.
 
     The subject is the descriptor's first clause, up to its first comma or head stop word
     (:data:`HEAD_STOP_WORDS`, :data:`SUBJECT_STOP_WORDS`), less the stems of :data:`SUBJECT_NEUTRAL`: "Sepsis, unspecified
     organism" → sepsi; "Zoster without complications" → zoster; "Streptococcal sepsis,
     unspecified" → streptococc sepsi.
     """
+    from codesearch.schema import stems  # late: schema imports this module
+
+    if record.system == "HCPCS" and len(record.code) == 5:  # an item's (not a modifier's) whole descriptor
+        words = _WORD_RE.findall(_BRACKETS_RE.sub(" ", record.long.lower()))
+        kept = [s for w in words if w not in HCPCS_SUBJECT_NEUTRAL and w not in ";:" for s in stems(w)]
+        return " ".join(dict.fromkeys(kept)) if kept and len(kept) <= HCPCS_SUBJECT_WORDS else ""
     if record.system != "ICD10CM":
         return ""
-    from codesearch.schema import stems  # late: schema imports this module
 
     clause = _BRACKETS_RE.sub(" ", _POSSESSIVE_RE.sub("", record.long.lower())).split(",")[0]
     out: list[str] = []

@@ -928,7 +928,10 @@ class Searcher:
         score += bonus[docs]
         if priors:
             score *= index.doc_prior[docs]
-            score[_member(self._named(index.subjects, parts), docs)] *= ranking.ICD_SUBJECT
+            named = _member(self._named(index.subjects, parts), docs)
+            hcpcs_named = named & (ids[docs] == names.index("HCPCS")) if "HCPCS" in names else named & False
+            score[named & ~hcpcs_named] *= ranking.ICD_SUBJECT
+            score[hcpcs_named] *= ranking.HCPCS_SUBJECT
             score[_member(self._named_by_terms(parts), docs)] *= ranking.ICD_NOS
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
