@@ -1024,6 +1024,16 @@ def test_a_verbs_particle_is_not_the_subject(real_index, query, first):
     assert codes(search(real_index, query))[0] == first
 
 
+def test_a_particle_before_another_word_names_something_with_it():
+    """Only a particle last or before a stop word is one (expand.is_aside): "down syndrome",
+    "off loading" are names."""
+    from codesearch.expand import is_aside
+
+    assert is_aside("fell off the bed".split(), 1) and is_aside("passed out".split(), 1)
+    assert not is_aside("down syndrome".split(), 0) and not is_aside("off loading shoe".split(), 0)
+    assert is_aside("cancer patient wig".split(), 1)
+
+
 @pytest.mark.parametrize(("query", "first"), [("insulin user", "Z79.4"), ("aspirin every day", "Z79.82"),
                                               ("warfarin user", "Z79.01")])
 def test_a_drug_taken_regularly_is_its_long_term_use(real_index, query, first):

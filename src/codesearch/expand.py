@@ -164,6 +164,9 @@ class Part:
     #: Whether the part is a type's letter beside the word naming the type ("hepatitis C",
     #: "vitamin K"): required like any subject word, but no subject or qualifier of its own.
     letter: bool = False
+    #: Whether the part says who or which way rather than what (:data:`codesearch.ranking.ASIDE_WORDS`:
+    #: "patient", a verb's particle "off" in "fell off the bed"): beside other parts it qualifies.
+    aside: bool = False
 
 
 @dataclass
@@ -1002,7 +1005,8 @@ class Expander:
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
-                                          or i - 1 in doses or i - 1 in often, letter=type_letter))
+                                          or i - 1 in doses or i - 1 in often, letter=type_letter,
+                                          aside=is_aside(wordlist, i - 1)))
         for n, (start, word) in enumerate(causes):
             named = exp.parts[start: causes[n + 1][0] if n + 1 < len(causes) else len(exp.parts)]
             # The drug is the last word naming one ("blood pressure medicine"): read once, not per word.
@@ -1510,6 +1514,16 @@ def regular_use_positions(wordlist: Sequence[str]) -> set[int]:
     found |= {m for n in range(len(wordlist) - 1) if tuple(wordlist[n : n + 2]) in ranking.REGULAR_USE_PAIRS
               for m in (n, n + 1)}
     return found if len(found) < len(wordlist) else set()
+
+
+def is_aside(wordlist: Sequence[str], n: int) -> bool:
+    """Whether the word at ``n`` says who or which way (:data:`ranking.ASIDE_WORDS`): a word for
+    the person anywhere; a particle last or before a stop word ("fell off the bed", "passed out"),
+    not before another word, with which it names something ("down syndrome", "slab off prism")."""
+    word = wordlist[n]
+    if word in ranking.PERSON_WORDS:
+        return True
+    return word in ranking.PARTICLES and (n + 1 == len(wordlist) or wordlist[n + 1] in STOP_WORDS)
 
 
 def frequency_positions(wordlist: Sequence[str]) -> set[int]:

@@ -868,7 +868,7 @@ class Searcher:
                 abouts.append(about)
         qualifier = np.array([part.qualifier for part in parts])
         letters = np.array([part.letter for part in parts])
-        particle = np.array([part.token.lower() in ranking.ASIDE_WORDS for part in parts], dtype=bool)
+        particle = np.array([part.aside for part in parts], dtype=bool)
         if particle.all():
             particle[:] = False
         clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
