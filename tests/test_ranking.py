@@ -445,7 +445,20 @@ def test_letters_that_are_not_types_add_no_part(real_index):
 def test_subject_is_the_first_clause(long, subject):
     """An ICD-10-CM subject is the first clause up to a comma or stop word, without 'unspecified'."""
     assert ranking.subject_text(icd("X00.0", long)) == subject
-    assert ranking.subject_text(SimpleNamespace(system="HCPCS", code="J1568", key="J1568", long=long)) == ""
+
+
+@pytest.mark.parametrize(("code", "long", "subject"), [
+    ("K0001", "Standard wheelchair", "wheelchair"),
+    ("E0243", "Toilet rail, each", "toilet rail"),
+    ("E1088", "High strength lightweight wheelchair, detachable arms desk or full length", ""),
+    ("J2405", "Injection, ondansetron hydrochloride, per 1 mg", ""),
+    ("GA", "Waiver of liability statement issued as required by payer policy", ""),
+])
+def test_a_hcpcs_subject_is_a_whole_short_descriptor(code, long, subject):
+    """A HCPCS item's subject is its whole descriptor, less "standard", "each", …, when it is at
+    most four stems (ranking.HCPCS_SUBJECT_WORDS); a longer one, or a modifier's, is none."""
+    record = SimpleNamespace(system="HCPCS", code=code, key=code, long=long)
+    assert ranking.subject_text(record) == subject
 
 
 @pytest.mark.parametrize(("query", "first"), [("sepsis", "A41.9"), ("shingles", "B02.9"), ("candidiasis", "B37.9"),
