@@ -1113,3 +1113,12 @@ def test_the_item_itself_before_kinds_of_it(real_index, query, first):
     HCPCS_SUBJECT_NEUTRAL), the query names is the item itself: K0001 "Standard wheelchair"
     before E1088 "High strength lightweight wheelchair, detachable arms, …" (was first)."""
     assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [("mom had breast cancer", "Z80.3"), ("grandpa had prostate cancer", "Z80.42"),
+                                              ("my mom has dementia", "F03.90")])
+def test_a_relative_who_had_a_condition_is_a_family_history(real_index, query, first):
+    """A relative and "had" (ranking.RELATIVES, PAST_CONDITION_WORDS) read as the family history
+    (Z80-Z84): "mom had breast cancer" was C50.019 first. A relative who has a condition now is
+    searched as the condition."""
+    assert codes(search(real_index, query))[0] == first

@@ -869,6 +869,7 @@ class Expander:
         long_term = False  # whether the query begins "on" a drug ("on insulin", "pt on warfarin")
         regular = regular_use_positions(wordlist)  # "insulin user", "aspirin every day"
         often = frequency_positions(wordlist)  # "every 3 months", "twice a day"
+        relatives = family_history_positions(wordlist)  # "mom had breast cancer"
         regular_parts: list[int] = []
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
@@ -924,6 +925,8 @@ class Expander:
                     long_term = True
                     continue
                 if word in ranking.PRONOUNS and len(wordlist) > 1 and (word != "i" or not is_last):
+                    continue
+                if i - 1 in relatives:
                     continue
                 letter = len(word) == 1 and word.isalpha()
                 # A letter names a type beside other words ("hepatitis C", "vitamin K", "strep a"),
@@ -1007,6 +1010,10 @@ class Expander:
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
                                           or i - 1 in doses or i - 1 in often, letter=type_letter,
                                           aside=is_aside(wordlist, i - 1)))
+        if relatives and exp.parts and "lay" not in disable:
+            text = ranking.FAMILY_HISTORY
+            exp.parts.append(Part(text, [Alternative(text, descriptor_fields(disable), 1.0, "synonym",
+                                                     "a relative had it: a family history", stems(text))]))
         for n, (start, word) in enumerate(causes):
             named = exp.parts[start: causes[n + 1][0] if n + 1 < len(causes) else len(exp.parts)]
             # The drug is the last word naming one ("blood pressure medicine"): read once, not per word.
@@ -1524,6 +1531,19 @@ def is_aside(wordlist: Sequence[str], n: int) -> bool:
     if word in ranking.PERSON_WORDS:
         return True
     return word in ranking.PARTICLES and (n + 1 == len(wordlist) or wordlist[n + 1] in STOP_WORDS)
+
+
+def family_history_positions(wordlist: Sequence[str]) -> set[int]:
+    """The positions of a relative and the verb saying the relative had a condition
+    (:data:`ranking.RELATIVES`, :data:`ranking.PAST_CONDITION_WORDS`: "mom had breast cancer",
+    "my dad died of lung cancer"), when a word follows the verb; none otherwise."""
+    for n, word in enumerate(wordlist):
+        if word not in ranking.RELATIVES:
+            continue
+        for m in range(n + 1, min(n + 3, len(wordlist) - 1)):
+            if wordlist[m] in ranking.PAST_CONDITION_WORDS:
+                return {n, m} | ({m + 1} if wordlist[m] in ("died", "passed") and wordlist[m + 1] in ("of", "from", "away") else set())
+    return set()
 
 
 def frequency_positions(wordlist: Sequence[str]) -> set[int]:

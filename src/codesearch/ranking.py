@@ -440,6 +440,17 @@ FREQUENCY_UNITS = frozenset({
     "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
     "morning", "mornings", "night", "nights", "evening", "evenings",
 })
+#: A relative who had a condition ("mom had breast cancer", "dad died of a heart attack") is the
+#: patient's family history: ICD-10-CM's "Family history of …" (Z80-Z84). The relative and the
+#: verb are no part of their own, and "family history" is read as a part the codes must say. A
+#: relative who *has* a condition is searched as the condition ("my mom has dementia").
+RELATIVES = frozenset({
+    "mom", "mum", "mommy", "mother", "dad", "daddy", "father", "parent", "parents", "grandma",
+    "grandpa", "grandmother", "grandfather", "sister", "brother", "sibling", "aunt", "uncle",
+    "cousin", "son", "daughter",
+})
+PAST_CONDITION_WORDS = frozenset({"had", "died", "passed"})
+FAMILY_HISTORY = "family history"
 #: Clause words that are no part of their own: no descriptor says them.
 CLAUSE_ONLY_WORDS = frozenset({"because", "since"})
 AFTER_WORDINGS = ("following",)
