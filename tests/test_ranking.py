@@ -1037,14 +1037,11 @@ def test_a_verbs_particle_is_not_the_subject(real_index, query, first):
     assert codes(search(real_index, query))[0] == first
 
 
-def test_a_particle_before_another_word_names_something_with_it():
-    """Only a particle last or before a stop word is one (expand.is_aside): "down syndrome",
-    "off loading" are names."""
-    from codesearch.expand import is_aside
-
-    assert is_aside("fell off the bed".split(), 1) and is_aside("passed out".split(), 1)
-    assert not is_aside("down syndrome".split(), 0) and not is_aside("off loading shoe".split(), 0)
-    assert is_aside("cancer patient wig".split(), 1)
+def test_a_particle_beside_a_name_still_finds_the_name(real_index):
+    """A particle qualifies wherever it stands (expand.is_aside); where it is part of a name the
+    name's code still comes first, the particle adding to its score."""
+    assert codes(search(real_index, "down syndrome"))[0] == "Q90.9"
+    assert codes(search(real_index, "slab off prism"))[0] == "V2710"
 
 
 @pytest.mark.parametrize(("query", "first"), [("insulin user", "Z79.4"), ("aspirin every day", "Z79.82"),

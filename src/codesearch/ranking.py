@@ -373,8 +373,7 @@ QUALIFYING_LAY_WORDS = frozenset({"cannot"})
 #: qualifies like a part after "for" — it adds to a code's score but a code not saying it misses
 #: nothing — and it is no item or service of its own, though it heads a few HCPCS descriptors
 #: ("Slab off prism", "Foot pressure off loading …"), which a query saying their other words
-#: still finds first. Only last or before a stop word (expand.is_aside): before another word it
-#: names something with it ("down syndrome", "off loading").
+#: still finds first ("down syndrome" lists Q90.9 first: "down" still adds to its score).
 PARTICLES = frozenset({"off", "out", "up", "down", "over", "away"})
 #: Words for the person ("cancer patient wig", "patient has pneumonia", "someone who is dizzy")
 #: say who, as a pronoun does, not what: beside other words they qualify the same way, so the
