@@ -1540,7 +1540,9 @@ def family_history_positions(wordlist: Sequence[str]) -> set[int]:
             continue
         for m in range(n + 1, min(n + 3, len(wordlist) - 1)):
             if wordlist[m] in ranking.PAST_CONDITION_WORDS:
-                return {n, m} | ({m + 1} if wordlist[m] in ("died", "passed") and wordlist[m + 1] in ("of", "from", "away") else set())
+                # "died of", "passed away from": the word after the verb is no part either.
+                after = wordlist[m] in ("died", "passed") and wordlist[m + 1] in ("of", "from", "away")
+                return {n, m, m + 1} if after else {n, m}
     return set()
 
 
