@@ -868,17 +868,17 @@ class Searcher:
                 abouts.append(about)
         qualifier = np.array([part.qualifier for part in parts])
         letters = np.array([part.letter for part in parts])
-        particle = np.array([part.aside for part in parts], dtype=bool)
-        if particle.all():
-            particle[:] = False
+        said_aside = np.array([part.aside for part in parts], dtype=bool)  # particles, words for the person
+        if said_aside.all():
+            said_aside[:] = False
         clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
         in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
         # "ativan overdose": what the drug did is the subject, the drug its cause; so too its
         # long-term use ("on lovenox"). Not what a drug is for ("benadryl for allergic reaction").
-        effect = any((part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier)
-                     or any(a.kind == "long_term" for a in part.alternatives) for part in parts)
+        effect_word = any(part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier for part in parts)
+        effect = effect_word or any(a.kind == "long_term" for part in parts for a in part.alternatives)
         # "iron iv": the drug is the subject, the word for its form qualifies it like a dose.
-        aside = qualifier | in_clause | letters | particle
+        aside = qualifier | in_clause | letters | said_aside
         form = np.zeros(len(parts), dtype=bool) if effect else self._form_parts(parts, aside)
         # "insulin for diabetes": a drug the crosswalk names, and nothing else, is what the rest is for.
         drug_for = (not effect and bool(qualifier.any()) and bool((~aside).any())
@@ -886,12 +886,11 @@ class Searcher:
         qualifier |= form
         # "allergic to latex gloves": what happened to the patient is the subject; no item makes
         # the other words its context.
-        effect_word = any(part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier for part in parts)
         if (heads is not None and not self._system and not qualifier.any() and not effect_word
-                and (~letters & ~particle).sum() > 1):
+                and (~letters & ~said_aside).sum() > 1):
             # A type's letter goes with the word naming the type, a particle with its verb: the
             # others decide the context.
-            named = np.flatnonzero(~letters & ~particle)
+            named = np.flatnonzero(~letters & ~said_aside)
             qualifier[named] = self._context_parts([parts[p] for p in named], part_scores[named],
                                                    [abouts[p] for p in named], in_clause[named])
         if heads is not None and not self._system and exp.clause:
@@ -903,7 +902,7 @@ class Searcher:
             brand = self._brand_parts(parts) & ~qualifier & ~in_clause
             if brand.any():
                 qualifier = ~brand & ~letters
-        qualifier |= particle
+        qualifier |= said_aside
         part_scores[qualifier] *= ranking.QUALIFIER_WEIGHT
         # How many parts each document matches (repeats counted), in all and of the subject.
         coverage = np.zeros(n_docs, dtype=np.int32)
@@ -929,9 +928,8 @@ class Searcher:
         if priors:
             score *= index.doc_prior[docs]
             named = _member(self._named(index.subjects, parts), docs)
-            hcpcs_named = named & (ids[docs] == names.index("HCPCS")) if "HCPCS" in names else named & False
-            score[named & ~hcpcs_named] *= ranking.ICD_SUBJECT
-            score[hcpcs_named] *= ranking.HCPCS_SUBJECT
+            is_hcpcs = ids[docs[named]] == (names.index("HCPCS") if "HCPCS" in names else -1)
+            score[named] *= np.where(is_hcpcs, ranking.HCPCS_SUBJECT, ranking.ICD_SUBJECT)
             score[_member(self._named_by_terms(parts), docs)] *= ranking.ICD_NOS
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
