@@ -248,6 +248,22 @@ THRESHOLDS = {
     ("heldout13", "plain"): (0.59, 0.84, 0.68),  # measured 0.625 0.875 0.719
     ("heldout13", "prefix"): (0.47, 0.97, 0.72),  # measured 0.500 1.000 0.750
     ("heldout13", "overall"): (0.74, 0.88, 0.80),  # measured 0.772 0.911 0.832
+    # heldout14: written blind at the start of the second 2026-12-03 session, committed before its changes
+    ("heldout14", "abbreviation"): (0.77, 0.77, 0.77),  # measured 0.800 0.800 0.800
+    ("heldout14", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout14", "brand_typo"): (0.77, 0.87, 0.82),  # measured 0.800 0.900 0.850
+    ("heldout14", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout14", "generic_typo"): (0.87, 0.97, 0.92),  # measured 0.900 1.000 0.950
+    ("heldout14", "icd_lay"): (0.54, 0.75, 0.66),  # measured 0.579 0.789 0.692
+    ("heldout14", "icd_shorthand"): (0.62, 0.85, 0.72),  # measured 0.654 0.885 0.753
+    ("heldout14", "icd_term"): (0.85, 0.85, 0.86),  # measured 0.889 0.889 0.897
+    ("heldout14", "icd_typo"): (0.92, 0.97, 0.93),  # measured 0.950 1.000 0.960
+    ("heldout14", "intent_hcpcs"): (0.58, 0.87, 0.72),  # measured 0.619 0.905 0.750
+    ("heldout14", "intent_icd"): (0.51, 0.78, 0.65),  # measured 0.545 0.818 0.682
+    ("heldout14", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout14", "plain"): (0.47, 0.80, 0.66),  # measured 0.500 0.833 0.690
+    ("heldout14", "prefix"): (0.72, 0.97, 0.84),  # measured 0.750 1.000 0.875
+    ("heldout14", "overall"): (0.72, 0.87, 0.79),  # measured 0.753 0.904 0.825
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
