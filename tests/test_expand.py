@@ -13,6 +13,7 @@ from codesearch.expand import (
     max_edits,
     ndc_candidates,
     normalize_query,
+    query_frame,
     sound_key,
 )
 from codesearch.ranking import ABBREVIATION_SENSE_WEIGHT, SENSE_FIELDS
@@ -343,3 +344,30 @@ def test_a_drug_reads_as_its_class_only_where_icd10cm_names_drugs_by_class(tiny_
     assert classes("warfarin overdose") == ["anticoagulant"]
     assert classes("on warfarin") == ["anticoagulant"]
     assert classes("warfarin") == [] and classes("warfarin overdose", frozenset({"lay"})) == []
+
+
+@pytest.mark.parametrize(("text", "typing", "asked", "last"), [
+    ("code for shingles rash", False, "shingles rash", False),
+    ("mom diagnosed with Alzheimer's, what code", False, "mom diagnosed with Alzheimer's,", True),
+    ("what do I bill for taking out stitches", False, "taking out stitches", False),
+    ("what's the device code for a new pacer?", False, "device new pacer?", False),
+    ("how to bill medicaid van ride", False, "medicaid van ride", False),
+    ("pneumonia shot, admin code", False, "pneumonia shot, admin", True),
+    ("j code for octagam", False, "octagam", False),
+    ("code for shin", True, "shin", False),
+    ("alzheimers, what c", True, "alzheimers,", True),  # "c" being typed continues the frame
+    ("cast for ho", True, "cast for ho", False),  # no core or question word: no frame
+    ("code", False, "code", False),  # frame words alone are searched as typed
+    ("what is it", False, "what is it", False),
+    ("pain when walking", False, "pain when walking", False),
+])
+def test_query_frame(text, typing, asked, last):
+    """The words asking for a code (ranking.FRAME_CORE, FRAME_QUESTIONS, FRAME_FILLERS) are
+    dropped as a run holding a core word, or a question word at a phrase's edge."""
+    got, got_last, _ = query_frame(text, typing)
+    assert (got, got_last) == (asked, last)
+
+
+def test_query_frame_names_the_system_asked_for():
+    assert query_frame("what dx for sore throat")[2][-2:] == ["dx", "for"]
+    assert "jcode" in query_frame("j code for octagam")[2]

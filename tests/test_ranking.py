@@ -1119,3 +1119,48 @@ def test_a_relative_who_had_a_condition_is_a_family_history(real_index, query, f
     (Z80-Z84): "mom had breast cancer" was C50.019 first. A relative who has a condition now is
     searched as the condition."""
     assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("code for pneumonia", "J18.9"),  # was no pneumonia code in the top 10: "code" found "This code is for…"
+    ("what dx for sore throat", "J02.9"),
+    ("gout in big toe, what code", "M10.079"),
+    ("j code for ceftriaxone", "J0696"),
+    ("what is the code for a walker", "E0135"),
+    ("what's the code for a broken wrist", "S62.109A"),
+    ("dnr code", "Z66"),
+])
+def test_the_words_asking_for_a_code_are_no_part_of_the_meaning(real_index, query, first):
+    """A query asking for a code ("code for …", "what dx …", "…, what code": ranking.FRAME_CORE)
+    is searched for what it names; read as words, "code" and "bill" found the quality measures
+    saying "This code is for…" and "do" the abbreviation for disorder."""
+    assert codes(search(real_index, query))[0] == first
+
+
+def test_the_system_a_query_asks_for_is_its_intent(real_index):
+    """"dx" or "icd" asks for ICD-10-CM, "hcpcs" or a section's letter before "code" for HCPCS
+    (ranking.FRAME_SYSTEMS): with no system chosen, that system comes first."""
+    assert codes(search(real_index, "immune globulin dx"))[0].startswith(("D", "Z"))
+    assert codes(search(real_index, "j code for immune globulin"))[0].startswith("J1")
+    assert search(real_index, "hcpcs code for immune globulin").results[0].system == "HCPCS"
+    assert search(real_index, "icd 10 code for immune globulin").results[0].system == "ICD10CM"
+
+
+def test_a_visit_is_icd10cms_encounter(real_index):
+    """The lay row visit → encounter (ICD-10-CM's word for a visit): "well child visit" lists
+    Z00.129 "Encounter for routine child health examination without abnormal findings" first
+    (was Z76.2)."""
+    assert codes(search(real_index, "well child visit", system="icd10cm"))[0] == "Z00.129"
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("just diagnosed with diabetes", "E11.9"),
+    ("still's disease", "M08.20"),  # the word as a name still finds its code
+])
+def test_a_narratives_light_words_qualify(real_index, query, first):
+    """A narrative's light verbs and adverbs (ranking.NARRATIVE_WORDS: keeps, just, still, got,
+    diagnosed…) qualify: "mom just diagnosed with Alzheimer's" lists G30.9, not the measures
+    saying "Patients diagnosed with…", and "hand still numb" no Still's disease (M08.2)."""
+    assert codes(search(real_index, query))[0] == first
+    assert not codes(search(real_index, "hand still numb"))[0].startswith("M08")
+    assert codes(search(real_index, "mom just diagnosed with alzheimer's"))[0].startswith("G30")

@@ -184,6 +184,9 @@ class Expansion:
     #: How many parts come before the first clause word ("after", "because", …:
     #: :data:`codesearch.ranking.CLAUSE_WORDS`); 0 when no clause follows a part.
     clause: int = 0
+    #: The system the query's own words ask for ("what dx", "hcpcs code for …":
+    #: :data:`codesearch.ranking.FRAME_SYSTEMS`), or None.
+    asks_for: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -805,13 +808,15 @@ class Expander:
     def _expand(self, query: str, prefix: bool = True, disable: frozenset[str] = frozenset(),
                 phrases: bool = True) -> Expansion:
         text = normalize_query(query)
+        asked, frame_last, frame = query_frame(text, prefix and query[-1:].isalnum())
         abbreviations = self.abbreviations if "abbreviations" not in disable else {}
         plain = self.plain if "lay" not in disable else {}
         lay = self.lay if "lay" not in disable else {}
         exp = Expansion(query=text)
-        tokens = TOKEN_RE.findall(NEGATION_RE.sub("cannot", text) if "lay" not in disable else text)
+        exp.asks_for = next((ranking.FRAME_SYSTEMS[w] for w in frame if w in ranking.FRAME_SYSTEMS), None)
+        tokens = TOKEN_RE.findall(NEGATION_RE.sub("cannot", asked) if "lay" not in disable else asked)
         only = len(tokens) == 1
-        capitals = {t.lower() for t in re.findall(r"[A-Za-z]+", text) if len(t) > 1 and t.isupper()}
+        capitals = {t.lower() for t in re.findall(r"[A-Za-z]+", asked) if len(t) > 1 and t.isupper()}
         wordlist: list[str] = []
         punctuated: dict[str, str] = {}  # an abbreviation typed with its punctuation, by key
         code_prefix: list[str] = []
@@ -859,7 +864,7 @@ class Expander:
                     wordlist.extend(self.split_abbreviation(w.lower()))
                 last_is_word = True
         # A trailing space means the user finished the last word.
-        ends_open = prefix and bool(text) and query[-1:].isalnum()
+        ends_open = prefix and bool(text) and query[-1:].isalnum() and not frame_last
         forms: dict[int, list[str]] = {}  # part number → the lay combining forms of its words
         doses = dose_words(wordlist)
         exp.dose = bool(doses)
@@ -1512,6 +1517,56 @@ def indication_index(lexicon) -> dict[tuple[str, ...], list[str]]:
             if drug not in out[stems(reading)]:
                 out[stems(reading)].append(drug)
     return dict(out)
+
+
+_FRAME_SEGMENT_RE = re.compile(r"[^,;:?!]+")
+
+
+def query_frame(text: str, typing: bool = False) -> tuple[str, bool, list[str]]:
+    """``text`` less the words asking for a code (:data:`ranking.FRAME_CORE`: "code for
+    shingles", "what do I bill for…", "…, what dx"), and whether its last words were such words.
+    A single letter before "code" ("j code for …") goes with it; with ``typing`` (the last word
+    is unfinished), so does a last word beginning a frame word after one ("code fo").
+    ``text`` itself when nothing or everything would be dropped. Last, the words dropped."""
+    frame = ranking.FRAME_CORE | ranking.FRAME_QUESTIONS | ranking.FRAME_FILLERS
+    spans: list[tuple[int, int]] = []
+    dropped: list[str] = []
+    segments = list(_FRAME_SEGMENT_RE.finditer(text))
+    for s_no, segment in enumerate(segments):
+        found = list(TOKEN_RE.finditer(segment.group()))
+        words = [m.group().lower().replace("-", "") for m in found]
+        last_typed = typing and s_no == len(segments) - 1 and segment.end() == len(text) and words
+        if (last_typed and len(words) > 1 and words[-1] not in frame and words[-2] in frame
+                and any(f.startswith(words[-1]) for f in frame)):
+            # "code fo", "…, what c": a frame word being typed continues the frame (as a filler:
+            # it makes no run a frame of its own).
+            words[-1] = "for"
+        n = 0
+        while n < len(words):
+            if words[n] not in frame:
+                n += 1
+                continue
+            m = n
+            while m < len(words) and words[m] in frame:
+                m += 1
+            run = words[n:m]
+            edge = n == 0 or m == len(words)
+            if any(w in ranking.FRAME_CORE for w in run) or (edge and any(w in ranking.FRAME_QUESTIONS for w in run)):
+                start = n - 1 if n > 0 and len(words[n - 1]) == 1 and words[n].startswith("code") else n
+                spans.append((segment.start() + found[start].start(), segment.start() + found[m - 1].end()))
+                dropped += words[n:m] + ([words[start] + words[n]] if start < n else [])  # "j code": "jcode"
+            n = m
+    if not spans:
+        return text, False, []
+    kept, at = [], 0
+    for start, end in spans:
+        kept.append(text[at:start])
+        at = end
+    kept.append(text[at:])
+    left = " ".join(" ".join(kept).split())
+    if not TOKEN_RE.search(left):
+        return text, False, []
+    return left, not TOKEN_RE.search(text[spans[-1][1]:]), dropped
 
 
 def regular_use_positions(wordlist: Sequence[str]) -> set[int]:

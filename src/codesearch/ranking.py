@@ -380,8 +380,37 @@ PARTICLES = frozenset({"off", "out", "up", "down", "over", "away"})
 #: quality measures saying "Patient …" do not come first; "patient lift" still finds E0630,
 #: which says both. Not "pt", also physical therapy and prothrombin time.
 PERSON_WORDS = frozenset({"patient", "patients", "person", "people", "someone", "somebody"})
+#: A narrative's light verbs and adverbs ("his knee keeps swelling", "baby just got diagnosed
+#: with jaundice", "skin looks yellow", "hand still numb") say how or when it happened, not what:
+#: they qualify the same way, so the quality measures saying "Patients diagnosed with…" and
+#: M08.2 "Juvenile rheumatoid arthritis with systemic onset" (Still's disease) do not come first.
+NARRATIVE_WORDS = frozenset({
+    "just", "still", "keeps", "keep", "kept", "got", "gets", "get", "getting", "came", "comes", "come",
+    "went", "goes", "going", "looks", "look", "looked", "seems", "seem", "needs", "need", "needed",
+    "wants", "want", "started", "starting", "suddenly", "really", "always", "sometimes", "again",
+    "diagnosed",
+})
 #: The words that qualify wherever they stand beside other words.
-ASIDE_WORDS = PARTICLES | PERSON_WORDS
+ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS
+#: The words by which a query asks for a code rather than names what it is about: "code for
+#: shingles", "what do I bill for a dental device…", "…, what dx", "how to bill medicaid van
+#: ride". They are no part of the meaning; read as words, "code" and "bill" find the quality
+#: measures saying "this code is for…" and "may only be billed once", "do" the abbreviation DO
+#: (disorder). A run of :data:`FRAME_CORE` words, :data:`FRAME_QUESTIONS` and :data:`FRAME_FILLERS`
+#: is dropped from the query (:func:`codesearch.expand.query_frame`) when it holds a core word, or
+#: a question word at the start or end of a sentence or comma-separated phrase; a query of frame
+#: words alone ("code") is searched as typed.
+FRAME_CORE = frozenset({"code", "codes", "coding", "coded", "bill", "billing", "billed", "charge", "charges",
+                        "dx", "icd", "icd10", "hcpcs", "cpt"})
+FRAME_QUESTIONS = frozenset({"what", "whats", "which", "how"})
+#: Frame words naming the system asked for: with no system chosen, it is the query's intent.
+#: A HCPCS section's letter before "code" ("j code for …", read as "jcode") asks for HCPCS.
+FRAME_SYSTEMS = {"dx": "ICD10CM", "diagnosis": "ICD10CM", "icd": "ICD10CM", "icd10": "ICD10CM",
+                 "hcpcs": "HCPCS", **{f"{letter}code": "HCPCS" for letter in "abcegjklpqrstv"}}
+FRAME_FILLERS = frozenset({
+    "do", "does", "did", "i", "we", "you", "should", "would", "can", "could", "to", "use", "the", "for",
+    "is", "are", "a", "an", "s", "10", "cm", "diagnosis", "this", "that", "it", "correct", "right", "proper",
+})
 #: Words by which a query names the cause of what it names before them: "cough from
 #: lisinopril", "tremor due to medication", "fever after vaccine". ICD-10-CM says the cause in
 #: other words ("Drug-induced tremor", "Postvaccination fever", "Infection following a

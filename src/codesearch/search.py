@@ -945,6 +945,8 @@ class Searcher:
                 intent = names.index(ranking.DRUG_SYSTEM)
             elif ranking.EFFECT_SYSTEM in names and effect_word:
                 intent = names.index(ranking.EFFECT_SYSTEM)
+            if exp.asks_for in names:  # "what dx", "hcpcs code for …": the system the query asks for
+                intent = names.index(exp.asks_for)
             if intent is not None:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
