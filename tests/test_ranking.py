@@ -1164,3 +1164,14 @@ def test_a_narratives_light_words_qualify(real_index, query, first):
     assert codes(search(real_index, query))[0] == first
     assert not codes(search(real_index, "hand still numb"))[0].startswith("M08")
     assert codes(search(real_index, "mom just diagnosed with alzheimer's"))[0].startswith("G30")
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("toddler with croup", "J05.0"),  # was E0455 "Oxygen tent, excluding croup or pediatric tents"
+    ("elderly woman with uti", "N39.0"),
+    ("newborn jaundice", "P59.9"),  # the descriptors' own word for an age is no patient word
+])
+def test_words_for_the_patients_age_or_sex_qualify(real_index, query, first):
+    """Words naming the patient by age, sex or role (ranking.PATIENT_WORDS, "N year old":
+    expand.patient_positions) qualify like a word for the person."""
+    assert codes(search(real_index, query))[0] == first
