@@ -360,6 +360,7 @@ def test_a_drug_reads_as_its_class_only_where_icd10cm_names_drugs_by_class(tiny_
     ("code", False, "code", False),  # frame words alone are searched as typed
     ("what is it", False, "what is it", False),
     ("pain when walking", False, "pain when walking", False),
+    ("modifier for right side", False, "right side", False),
 ])
 def test_query_frame(text, typing, asked, last):
     """The words asking for a code (ranking.FRAME_CORE, FRAME_QUESTIONS, FRAME_FILLERS) are

@@ -1175,3 +1175,14 @@ def test_words_for_the_patients_age_or_sex_qualify(real_index, query, first):
     """Words naming the patient by age, sex or role (ranking.PATIENT_WORDS, "N year old":
     expand.patient_positions) qualify like a word for the person."""
     assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("RT modifier", "RT"), ("gy modifier", "GY"), ("modifier for right side", "RT"),
+    ("modifier for discarded drug", "JW"), ("technical component modifier", "TC"),
+])
+def test_a_query_asking_for_a_modifier_lists_the_modifiers_first(real_index, query, first):
+    """"modifier" (ranking.MODIFIER_WORDS) asks for a modifier: the modifiers come first, and a
+    two-character word that is a modifier's code is it, in any case. All of these listed no
+    modifier in the top 10 ("modifier" found V5014 "Repair/modification of a hearing aid")."""
+    assert codes(search(real_index, query))[0] == first

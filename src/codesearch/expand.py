@@ -187,6 +187,8 @@ class Expansion:
     #: The system the query's own words ask for ("what dx", "hcpcs code for …":
     #: :data:`codesearch.ranking.FRAME_SYSTEMS`), or None.
     asks_for: str | None = None
+    #: Whether the query asks for a modifier ("RT modifier": :data:`codesearch.ranking.MODIFIER_WORDS`).
+    asks_modifier: bool = False
 
     @property
     def empty(self) -> bool:
@@ -814,6 +816,7 @@ class Expander:
         lay = self.lay if "lay" not in disable else {}
         exp = Expansion(query=text)
         exp.asks_for = next((ranking.FRAME_SYSTEMS[w] for w in frame if w in ranking.FRAME_SYSTEMS), None)
+        exp.asks_modifier = bool(ranking.MODIFIER_WORDS.intersection(frame))
         tokens = TOKEN_RE.findall(NEGATION_RE.sub("cannot", asked) if "lay" not in disable else asked)
         only = len(tokens) == 1
         capitals = {t.lower() for t in re.findall(r"[A-Za-z]+", asked) if len(t) > 1 and t.isupper()}
@@ -844,8 +847,11 @@ class Expander:
                 code_prefix.append(code_key(token))
                 wordlist.append(token.lower())
                 last_is_word = True
-            elif only and len(token) == 2 and token.isupper() and self.index.get(token):
-                exp.codes.append(token)  # a modifier typed on its own, e.g. "GA"
+            elif (only and len(token) == 2 and (token.isupper() or exp.asks_modifier)
+                  and (record := self.index.get(token.upper())) is not None
+                  and (token.isupper() or record.kind == "modifier")):
+                token = token.upper()
+                exp.codes.append(token)  # a modifier typed on its own, e.g. "GA", or "gy modifier"
                 if abbreviation_key(token) in self.abbreviations or abbreviation_key(token) in self.acronyms:
                     wordlist.append(abbreviation_key(token))  # "CP" is a modifier and chest pain
                     last_is_word = True

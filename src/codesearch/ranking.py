@@ -414,15 +414,19 @@ AGE_WORDS = frozenset({"old", "older", "young", "younger"})
 #: a question word at the start or end of a sentence or comma-separated phrase; a query of frame
 #: words alone ("code") is searched as typed.
 FRAME_CORE = frozenset({"code", "codes", "coding", "coded", "bill", "billing", "billed", "charge", "charges",
-                        "dx", "icd", "icd10", "hcpcs", "cpt"})
+                        "dx", "icd", "icd10", "hcpcs", "cpt", "modifier", "modifiers"})
 FRAME_QUESTIONS = frozenset({"what", "whats", "which", "how"})
+#: Frame words asking for a HCPCS modifier ("RT modifier", "modifier for right side"): the
+#: modifiers come first (:func:`word_sort_keys`' modifier tier turned over) and a two-character
+#: word that is a modifier's code is that modifier, typed in any case ("gy modifier").
+MODIFIER_WORDS = frozenset({"modifier", "modifiers"})
 #: Frame words naming the system asked for: with no system chosen, it is the query's intent.
 #: A HCPCS section's letter before "code" ("j code for …", read as "jcode") asks for HCPCS.
-FRAME_SYSTEMS = {"dx": "ICD10CM", "diagnosis": "ICD10CM", "icd": "ICD10CM", "icd10": "ICD10CM",
+FRAME_SYSTEMS = {"modifier": "HCPCS", "modifiers": "HCPCS", "dx": "ICD10CM", "diagnosis": "ICD10CM", "icd": "ICD10CM", "icd10": "ICD10CM",
                  "hcpcs": "HCPCS", **{f"{letter}code": "HCPCS" for letter in "abcegjklpqrstv"}}
 FRAME_FILLERS = frozenset({
-    "do", "does", "did", "i", "we", "you", "should", "would", "can", "could", "to", "use", "the", "for",
-    "is", "are", "a", "an", "s", "10", "cm", "diagnosis", "this", "that", "it", "correct", "right", "proper",
+    "do", "does", "did", "i", "we", "you", "should", "would", "could", "to", "use", "the", "for",
+    "is", "are", "a", "an", "s", "10", "cm", "diagnosis", "this", "that", "it",
 })
 #: Words by which a query names the cause of what it names before them: "cough from
 #: lisinopril", "tremor due to medication", "fever after vaccine". ICD-10-CM says the cause in

@@ -951,7 +951,8 @@ class Searcher:
                 other_system = (ids[docs] != intent).astype(np.int8)
         keys = ranking.word_sort_keys(
             inactive=(~index.doc_active[docs]).astype(np.int8),
-            modifier=self._modifiers()[docs],
+            # "modifier for right side": the query asks for the modifiers; they come first.
+            modifier=(1 - self._modifiers()[docs]) if exp.asks_modifier else self._modifiers()[docs],
             missed=missed, other_system=other_system, score=score, docs=docs,
             later=self._later_encounters()[docs].astype(np.int8) if priors else np.zeros(total, dtype=np.int8),
         )
