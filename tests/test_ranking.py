@@ -1186,3 +1186,14 @@ def test_a_query_asking_for_a_modifier_lists_the_modifiers_first(real_index, que
     two-character word that is a modifier's code is it, in any case. All of these listed no
     modifier in the top 10 ("modifier" found V5014 "Repair/modification of a hearing aid")."""
     assert codes(search(real_index, query))[0] == first
+
+
+@pytest.mark.parametrize(("query", "first"), [
+    ("slow thyroid", "E03.9"), ("thyroid running fast", "E05.90"), ("slow heartbeat", "R00.1"),
+    ("fast heart rate", "R00.0"),
+])
+def test_slow_and_fast_compose_with_the_organ(real_index, query, first):
+    """slow, sluggish → hypo- and fast → hyper- beside brady- and tachy- (corpus/lay_words.tsv):
+    the form that makes a word with the organ's wins, hypothyroidism with the thyroid,
+    bradycardia with the heart. "slow thyroid" listed no hypothyroidism code in the top 10."""
+    assert codes(search(real_index, query))[0] == first
