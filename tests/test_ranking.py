@@ -1129,6 +1129,7 @@ def test_a_relative_who_had_a_condition_is_a_family_history(real_index, query, f
     ("what is the code for a walker", "E0135"),
     ("what's the code for a broken wrist", "S62.109A"),
     ("dnr code", "Z66"),
+    ("ndc 00069-6002-02", "J1568"),  # and nothing else: "ndc" read as a word found K09.1
 ])
 def test_the_words_asking_for_a_code_are_no_part_of_the_meaning(real_index, query, first):
     """A query asking for a code ("code for …", "what dx …", "…, what code": ranking.FRAME_CORE)
@@ -1197,3 +1198,7 @@ def test_slow_and_fast_compose_with_the_organ(real_index, query, first):
     the form that makes a word with the organ's wins, hypothyroidism with the thyroid,
     bradycardia with the heart. "slow thyroid" listed no hypothyroidism code in the top 10."""
     assert codes(search(real_index, query))[0] == first
+
+
+def test_ndc_named_as_such_finds_only_its_code(real_index):
+    assert codes(search(real_index, "ndc 00069-6002-02")) == ["J1568"]

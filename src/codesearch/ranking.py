@@ -414,7 +414,7 @@ AGE_WORDS = frozenset({"old", "older", "young", "younger"})
 #: a question word at the start or end of a sentence or comma-separated phrase; a query of frame
 #: words alone ("code") is searched as typed.
 FRAME_CORE = frozenset({"code", "codes", "coding", "coded", "bill", "billing", "billed", "charge", "charges",
-                        "dx", "icd", "icd10", "hcpcs", "cpt", "modifier", "modifiers"})
+                        "dx", "icd", "icd10", "hcpcs", "cpt", "ndc", "ndcs", "modifier", "modifiers"})
 FRAME_QUESTIONS = frozenset({"what", "whats", "which", "how"})
 #: Frame words asking for a HCPCS modifier ("RT modifier", "modifier for right side"): the
 #: modifiers come first (:func:`word_sort_keys`' modifier tier turned over) and a two-character
