@@ -1202,3 +1202,10 @@ def test_slow_and_fast_compose_with_the_organ(real_index, query, first):
 
 def test_ndc_named_as_such_finds_only_its_code(real_index):
     assert codes(search(real_index, "ndc 00069-6002-02")) == ["J1568"]
+
+
+def test_an_acronym_the_texts_use_means_what_they_mean(real_index):
+    """"CBC" in capitals may be an acronym, but the texts themselves say it (G0306 "Complete CBC,
+    automated …"): the phrases whose initials it spells (S9438 "Cesarean birth classes") come
+    after, at ranking.ACRONYM_AFTER_INVENTORY, as after the abbreviation map's own senses."""
+    assert codes(search(real_index, "CBC"))[:2] == ["G0306", "G0307"]

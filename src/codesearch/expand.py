@@ -741,7 +741,10 @@ class Expander:
         # "cab"), is that word.
         if not capitals and (word in self.acronym_words or stems(word) in self.lay or word in self.plain_words):
             return []
-        weight = ranking.ACRONYM_WEIGHT * (ranking.ACRONYM_AFTER_INVENTORY if word in self.abbreviations else 1.0)
+        # The map's own senses, or the texts' own use of the word ("Complete CBC, automated …"),
+        # come before phrases whose initials it spells.
+        after = word in self.abbreviations or word in self.acronym_words
+        weight = ranking.ACRONYM_WEIGHT * (ranking.ACRONYM_AFTER_INVENTORY if after else 1.0)
         return [
             Alternative(phrase, ranking.SENSE_FIELDS, weight * share, "abbreviation",
                         f"acronym {word.upper()} ({phrase})", stems(phrase))
