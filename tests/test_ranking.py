@@ -1209,3 +1209,10 @@ def test_an_acronym_the_texts_use_means_what_they_mean(real_index):
     automated …"): the phrases whose initials it spells (S9438 "Cesarean birth classes") come
     after, at ranking.ACRONYM_AFTER_INVENTORY, as after the abbreviation map's own senses."""
     assert codes(search(real_index, "CBC"))[:2] == ["G0306", "G0307"]
+
+
+def test_device_slang_reaches_the_device(real_index):
+    """Lay rows glucometer, glucose meter, sugar meter → blood glucose monitor; pacer →
+    pacemaker. "glucometer" found nothing at all, "pacer" a spacer."""
+    assert codes(search(real_index, "glucometer"))[0] == "E0607"
+    assert any(c.startswith("C17") or c.startswith("C26") for c in codes(search(real_index, "pacer"))[:5])
