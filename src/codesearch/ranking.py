@@ -422,8 +422,9 @@ FRAME_QUESTIONS = frozenset({"what", "whats", "which", "how"})
 MODIFIER_WORDS = frozenset({"modifier", "modifiers"})
 #: Frame words naming the system asked for: with no system chosen, it is the query's intent.
 #: A HCPCS section's letter before "code" ("j code for …", read as "jcode") asks for HCPCS.
-FRAME_SYSTEMS = {"modifier": "HCPCS", "modifiers": "HCPCS", "dx": "ICD10CM", "diagnosis": "ICD10CM", "icd": "ICD10CM", "icd10": "ICD10CM",
-                 "hcpcs": "HCPCS", **{f"{letter}code": "HCPCS" for letter in "abcegjklpqrstv"}}
+FRAME_SYSTEMS = {"dx": "ICD10CM", "diagnosis": "ICD10CM", "icd": "ICD10CM", "icd10": "ICD10CM",
+                 "hcpcs": "HCPCS", "modifier": "HCPCS", "modifiers": "HCPCS",
+                 **{f"{letter}code": "HCPCS" for letter in "abcegjklpqrstv"}}
 FRAME_FILLERS = frozenset({
     "do", "does", "did", "i", "we", "you", "should", "would", "could", "to", "use", "the", "for",
     "is", "are", "a", "an", "s", "10", "cm", "diagnosis", "this", "that", "it",
