@@ -372,11 +372,3 @@ def test_query_frame(text, typing, asked, last):
 def test_query_frame_names_the_system_asked_for():
     assert query_frame("what dx for sore throat")[2][-2:] == ["dx", "for"]
     assert "jcode" in query_frame("j code for octagam")[2]
-
-
-def test_patient_positions():
-    from codesearch.expand import patient_positions
-    assert patient_positions("5 year old with ear infection".split()) == {0, 1, 2}
-    assert patient_positions("old man with enlarged prostate".split()) == {0, 1}
-    assert patient_positions("old myocardial infarction".split()) == set()
-    assert patient_positions(["woman"]) == set()  # nothing else: the word is the query

@@ -884,7 +884,6 @@ class Expander:
         regular = regular_use_positions(wordlist)  # "insulin user", "aspirin every day"
         often = frequency_positions(wordlist)  # "every 3 months", "twice a day"
         relatives = family_history_positions(wordlist)  # "mom had breast cancer"
-        patients = patient_positions(wordlist)  # "toddler with croup", "5 year old with …"
         regular_parts: list[int] = []
         while i < len(wordlist):
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
@@ -1024,7 +1023,7 @@ class Expander:
                         forms[len(exp.parts)] = self.forms(stems(word))
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
                                           or i - 1 in doses or i - 1 in often, letter=type_letter,
-                                          aside=is_aside(wordlist, i - 1) or i - 1 in patients))
+                                          aside=is_aside(wordlist, i - 1)))
         if relatives and exp.parts and "lay" not in disable:
             text = ranking.FAMILY_HISTORY
             exp.parts.append(Part(text, [Alternative(text, descriptor_fields(disable), 1.0, "synonym",
@@ -1594,22 +1593,6 @@ def is_aside(wordlist: Sequence[str], n: int) -> bool:
     particles gained one judged query and lost three blind ones, and "down syndrome" lists Q90.9
     first either way."""
     return wordlist[n] in ranking.ASIDE_WORDS
-
-
-def patient_positions(wordlist: Sequence[str]) -> set[int]:
-    """The positions of the words naming the patient by age, sex or role
-    (:data:`ranking.PATIENT_WORDS`; "5 year old", "3 yo"; "old" or "young" before such a word),
-    when some other word is there."""
-    found = {n for n, w in enumerate(wordlist) if w in ranking.PATIENT_WORDS}
-    for n, word in enumerate(wordlist):
-        if not word.isdigit() or n + 1 >= len(wordlist):
-            continue
-        if wordlist[n + 1] in ("yo", "y/o"):
-            found |= {n, n + 1}
-        elif wordlist[n + 1] in ranking.AGE_UNITS and n + 2 < len(wordlist) and wordlist[n + 2] == "old":
-            found |= {n, n + 1, n + 2}
-    found |= {n for n, w in enumerate(wordlist[:-1]) if w in ranking.AGE_WORDS and n + 1 in found}
-    return found if len(found) < len(wordlist) else set()
 
 
 def family_history_positions(wordlist: Sequence[str]) -> set[int]:

@@ -392,19 +392,6 @@ NARRATIVE_WORDS = frozenset({
 })
 #: The words that qualify wherever they stand beside other words.
 ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS
-#: Words naming the patient by age, sex or role ("toddler with croup", "elderly man with
-#: pneumonia", "5 year old with ear infection": :func:`codesearch.expand.patient_positions`, with
-#: "N year(s)/month(s) old" and "old"/"young" before one of them) qualify like a word for the
-#: person: J05.0 "Acute obstructive laryngitis [croup]" does not say "toddler". Not "baby",
-#: "infant", "newborn", "pediatric": the descriptors' own words for an age ("newborn jaundice"
-#: → P59.9, "well baby checkup" → Z00.129; with "baby" the read sets lost 4 queries).
-PATIENT_WORDS = frozenset({
-    "toddler", "toddlers", "kid", "kids", "child", "children", "teen", "teens",
-    "teenager", "teenagers", "boy", "boys", "girl", "girls", "man", "men", "woman", "women", "lady",
-    "guy", "elderly", "senior", "adult", "student", "veteran", "resident",
-})
-AGE_UNITS = frozenset({"year", "years", "yr", "yrs", "month", "months", "week", "weeks"})
-AGE_WORDS = frozenset({"old", "older", "young", "younger"})
 #: The words by which a query asks for a code rather than names what it is about: "code for
 #: shingles", "what do I bill for a dental device…", "…, what dx", "how to bill medicaid van
 #: ride". They are no part of the meaning; read as words, "code" and "bill" find the quality
