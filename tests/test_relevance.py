@@ -364,8 +364,14 @@ def test_relevance_thresholds(key, measured, real_index):
         split, cat = key
         got = (round(m.hit1, 3), round(m.hit5, 3), round(m.mrr10, 3))
         judged = [j for j in load_judgements(split=split) if cat == "overall" or j.category == cat]
-        misses = "\n".join(f"{j.query!r} rank={r} got={g}" for j, r, g in
-                           failures(judged, codesearch_ranker(real_index), k=1))
+        missed = failures(judged, codesearch_ranker(real_index), k=1)
+        if split.startswith("heldout"):
+            # A held-out split's queries are never read by those changing the engine: its
+            # misses are named by their place in the split, not by what they say.
+            place = {id(j): n for n, j in enumerate(judged, start=1)}
+            misses = "\n".join(f"#{place[id(j)]} rank={r}" for j, r, _ in missed)
+        else:
+            misses = "\n".join(f"{j.query!r} rank={r} got={g}" for j, r, g in missed)
         pytest.fail(f"{key}: measured {got}, thresholds {(low1, low5, low_mrr)}\n{misses}")
 
 
