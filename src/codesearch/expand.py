@@ -813,7 +813,8 @@ class Expander:
     def _expand(self, query: str, prefix: bool = True, disable: frozenset[str] = frozenset(),
                 phrases: bool = True) -> Expansion:
         text = normalize_query(query)
-        asked, frame_last, frame = query_frame(text, prefix and query[-1:].isalnum())
+        unfinished = prefix and query[-1:].isalnum()  # the last word may be unfinished
+        asked, frame_last, frame = query_frame(text, unfinished)
         abbreviations = self.abbreviations if "abbreviations" not in disable else {}
         plain = self.plain if "lay" not in disable else {}
         lay = self.lay if "lay" not in disable else {}
@@ -873,7 +874,7 @@ class Expander:
                     wordlist.extend(self.split_abbreviation(w.lower()))
                 last_is_word = True
         # A trailing space means the user finished the last word.
-        ends_open = prefix and bool(text) and query[-1:].isalnum() and not frame_last
+        ends_open = unfinished and bool(text) and not frame_last
         forms: dict[int, list[str]] = {}  # part number → the lay combining forms of its words
         doses = dose_words(wordlist)
         exp.dose = bool(doses)
@@ -1537,7 +1538,7 @@ def query_frame(text: str, typing: bool = False) -> tuple[str, bool, list[str]]:
     A single letter before "code" ("j code for …") goes with it; with ``typing`` (the last word
     is unfinished), so does a last word beginning a frame word after one ("code fo").
     ``text`` itself when nothing or everything would be dropped. Last, the words dropped."""
-    frame = ranking.FRAME_CORE | ranking.FRAME_QUESTIONS | ranking.FRAME_FILLERS
+    frame = ranking.FRAME_WORDS
     spans: list[tuple[int, int]] = []
     dropped: list[str] = []
     segments = list(_FRAME_SEGMENT_RE.finditer(text))

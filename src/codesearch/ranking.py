@@ -416,6 +416,7 @@ FRAME_FILLERS = frozenset({
     "do", "does", "did", "i", "we", "you", "should", "would", "could", "to", "use", "the", "for",
     "is", "are", "a", "an", "s", "10", "cm", "diagnosis", "this", "that", "it",
 })
+FRAME_WORDS = FRAME_CORE | FRAME_QUESTIONS | FRAME_FILLERS
 #: Words by which a query names the cause of what it names before them: "cough from
 #: lisinopril", "tremor due to medication", "fever after vaccine". ICD-10-CM says the cause in
 #: other words ("Drug-induced tremor", "Postvaccination fever", "Infection following a
