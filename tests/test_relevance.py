@@ -264,6 +264,22 @@ THRESHOLDS = {
     ("heldout14", "plain"): (0.47, 0.80, 0.66),  # measured 0.500 0.833 0.690
     ("heldout14", "prefix"): (0.72, 0.97, 0.84),  # measured 0.750 1.000 0.875
     ("heldout14", "overall"): (0.72, 0.87, 0.79),  # measured 0.753 0.904 0.825
+    # heldout15: written blind at the start of the session of 2026-12-03 (third), committed before its changes
+    ("heldout15", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout15", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout15", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout15", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout15", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout15", "icd_lay"): (0.67, 0.82, 0.75),  # measured 0.700 0.850 0.782
+    ("heldout15", "icd_shorthand"): (0.70, 0.79, 0.75),  # measured 0.739 0.826 0.782
+    ("heldout15", "icd_term"): (0.91, 0.97, 0.94),  # measured 0.941 1.000 0.971
+    ("heldout15", "icd_typo"): (0.90, 0.97, 0.92),  # measured 0.938 1.000 0.950
+    ("heldout15", "intent_hcpcs"): (0.52, 0.82, 0.66),  # measured 0.550 0.850 0.693
+    ("heldout15", "intent_icd"): (0.38, 0.38, 0.39),  # measured 0.417 0.417 0.425
+    ("heldout15", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout15", "plain"): (0.47, 0.97, 0.72),  # measured 0.500 1.000 0.750
+    ("heldout15", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout15", "overall"): (0.76, 0.86, 0.81),  # measured 0.798 0.896 0.845
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
@@ -316,6 +332,12 @@ THRESHOLDS = {
     ("tuning10", "intent_hcpcs"): (0.35, 0.47, 0.42),  # measured 0.390 0.508 0.452
     ("tuning10", "intent_icd"): (0.19, 0.32, 0.24),  # measured 0.220 0.356 0.278
     ("tuning10", "overall"): (0.27, 0.40, 0.33),  # measured 0.305 0.432 0.365
+    # tuning11: written blind at the start of the third 2026-12-03 session (rows equal to a held-out query dropped unread), then read
+    ("tuning11", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning11", "intent_hcpcs"): (0.52, 0.62, 0.58),  # measured 0.550 0.650 0.617
+    ("tuning11", "intent_icd"): (0.68, 0.82, 0.75),  # measured 0.714 0.857 0.786
+    ("tuning11", "plain"): (0.55, 0.80, 0.69),  # measured 0.583 0.833 0.720
+    ("tuning11", "overall"): (0.59, 0.73, 0.67),  # measured 0.628 0.767 0.709
 }
 
 
