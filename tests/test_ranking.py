@@ -793,6 +793,17 @@ def test_a_clause_after_a_condition_is_not_the_subject(real_index):
     assert "R11.10" in codes(search(real_index, "vomiting from chemo"))[:5]
 
 
+def test_a_time_clause_after_a_complaint_is_its_circumstance(real_index):
+    """"when", "while", "during" open a clause like "after": what it names after a complaint is
+    when the complaint comes on, not the subject, wherever it names an item ("vertigo when
+    rolling over in bed" is BPPV, not an over-bed table); "when", "while" are no part themselves."""
+    got = search(real_index, "vertigo when rolling over in bed")
+    assert got.results[0].system == "ICD10CM" and codes(got)[0].startswith("H81")
+    exp = expand(real_index, "vertigo when rolling over in bed")
+    assert exp.clause == 1 and "when" not in [p.token for p in exp.parts]
+    assert codes(search(real_index, "chest pain, worse when breathing in"))[0] == "R07.1"
+
+
 def test_an_everyday_word_is_no_acronym(real_index):
     """A lower-case word of the plain-language lexicon is that word, not the initials of a code
     text: "cab" is a taxi (A0100), not a coronary artery bypass; in capitals it may be one."""

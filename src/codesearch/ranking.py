@@ -432,7 +432,11 @@ AFTER_WORDS = frozenset({"after", "following"})
 #: clause qualifies it — "crutches after knee surgery", "oxygen because of copd" are about the
 #: crutches and the oxygen, and an ICD-10-CM code naming the clause's words is not the subject
 #: (Searcher._clause_parts). After a condition the clause is read as before (cause words).
-CLAUSE_WORDS = CAUSE_WORDS | {"because", "before", "since"}
+#: Words opening a clause that says when a complaint comes on ("vertigo when rolling over in
+#: bed", "wrist pain while typing"): like a cause, what the clause names is the circumstance,
+#: not the subject, wherever it names an item (search.Searcher._clause_parts).
+TIME_CLAUSE_WORDS = frozenset({"when", "whenever", "while", "during"})
+CLAUSE_WORDS = CAUSE_WORDS | TIME_CLAUSE_WORDS | {"because", "before", "since"}
 #: ICD-10-CM's external causes (chapter 20: V00-Y99) say how an injury happened ("Pedestrian on
 #: wheelchair injured …"); heading one of them does not make a word a condition's.
 EXTERNAL_CAUSE_LETTERS = ("V", "W", "X", "Y")
@@ -486,7 +490,7 @@ RELATIVES = frozenset({
 PAST_CONDITION_WORDS = frozenset({"had", "died", "passed"})
 FAMILY_HISTORY = "family history"
 #: Clause words that are no part of their own: no descriptor says them.
-CLAUSE_ONLY_WORDS = frozenset({"because", "since"})
+CLAUSE_ONLY_WORDS = frozenset({"because", "since", "when", "whenever", "while"})
 AFTER_WORDINGS = ("following",)
 #: How ICD-10-CM says a drug caused a condition ("Drug-induced tremor", "Hypotension due to
 #: drugs", "Hypothyroidism due to medicaments …", "Drug or chemical induced diabetes"); read on a
