@@ -31,6 +31,7 @@ from codesearch.schema import EXACT, STEMMED, TOKEN_PATTERN, build_schema, stems
 MAX_OFFSET = 10_000
 POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
 FILTER_CACHE = 256  # RecordFilter masks memoised per build (80 KB each at 83,000 codes)
+HIGHLIGHT_CACHE = 4096  # descriptors whose words are remembered for highlighting (most a few hundred bytes)
 _SCHEMA = build_schema()
 _WORD_RE = re.compile(TOKEN_PATTERN)
 
@@ -153,16 +154,30 @@ def highlight(text: str, marks: set[str]) -> str:
     """HTML-escape ``text`` and wrap words whose stem is in ``marks`` in ``<mark>``."""
     if not marks:
         return html.escape(text)
+    escaped, tokens, keys = _tokens(text)
+    if keys.isdisjoint(marks):
+        return escaped
     out, pos = [], 0
+    for start, end, key, lower in tokens:
+        if (key and key in marks) or lower in marks:
+            out.append(html.escape(text[pos:start]))
+            out.append(f"<mark>{html.escape(text[start:end])}</mark>")
+            pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+@lru_cache(maxsize=HIGHLIGHT_CACHE)
+def _tokens(text: str) -> tuple[str, tuple[tuple[int, int, str, str], ...], frozenset[str]]:
+    """``text`` escaped, its words (start, end, first stem, lower case) and the keys a mark may
+    match: found once per descriptor, since a code is shown keystroke after keystroke."""
+    tokens = []
     for m in _WORD_RE.finditer(text):
         word = m.group()
         key = stems(word)
-        if (key and key[0] in marks) or word.lower() in marks:
-            out.append(html.escape(text[pos : m.start()]))
-            out.append(f"<mark>{html.escape(word)}</mark>")
-            pos = m.end()
-    out.append(html.escape(text[pos:]))
-    return "".join(out)
+        tokens.append((m.start(), m.end(), key[0] if key else "", word.lower()))
+    keys = frozenset(k for _, _, k, _ in tokens if k) | frozenset(lower for _, _, _, lower in tokens)
+    return html.escape(text), tuple(tokens), keys
 
 
 @dataclass
@@ -976,9 +991,14 @@ class Searcher:
         candidates = np.unique(np.concatenate(negated))
         keep = np.ones(len(candidates), dtype=bool)
         for alt, docs in zip(part.alternatives, negated):
+            asserted = None  # the candidates this alternative does not negate, found once for its fields
             for fieldname, alt_docs, _ in self._postings(alt):
                 if fieldname != "category":  # a match this alternative asserts takes a candidate out
-                    keep &= ~(_member(alt_docs, candidates) & ~_member(docs, candidates))
+                    if asserted is None:
+                        asserted = ~_member(docs, candidates)
+                    keep &= ~(_member(alt_docs, candidates) & asserted)
+            if not keep.any():
+                break
         return candidates[keep]
 
     def _negating(self, alt: Alternative, negations: ranking.DescriptorHeads) -> np.ndarray:
