@@ -428,14 +428,14 @@ CAUSE_WORDS = frozenset({"from", "after", "following", "due", "caused", "induced
 #: Cause words that say the cause came first: "fever after vaccine" is "Postvaccination fever",
 #: "infection after surgery" an "Infection following a procedure". ICD-10-CM says "following".
 AFTER_WORDS = frozenset({"after", "following"})
-#: Words beginning a clause that says why or when: after an item, service or drug (HCPCS) the
-#: clause qualifies it — "crutches after knee surgery", "oxygen because of copd" are about the
-#: crutches and the oxygen, and an ICD-10-CM code naming the clause's words is not the subject
-#: (Searcher._clause_parts). After a condition the clause is read as before (cause words).
 #: Words opening a clause that says when a complaint comes on ("vertigo when rolling over in
 #: bed", "wrist pain while typing"): like a cause, what the clause names is the circumstance,
 #: not the subject, wherever it names an item (search.Searcher._clause_parts).
 TIME_CLAUSE_WORDS = frozenset({"when", "whenever", "while", "during"})
+#: Words beginning a clause that says why or when: after an item, service or drug (HCPCS) the
+#: clause qualifies it — "crutches after knee surgery", "oxygen because of copd" are about the
+#: crutches and the oxygen, and an ICD-10-CM code naming the clause's words is not the subject
+#: (Searcher._clause_parts). After a condition the clause is read as before (cause words).
 CLAUSE_WORDS = CAUSE_WORDS | TIME_CLAUSE_WORDS | {"because", "before", "since"}
 #: ICD-10-CM's external causes (chapter 20: V00-Y99) say how an injury happened ("Pedestrian on
 #: wheelchair injured …"); heading one of them does not make a word a condition's.
