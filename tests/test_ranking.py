@@ -771,6 +771,23 @@ def test_a_one_word_sense_takes_the_descriptors_wording(real_index, query, first
     assert codes(search(real_index, query, system="icd10cm"))[0].startswith(first)
 
 
+def test_a_word_typed_joined_reads_as_the_texts_hyphenate_it(real_index):
+    """A word the code texts write hyphenated, typed run together, is also those words:
+    "followup" is "follow-up" (Z09), "antiinflammatory" no typo of "autoinflammatory"; the table
+    is the texts' own (expand.hyphenated_compounds), built with the index."""
+    from codesearch.expand import expander_for, hyphenated_compounds
+    from codesearch.records import CodeRecord
+
+    made = hyphenated_compounds([CodeRecord(code="Z09", kind="diagnosis", short="x", long="Follow-up exam; follow-up; Follow up",
+                                            status="active")])
+    assert made == {"followup": "follow-up"}
+    compounds = expander_for(real_index).compounds
+    assert compounds["antiinflammatory"] == "anti-inflammatory" and compounds["followup"] == "follow-up"
+    assert "Z09" in codes(search(real_index, "followup exam after surgery", system="icd10cm"))[:2]  # as "follow up" typed
+    assert not expand(real_index, "antiinflammatory drug overdose").corrections
+    assert codes(search(real_index, "nontoxic goiter", system="icd10cm"))[0] == "E04.9"
+
+
 def test_organ_adjectives_name_the_organ(real_index):
     """An organ's adjective also searches the noun ICD-10-CM names the organ by, derived from the
     descriptors of neoplasms and injuries: "pancreatic cancer" is C25.9 "Malignant neoplasm of

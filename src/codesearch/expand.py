@@ -258,6 +258,7 @@ class Expander:
         self.sounds: dict[str, list[str]] = tables["sounds"]
         self.ranges: list[list] = tables["ranges"]
         self.organ_nouns: dict[str, list[str]] = tables.get("organ_nouns", {})
+        self.compounds: dict[str, str] = tables.get("compounds", {})
         self.indications = indication_index(index.lexicon)
         self.drug_classes = drug_class_index(index.lexicon)
         # Candidates for typo correction, grouped by length so a word is compared only
@@ -288,7 +289,7 @@ class Expander:
         """Whether ``word`` is a word of the texts, an abbreviation or a lay word, or another form
         of a word of the texts with the same stem ("obese", stem obes, as "obesity"): never a typo
         then. A form one edit from the word is no proof: "migrane" has the stem of "migrans"."""
-        if word in self.vocab or word in self.abbreviations or word in self.plain_words:
+        if word in self.vocab or word in self.abbreviations or word in self.plain_words or word in self.compounds:
             return True
         stem = stems(word)
         if len(stem) != 1 or not stem[0]:
@@ -479,6 +480,10 @@ class Expander:
         alts = [
             Alternative(word, word_fields(disable), weight, "word", why or f'word "{word}"', stems(word))
         ]
+        compound = self.compounds.get(word)
+        if compound is not None:  # "followup": the texts' "follow-up" too
+            alts.append(Alternative(compound, word_fields(disable), weight, "word", f'"{word}" as {compound}',
+                                    stems(compound)))
         alts += self.abbreviation_alternatives(abbreviation_key(word), weight, typed) if "abbreviations" not in disable else []
         key = stems(word)
         for term in self.plain.get(key, ()) if len(key) == 1 and "lay" not in disable else ():
@@ -1629,6 +1634,23 @@ def frequency_positions(wordlist: Sequence[str]) -> set[int]:
     return found if len(found) < len(wordlist) else set()
 
 
+_COMPOUND_RE = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
+
+
+def hyphenated_compounds(records) -> dict[str, str]:
+    """Words the code texts write hyphenated, by their letters run together: "followup" →
+    follow-up, "antiinflammatory" → anti-inflammatory, "nonsteroidal" → non-steroidal (Z79.1
+    says "non-steroidal", T39.39- "nonsteroidal"); the commonest spelling of each."""
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    for record in records:
+        for text in (record.short, record.long, *record.synonyms):
+            if "-" not in text:
+                continue
+            for compound in _COMPOUND_RE.findall(text):
+                seen[compound.lower().replace("-", "")][compound.lower()] += 1
+    return {joined: forms.most_common(1)[0][0] for joined, forms in sorted(seen.items())}
+
+
 def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
     """The expander's word lists, computed once at build time rather than in every process."""
     plain_words = sorted(
@@ -1656,6 +1678,7 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         "drug_words": drug_words(records),
         "candidates": candidates,
         "organ_nouns": organ_nouns(records),
+        "compounds": hyphenated_compounds(records),
     }
 
 
