@@ -788,6 +788,17 @@ def test_a_word_typed_joined_reads_as_the_texts_hyphenate_it(real_index):
     assert codes(search(real_index, "nontoxic goiter", system="icd10cm"))[0] == "E04.9"
 
 
+@pytest.mark.parametrize(("query", "first"), [("type one diabetes", "E10.9"), ("stage four kidney disease", "N18.4"),
+                                              ("2nd degree heart block", "I44.1")])
+def test_numbers_are_read_as_the_codes_write_them(real_index, query, first):
+    """A number word after a word the codes number is their digit ("type one" is Type 1), an
+    ordinal typed with digits their word ("2nd degree" is second degree); elsewhere a number word
+    stays a word ("broke two teeth" reads no "2")."""
+    assert codes(search(real_index, query, system="icd10cm"))[0] == first
+    teeth = expand(real_index, "broke two teeth").parts
+    assert not any(a.text == "2" for part in teeth for a in part.alternatives)
+
+
 def test_organ_adjectives_name_the_organ(real_index):
     """An organ's adjective also searches the noun ICD-10-CM names the organ by, derived from the
     descriptors of neoplasms and injuries: "pancreatic cancer" is C25.9 "Malignant neoplasm of

@@ -544,6 +544,16 @@ MIN_ROOT = 5
 LATIN_NUMBER_ENDINGS = (("ices", "ix"), ("ices", "ex"), ("ses", "sis"), ("ae", "a"), ("i", "us"), ("a", "um"),
                         ("ix", "ices"), ("ex", "ices"), ("sis", "ses"), ("us", "i"), ("um", "a"))
 MIN_LATIN_WORD = 5
+#: Numbers as the codes write them: a number word after a word the codes number
+#: (:data:`NUMBERED_WORDS`) typed where they write the digit ("type one diabetes" is Type 1,
+#: "stage four" stage 4; elsewhere "two" stays a word: "broke two teeth"), and an ordinal both ways
+#: ("2nd degree burn" is a burn of second degree, "first trimester" HCPCS's "1st").
+NUMBERED_WORDS = frozenset({"type", "stage", "grade", "class", "level", "degree", "phase", "zone"})
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12"}
+ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
+            "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth"}
+ORDINALS.update({word: digits for digits, word in list(ORDINALS.items())})
 #: An organ's adjective where ICD-10-CM names the organ ("pancreatic cancer": "Malignant neoplasm
 #: of pancreas"): an adjective of the descriptors and a noun they write after "of" at least
 #: ORGAN_MIN_OF times that share a root of ORGAN_MIN_ROOT letters, the rest an adjective's ending
