@@ -789,11 +789,13 @@ def test_a_word_typed_joined_reads_as_the_texts_hyphenate_it(real_index):
 
 
 @pytest.mark.parametrize(("query", "first"), [("type one diabetes", "E10.9"), ("stage four kidney disease", "N18.4"),
-                                              ("2nd degree heart block", "I44.1")])
+                                              ("2nd degree heart block", "I44.1"), ("stage IV ckd", "N18.4"),
+                                              ("crps type 1", "G90.50")])
 def test_numbers_are_read_as_the_codes_write_them(real_index, query, first):
     """A number word after a word the codes number is their digit ("type one" is Type 1), an
-    ordinal typed with digits their word ("2nd degree" is second degree); elsewhere a number word
-    stays a word ("broke two teeth" reads no "2")."""
+    ordinal typed with digits their word ("2nd degree" is second degree), a Roman numeral there
+    their digit and back ("stage IV", "crps type 1": "syndrome I"); elsewhere a number word stays
+    a word ("broke two teeth" reads no "2")."""
     assert codes(search(real_index, query, system="icd10cm"))[0] == first
     teeth = expand(real_index, "broke two teeth").parts
     assert not any(a.text == "2" for part in teeth for a in part.alternatives)

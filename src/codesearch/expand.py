@@ -971,11 +971,12 @@ class Expander:
                 if word.isdigit() and i - 1 not in doses and len(wordlist) > 1:
                     alts += self.range_alternatives(word)
                 # "2nd degree" is the texts' second degree; "type one", "stage four" their Type 1, stage 4.
-                number = ranking.ORDINALS.get(word) or (
-                    ranking.NUMBER_WORDS.get(word) if i >= 2 and wordlist[i - 2] in ranking.NUMBERED_WORDS else None)
-                if number is not None:
-                    alts.append(Alternative(number, word_fields(disable), 1.0, "word", f'"{word}" as {number}',
-                                            stems(number)))
+                numbered = i >= 2 and wordlist[i - 2] in ranking.NUMBERED_WORDS
+                for number in (ranking.ORDINALS.get(word), numbered and ranking.NUMBER_WORDS.get(word),
+                               numbered and ranking.ROMAN_NUMERALS.get(word)):
+                    if number:
+                        alts.append(Alternative(number, word_fields(disable), 1.0, "word", f'"{word}" as {number}',
+                                                stems(number)))
                 alts += self.removal_alternatives(word, disable)
                 noun = ranking.BEFORE_TO_NOUNS.get(word)
                 if noun and i < len(wordlist) and wordlist[i] == "to" and "lay" not in disable:

@@ -554,6 +554,10 @@ NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", 
 ORDINALS = {"1st": "first", "2nd": "second", "3rd": "third", "4th": "fourth", "5th": "fifth", "6th": "sixth",
             "7th": "seventh", "8th": "eighth", "9th": "ninth", "10th": "tenth"}
 ORDINALS.update({word: digits for digits, word in list(ORDINALS.items())})
+#: A Roman numeral after a numbered word is its digit ("stage IV" is stage 4, "class III" class 3),
+#: and a digit there the numeral ("crps type 1": "Complex regional pain syndrome I").
+ROMAN_NUMERALS = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
+ROMAN_NUMERALS.update({digit: numeral for numeral, digit in list(ROMAN_NUMERALS.items())})
 #: An organ's adjective where ICD-10-CM names the organ ("pancreatic cancer": "Malignant neoplasm
 #: of pancreas"): an adjective of the descriptors and a noun they write after "of" at least
 #: ORGAN_MIN_OF times that share a root of ORGAN_MIN_ROOT letters, the rest an adjective's ending
