@@ -801,6 +801,13 @@ def test_numbers_are_read_as_the_codes_write_them(real_index, query, first):
     assert not any(a.text == "2" for part in teeth for a in part.alternatives)
 
 
+def test_an_organ_noun_reads_as_the_adjective_the_codes_write(real_index):
+    """The organ adjectives read backwards: "sacrum" is also "sacral", as L89.15- "Pressure ulcer
+    of sacral region" writes it; where the codes say the noun it still matches ("fracture of sacrum")."""
+    assert codes(search(real_index, "pressure ulcer sacrum", system="icd10cm"))[0].startswith("L89.15")
+    assert codes(search(real_index, "fracture of sacrum", system="icd10cm"))[0] == "S32.10XA"
+
+
 def test_organ_adjectives_name_the_organ(real_index):
     """An organ's adjective also searches the noun ICD-10-CM names the organ by, derived from the
     descriptors of neoplasms and injuries: "pancreatic cancer" is C25.9 "Malignant neoplasm of

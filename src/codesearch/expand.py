@@ -504,8 +504,9 @@ class Expander:
                                         "synonym", f'"{word}" is a brand of {row.clinical}', stems(row.clinical)))
             else:
                 alts.append(self._lay_alternative(word, row.clinical, ranking.LAY_WORD_WEIGHT * weight))
-        for noun in [*self.anatomy_nouns.get(word, ()), *self.organ_nouns.get(word, ())] if "lay" not in disable else ():
-            if stems(noun) not in said:  # "pancreatic" → pancreas, as ICD-10-CM names the organ
+        for noun in ([*self.anatomy_nouns.get(word, ()), *self.organ_nouns.get(word, ()), *self.organ_adjectives.get(word, ())]
+                     if "lay" not in disable else ()):
+            if stems(noun) not in said:  # "pancreatic" → pancreas, as ICD-10-CM names the organ; "sacrum" → sacral
                 said.add(stems(noun))
                 alts.append(Alternative(noun, descriptor_fields(disable), ranking.ORGAN_NOUN_WEIGHT * weight,
                                         "organ", f'"{word}" as {noun}', stems(noun)))
@@ -526,6 +527,16 @@ class Expander:
         return {c: tuple(nouns.values()) for c, nouns in given.items()
                 if len(nouns) == 1 and c not in self.organ_nouns
                 and len(long_("long", next(iter(nouns))[0])[0]) >= ranking.ANATOMY_NOUN_MIN}
+
+    @cached_property
+    def organ_adjectives(self) -> dict[str, tuple[str, ...]]:
+        """An organ's noun → the adjectives ICD-10-CM writes for it (:func:`organ_nouns` read
+        backwards): "sacrum" → sacral, as in "Pressure ulcer of sacral region"."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for adjective, nouns in self.organ_nouns.items():
+            for noun in nouns:
+                found[noun].append(adjective)
+        return {noun: tuple(adjectives) for noun, adjectives in found.items()}
 
     @staticmethod
     def _lay_alternative(said: str, clinical: str, weight: float) -> Alternative:
