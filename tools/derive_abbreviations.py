@@ -41,6 +41,7 @@ from pathlib import Path
 from whoosh.analysis import STOP_WORDS
 
 from codesearch.config import PROJECT_ROOT, Settings
+from codesearch.expand import hyphenated_compounds
 from codesearch.records import CodeRecord
 from codesearch.schema import abbreviation_key, stems, words
 from codesearch.sources.hcpcs import read_hcpcs
@@ -227,21 +228,19 @@ class Vocabulary:
     """Which codes each descriptor stem occurs in, as enrichment reads a record."""
 
     def __init__(self, records: Iterable[CodeRecord]):
+        records = list(records)
         self.systems: list[str] = []
         self.is_code: list[bool] = []
         self.postings: dict[str, set[int]] = defaultdict(set)
-        hyphenated: dict[str, Counter[str]] = defaultdict(Counter)
         for i, record in enumerate(records):
             self.systems.append(record.system)
             self.is_code.append(record.kind != "modifier")
-            texts = (record.long, record.short, *record.synonyms)
-            for text in texts:
+            for text in (record.long, record.short, *record.synonyms):
                 for stem in stems(text):
                     self.postings[stem].add(i)
-                for compound in re.findall(r"[A-Za-z]+(?:-[A-Za-z]+)+", text):
-                    hyphenated[compound.lower().replace("-", "")][compound.lower()] += 1
-        # "gastroesophageal" → "gastro-esophageal", the way the descriptors print it.
-        self.respell = {joined: forms.most_common(1)[0][0] for joined, forms in hyphenated.items()}
+        # "gastroesophageal" → "gastro-esophageal", the way the descriptors print it (the
+        # expander's own table of the texts' hyphenated compounds).
+        self.respell = hyphenated_compounds(records)
 
     def reached(self, text: str) -> set[int]:
         """Records whose text holds every content stem of ``text``."""
