@@ -17,15 +17,18 @@ SYNTAXY = st.lists(
                      "68982-0840-01", "immune", "glob", "<script>", "' OR 1=1 --", ".*", "שלום", "😀", "é"]),
     max_size=30,
 ).map(" ".join)
-TIME_BOUND_S = 1.0  # generous for a loaded CI machine; typical queries take 1-5 ms
+# CPU seconds of this thread, not wall time: a pathological query (a fuzzy or regex blow-up) spends
+# its time computing, while a wall clock also counts the moments a loaded 2-core CI machine gives
+# the CPU to other processes (CI once timed 'T' at 2.6 s wall; it takes 3 ms). Typical: 1-5 ms.
+TIME_BOUND_S = 1.0
 
 
 def check(index, q: str) -> None:
     q = q[:MAX_QUERY_LENGTH]
-    started = time.perf_counter()
+    started = time.thread_time()
     res = search(index, q, limit=10)
-    elapsed = time.perf_counter() - started
-    assert elapsed < TIME_BOUND_S, f"{q!r} took {elapsed:.2f}s"
+    elapsed = time.thread_time() - started
+    assert elapsed < TIME_BOUND_S, f"{q!r} took {elapsed:.2f} s of CPU"
     data = res.to_dict()
     assert set(data) >= {"query", "total", "results"}
     assert data["total"] >= len(data["results"]) and len(data["results"]) <= 10
