@@ -280,6 +280,21 @@ THRESHOLDS = {
     ("heldout15", "plain"): (0.47, 0.97, 0.72),  # measured 0.500 1.000 0.750
     ("heldout15", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout15", "overall"): (0.76, 0.86, 0.81),  # measured 0.798 0.896 0.845
+    # heldout16: written blind at the start of the session of 2026-12-03 (fourth), committed before its changes
+    ("heldout16", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout16", "brand_typo"): (0.84, 0.84, 0.84),  # measured 0.875 0.875 0.875
+    ("heldout16", "generic"): (0.82, 0.97, 0.89),  # measured 0.857 1.000 0.929
+    ("heldout16", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout16", "icd_lay"): (0.68, 0.82, 0.76),  # measured 0.714 0.857 0.793
+    ("heldout16", "icd_shorthand"): (0.72, 0.88, 0.77),  # measured 0.750 0.917 0.806
+    ("heldout16", "icd_term"): (0.86, 0.86, 0.86),  # measured 0.895 0.895 0.895
+    ("heldout16", "icd_typo"): (0.91, 0.91, 0.91),  # measured 0.941 0.941 0.949
+    ("heldout16", "intent_hcpcs"): (0.39, 0.70, 0.54),  # measured 0.421 0.737 0.574
+    ("heldout16", "intent_icd"): (0.47, 0.61, 0.52),  # measured 0.500 0.643 0.550
+    ("heldout16", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout16", "plain"): (0.59, 0.84, 0.69),  # measured 0.625 0.875 0.729
+    ("heldout16", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout16", "overall"): (0.72, 0.84, 0.77),  # measured 0.758 0.873 0.809
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
