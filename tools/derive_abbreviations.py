@@ -16,9 +16,11 @@ summaries, Stetson, Columbia), never its CC BY-SA Wikipedia parts, and keeps a s
    query cannot tell them from prose);
 4. it reaches the descriptor vocabulary: after the index's own analysis (stemming, stop words),
    every content word of the sense occurs in the descriptor, short descriptor or inclusion terms
-   of at least one HCPCS or ICD-10-CM code — exactly the test enrichment uses to attach an
-   abbreviation to a code. One relaxation: a word the descriptors only print hyphenated
-   ("gastroesophageal" vs "gastro-esophageal") is respelled the descriptors' way.
+   of at least one HCPCS or ICD-10-CM code. Two relaxations: a word the descriptors only print
+   hyphenated ("gastroesophageal" vs "gastro-esophageal") is respelled the descriptors' way, and
+   a one-character word (a digit or letter: "hepatitis c virus", "lumbar 1") is no evidence either
+   way, so it is not required (the index keeps such words since schema 6; requiring them would
+   drop HCV → "hepatitis c virus", which no descriptor prints whole).
 
 Senses of one abbreviation are merged across inventories by UMLS CUI or by equal stems
 ("pulmonary embolus" / "pulmonary embolism" share C0034065). A merged sense's frequency is the
@@ -236,7 +238,7 @@ class Vocabulary:
             self.systems.append(record.system)
             self.is_code.append(record.kind != "modifier")
             for text in (record.long, record.short, *record.synonyms):
-                for stem in stems(text):
+                for stem in content_stems(text):
                     self.postings[stem].add(i)
         # "gastroesophageal" → "gastro-esophageal", the way the descriptors print it (the
         # expander's own table of the texts' hyphenated compounds).
@@ -244,7 +246,7 @@ class Vocabulary:
 
     def reached(self, text: str) -> set[int]:
         """Records whose text holds every content stem of ``text``."""
-        needed = stems(text)
+        needed = content_stems(text)
         if not needed:
             return set()
         found = set(self.postings.get(needed[0], ()))
@@ -260,6 +262,11 @@ class Vocabulary:
 
 
 # -- derivation --------------------------------------------------------------------------------
+
+
+def content_stems(text: str) -> tuple[str, ...]:
+    """The stems of ``text`` that say which vocabulary it reaches: one-character ones say nothing."""
+    return tuple(s for s in stems(text) if len(s) > 1)
 
 
 def _wordings(text: str) -> list[str]:
@@ -295,12 +302,12 @@ def merge_senses(rows: Sequence[InventoryRow]) -> dict[str, list[Sense]]:
     for key, group in by_key.items():
         senses: list[Sense] = []
         for row in group:
-            row_stems = frozenset(stems(row.sense))
+            row_stems = frozenset(content_stems(row.sense))
             match = next(
                 (
                     s for s in senses
                     if (row.cuis and s.cuis & set(row.cuis))
-                    or any(frozenset(stems(w)) == row_stems for w in s.wordings)
+                    or any(frozenset(content_stems(w)) == row_stems for w in s.wordings)
                 ),
                 None,
             )
