@@ -1253,3 +1253,29 @@ def test_device_slang_reaches_the_device(real_index):
     pacemaker. "glucometer" found nothing at all, "pacer" a spacer."""
     assert codes(search(real_index, "glucometer"))[0] == "E0607"
     assert any(c.startswith("C17") or c.startswith("C26") for c in codes(search(real_index, "pacer"))[:5])
+
+
+def test_a_word_cms_clips_reads_as_the_word_it_clips(real_index):
+    """A word only HCPCS short descriptors have ("Diab shoe for density insert") is CMS clipping a
+    word to fit: typed before other words it is also the words it begins, as for a word the texts
+    lack, so "diab neuropathy" finds diabetic neuropathy, not just the shoe codes; an abbreviation
+    ("chemo") keeps its own readings (expand.short_clips, built with the index)."""
+    from codesearch.expand import expander_for, short_clips
+    from codesearch.records import SYSTEM_HCPCS, SYSTEM_ICD10CM, CodeRecord
+
+    made = short_clips([
+        CodeRecord(code="A5500", kind="code", short="Diab shoe for density insert", long="For diabetics only", status="active",
+                   system=SYSTEM_HCPCS),
+        CodeRecord(code="E11.9", kind="diagnosis", short="Diab", long="Type 2 diabetes mellitus", status="active",
+                   system=SYSTEM_ICD10CM),
+        CodeRecord(code="E0100", kind="code", short="Cane adjust/fixed w tip", long="Cane, includes canes of all materials",
+                   status="active", system=SYSTEM_HCPCS),
+    ])
+    assert made == ["adjust", "density", "fixed", "insert", "shoe", "tip", "w"]  # "diab" is in an ICD-10-CM text here
+    expander = expander_for(real_index)
+    assert expander.clipped_by_cms("diab") and expander.clipped_by_cms("periph")
+    assert not expander.clipped_by_cms("chemo") and not expander.clipped_by_cms("neuropathy")
+    assert codes(search(real_index, "diab neuropathy", system="icd10cm"))[0] in {"E11.40", "E10.40"}
+    assert codes(search(real_index, "degen disc disease lumbar", system="icd10cm"))[0].startswith("M51.36")
+    assert "K0195" in codes(search(real_index, "elev leg rests wheelchair"))[:3]
+    assert codes(search(real_index, "sev sepsis", system="icd10cm"))[0] == "R65.20"  # from three letters

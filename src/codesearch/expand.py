@@ -259,6 +259,7 @@ class Expander:
         self.ranges: list[list] = tables["ranges"]
         self.organ_nouns: dict[str, list[str]] = tables.get("organ_nouns", {})
         self.compounds: dict[str, str] = tables.get("compounds", {})
+        self.short_clips = frozenset(tables.get("short_clips", ()))
         self.indications = indication_index(index.lexicon)
         self.drug_classes = drug_class_index(index.lexicon)
         # Candidates for typo correction, grouped by length so a word is compared only
@@ -1182,8 +1183,9 @@ class Expander:
             return [Alternative(a.text, a.fields, a.weight * ranking.VARIANT_WEIGHT, "synonym",
                                 f'"{word}" as {variant}', a.highlight)
                     for variant in variants for a in self.word_alternatives(variant, 1.0, "", disable)[:1]], []
-        if (not is_last and word.isalpha() and len(word) >= ranking.MIN_CLIPPED and not self.known(word)
-                and self._begins_longer_word(word)):
+        if (not is_last and word.isalpha() and self._begins_longer_word(word)
+                and (len(word) >= ranking.MIN_CLIPPED and not self.known(word)
+                     or len(word) >= ranking.MIN_CMS_CLIPPED and self.clipped_by_cms(word))):
             context = tuple(w for w in wordlist if w != word and w not in STOP_WORDS)
             return [Alternative(c, word_fields(disable), ranking.PREFIX_WORD_WEIGHT, "prefix",
                                 f'"{word}" is short for {c}', stems(c))
@@ -1196,6 +1198,11 @@ class Expander:
             return [Alternative(joined, word_fields(disable), ranking.JOINED_WEIGHT, "typo",
                                 f'"{word}" as "{joined}"', stems(joined))], self.sounds_like(word)
         return [], self.sounds_like(word)
+
+    def clipped_by_cms(self, word: str) -> bool:
+        """Whether ``word`` is known only as CMS clips it in HCPCS short descriptors ("diab",
+        "periph"), not as an abbreviation or lay word with readings of its own ("chemo")."""
+        return word in self.short_clips and word not in self.abbreviations and word not in self.plain_words
 
     def range_alternatives(self, number: str) -> list[Alternative]:
         """The descriptors' ranges holding ``number`` ("BMI 42" → "40.0-44.9"), narrowest first."""
@@ -1697,7 +1704,22 @@ def expander_tables(records, lexicon, vocab: dict[str, int]) -> dict:
         "candidates": candidates,
         "organ_nouns": organ_nouns(records),
         "compounds": hyphenated_compounds(records),
+        "short_clips": short_clips(records),
     }
+
+
+def short_clips(records) -> list[str]:
+    """Words only HCPCS short descriptors have, which CMS clips to fit 28 characters ("Diab shoe
+    for density insert", "Periph", "Elev"): no long descriptor or ICD-10-CM text has them, so a
+    query typing one before other words is clipping a word too, not naming those few codes."""
+    full: set[str] = set()
+    short: set[str] = set()
+    for record in records:
+        full.update(words(record.long))
+        for text in record.synonyms:
+            full.update(words(text))
+        (short if record.system == SYSTEM_HCPCS else full).update(words(record.short))
+    return sorted(w for w in short - full if w.isalpha())
 
 
 def organ_nouns(records) -> dict[str, list[str]]:

@@ -593,8 +593,11 @@ MIN_JOINED_PART = 3
 JOINED_SHARE = 0.5
 #: A word the texts do not have that begins words they have ("rehab") is cut short: its
 #: MAX_CLIPPED best completions are searched, as for an unfinished last word, when it has at
-#: least MIN_CLIPPED letters.
+#: least MIN_CLIPPED letters. A word only HCPCS short descriptors have is CMS's own clip of a
+#: longer word ("diab", "periph", "chr", "sev": :func:`expand.short_clips`), read so from
+#: MIN_CMS_CLIPPED letters.
 MIN_CLIPPED = 4
+MIN_CMS_CLIPPED = 3
 MAX_CLIPPED = 3
 #: A number beside other words matches the ranges the descriptors state that hold it ("BMI 42" →
 #: Z68.41 "Body mass index [BMI] 40.0-44.9, adult"), ranges of at most MAX_RANGE_SPAN, the
