@@ -1279,3 +1279,10 @@ def test_a_word_cms_clips_reads_as_the_word_it_clips(real_index):
     assert codes(search(real_index, "degen disc disease lumbar", system="icd10cm"))[0].startswith("M51.36")
     assert "K0195" in codes(search(real_index, "elev leg rests wheelchair"))[:3]
     assert codes(search(real_index, "sev sepsis", system="icd10cm"))[0] == "R65.20"  # from three letters
+
+
+def test_a_time_unit_abbreviated_reads_as_the_unit(real_index):
+    """The meta-inventory's time units ("wks" weeks, "yrs" years) are kept: the codes state
+    gestation and ages in them, so "G1P0 at 41 wks" is Z3A.41 "41 weeks gestation of pregnancy"."""
+    assert codes(search(real_index, "G1P0 at 41 wks", system="icd10cm"))[0] == "Z3A.41"
+    assert codes(search(real_index, "IUP 32 wks", system="icd10cm"))[0] == "Z3A.32"

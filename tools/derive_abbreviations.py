@@ -79,12 +79,14 @@ DOSING_WORDS = frozenset(
 #: Words of prose rather than medicine: a sense made only of these ("BC" → because, "AKA" →
 #: also known as, "RD" → road, "DTR" → daughter) names no billable concept, yet its words
 #: occur somewhere among 84,000 descriptors ("underdosing ... because of financial hardship").
+#: Time units are not among them: the codes state gestation and ages in weeks, months and years
+#: ("32 weeks gestation of pregnancy"), so "wks", "mos" and "yrs" are kept.
 NON_CLINICAL_WORDS = frozenset(
     "because also known versus regarding otherwise each great word message report repeat recommend "
     "recommendations continue start establish evaluate estimated adjusted adjacent alternate "
     "alternating average point plan assessment miss mrs ms mr brother father mother daughter "
     "woman man junior doctor doctors manager company road street east room television phone "
-    "telephone gymnasium center december years months weeks".split()
+    "telephone gymnasium center december".split()
 )
 
 OUTPUT = PROJECT_ROOT / "corpus" / "abbreviations_inventory.tsv"
