@@ -1286,3 +1286,19 @@ def test_a_time_unit_abbreviated_reads_as_the_unit(real_index):
     gestation and ages in them, so "G1P0 at 41 wks" is Z3A.41 "41 weeks gestation of pregnancy"."""
     assert codes(search(real_index, "G1P0 at 41 wks", system="icd10cm"))[0] == "Z3A.41"
     assert codes(search(real_index, "IUP 32 wks", system="icd10cm"))[0] == "Z3A.32"
+
+
+def test_the_patients_age_is_no_part_of_the_query(real_index):
+    """"5 year old", "2 yo", "6 month old" say who the patient is: the words are no parts (they
+    matched quality-measure dates and coma-scale scores), a child's age qualifies as "child", a
+    newborn's (days, weeks) as "newborn", an adult's as nothing."""
+    from codesearch.expand import age_positions
+
+    assert age_positions("3 year old with croup".split()) == {0: "child", 1: None, 2: None}
+    assert age_positions("80 yo fell".split()) == {0: None, 1: None}
+    assert age_positions("baby 3 days old jaundice".split()) == {1: "newborn", 2: None, 3: None}
+    assert age_positions("7 y o".split()) == {}  # nothing else: the age is the query
+    assert age_positions("pregnant 32 weeks".split()) == {}  # gestation, no age
+    assert codes(search(real_index, "3 year old with croup"))[0] == "J05.0"
+    assert codes(search(real_index, "6 month old with fever"))[0] == "R50.9"
+    assert codes(search(real_index, "70 year old needs a walker"))[0].startswith("E01")

@@ -902,8 +902,15 @@ class Expander:
         regular = regular_use_positions(wordlist)  # "insulin user", "aspirin every day"
         often = frequency_positions(wordlist)  # "every 3 months", "twice a day"
         relatives = family_history_positions(wordlist)  # "mom had breast cancer"
+        ages = age_positions(wordlist)  # "5 year old with ear infection"
         regular_parts: list[int] = []
         while i < len(wordlist):
+            if i in ages:  # the patient's age: no part, but a child's or newborn's qualifies
+                said = ages[i]
+                if said is not None and "lay" not in disable:
+                    exp.parts.append(Part(said, self.word_alternatives(said, disable=disable), True))
+                i += 1
+                continue
             # Longest plain-language or lay phrase starting here ("sleep apnea machine").
             for n in range(min(MAX_PHRASE_WORDS if phrases else 1, len(wordlist) - i), 1, -1):
                 # The words' stems one after the other are the phrase's (no token spans a space),
@@ -1639,6 +1646,29 @@ def family_history_positions(wordlist: Sequence[str]) -> set[int]:
                 after = wordlist[m] in ("died", "passed") and wordlist[m + 1] in ("of", "from", "away")
                 return {n, m, m + 1} if after else {n, m}
     return set()
+
+
+def age_positions(wordlist: Sequence[str]) -> dict[int, str | None]:
+    """The positions of the words saying the patient's age (:data:`ranking.AGE_UNITS`: "5 year
+    old", "6 month old", "2 yo", "7 y/o"), each mapped to None but the first, mapped to the word
+    the age reads as (:data:`ranking.AGE_WORDS`; None for an adult), when some other word is there."""
+    found: dict[int, str | None] = {}
+    for n, word in enumerate(wordlist[:-1]):
+        if not word.isdigit() or n in found:
+            continue
+        unit, rest = wordlist[n + 1], wordlist[n + 2: n + 4]
+        if unit in ranking.AGE_ABBREVIATIONS:
+            span, kind = 2, "year"
+        elif unit == "y" and rest[:1] == ["o"]:
+            span, kind = 3, "year"
+        elif unit in ranking.AGE_UNITS and rest[:1] == ["old"]:
+            span, kind = 3, ranking.AGE_UNITS[unit]
+        else:
+            continue
+        adult = kind == "year" and int(word) >= ranking.AGE_ADULT
+        found.update(dict.fromkeys(range(n + 1, n + span)))
+        found[n] = None if adult else ranking.AGE_WORDS[kind]
+    return found if len(found) < len(wordlist) else {}
 
 
 def frequency_positions(wordlist: Sequence[str]) -> set[int]:

@@ -478,6 +478,19 @@ FREQUENCY_UNITS = frozenset({
     "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
     "morning", "mornings", "night", "nights", "evening", "evenings",
 })
+#: The patient's age ("5 year old", "6 month old", "3 days old", "2 yo", "7 y/o"): a number, a
+#: unit and "old" (or an age abbreviation) say who the patient is, not what they have or need,
+#: and matched as words they find the numbers and units of unrelated codes ("Pt recd flu vax
+#: 7/1-6/30", "Glasgow coma scale score 5"). The words are no parts; an age in days or weeks
+#: reads as the qualifier "newborn", one in months or under AGE_ADULT years as "child".
+AGE_UNITS = {
+    "year": "year", "years": "year", "yr": "year", "yrs": "year", "month": "month", "months": "month",
+    "mo": "month", "mos": "month", "week": "week", "weeks": "week", "wk": "week", "wks": "week",
+    "day": "day", "days": "day",
+}
+AGE_ABBREVIATIONS = frozenset({"yo", "yoa"})
+AGE_ADULT = 18
+AGE_WORDS = {"day": "newborn", "week": "newborn", "month": "child", "year": "child"}
 #: A relative who had a condition ("mom had breast cancer", "dad died of a heart attack") is the
 #: patient's family history: ICD-10-CM's "Family history of …" (Z80-Z84). The relative and the
 #: verb are no part of their own, and "family history" is read as a part the codes must say. A
