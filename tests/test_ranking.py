@@ -1296,6 +1296,7 @@ def test_the_patients_age_is_no_part_of_the_query(real_index):
 
     assert age_positions("3 year old with croup".split()) == {0: "child", 1: None, 2: None}
     assert age_positions("80 yo fell".split()) == {0: None, 1: None}
+    assert age_positions("two year old fever".split()) == {0: "child", 1: None, 2: None}
     assert age_positions("baby 3 days old jaundice".split()) == {1: "newborn", 2: None, 3: None}
     assert age_positions("7 y o".split()) == {}  # nothing else: the age is the query
     assert age_positions("pregnant 32 weeks".split()) == {}  # gestation, no age

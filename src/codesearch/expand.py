@@ -1650,10 +1650,11 @@ def family_history_positions(wordlist: Sequence[str]) -> set[int]:
 
 def age_positions(wordlist: Sequence[str]) -> dict[int, str | None]:
     """The positions of the words saying the patient's age (:data:`ranking.AGE_UNITS`: "5 year
-    old", "6 month old", "2 yo", "7 y/o"), each mapped to None but the first, mapped to the word
-    the age reads as (:data:`ranking.AGE_WORDS`; None for an adult), when some other word is there."""
+    old", "two year old", "6 month old", "2 yo", "7 y/o"), each mapped to None but the first, mapped to
+    the word the age reads as (:data:`ranking.AGE_WORDS`; None for an adult), when some other word is there."""
     found: dict[int, str | None] = {}
     for n, word in enumerate(wordlist[:-1]):
+        word = ranking.NUMBER_WORDS.get(word, word)
         if not word.isdigit() or n in found:
             continue
         unit, rest = wordlist[n + 1], wordlist[n + 2: n + 4]
