@@ -1303,3 +1303,13 @@ def test_the_patients_age_is_no_part_of_the_query(real_index):
     assert codes(search(real_index, "3 year old with croup"))[0] == "J05.0"
     assert codes(search(real_index, "6 month old with fever"))[0] == "R50.9"
     assert codes(search(real_index, "70 year old needs a walker"))[0].startswith("E01")
+
+
+def test_a_five_letter_brand_typed_with_a_letter_missing_is_corrected(real_index):
+    """"botx" is four letters, under the typo allowance: a brand of five letters (the crosswalk's
+    or FDA's) with one letter dropped is still read as that brand; an abbreviation or a word of
+    the texts of four letters is not."""
+    assert expand(real_index, "botx").corrections == {"botx": "botox"}
+    assert codes(search(real_index, "xgva"))[0] == "J0897"
+    assert codes(search(real_index, "eyla"))[0] == "J0178"
+    assert not expand(real_index, "cath").corrections and not expand(real_index, "hctz").corrections

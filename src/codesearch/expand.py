@@ -301,8 +301,12 @@ class Expander:
 
     # -- the pieces ---------------------------------------------------------------
     def corrections(self, word: str) -> list[tuple[str, int]]:
-        """Known words within the typo allowance of ``word``, nearest and most common first."""
+        """Known words within the typo allowance of ``word``, nearest and most common first; for
+        a word one letter under the allowance, only the brand it is with a letter dropped."""
         k = max_edits(word)
+        if k == 0 and len(word) == MIN_TYPO_LENGTH - 1 and word.isalpha() and not self.known(word):
+            brand = self._brands_missing_a_letter.get(word)
+            return [(brand, 1)] if brand else []
         if k == 0 or not word.isalpha() or self.known(word):
             return []
         # Every keystroke after a misspelled word expands it again: remember its corrections.
@@ -312,6 +316,22 @@ class Expander:
                 self._corrections_cache.popitem(last=False)  # the oldest: one entry freed at a time, never a pause to free them all
             found = self._corrections_cache[word] = self._corrections(word, k)
         return found
+
+    @cached_property
+    def _brands_missing_a_letter(self) -> dict[str, str]:
+        """A brand name of :data:`MIN_TYPO_LENGTH` letters (the crosswalk's and FDA's) by each
+        spelling of it with one letter dropped ("botx", "boox" → botox): typed so, a brand falls
+        under the typo allowance. A spelling two brands share, or a word or abbreviation of the
+        texts, is left out."""
+        names = {w for w in self.brand_words if len(w) == MIN_TYPO_LENGTH and w.isalpha()}
+        names |= {row.lay for row in self.index.lexicon.lay
+                  if row.kind == FDA_BRAND and len(row.lay) == MIN_TYPO_LENGTH and row.lay.isalpha()}
+        found: dict[str, set[str]] = defaultdict(set)
+        for name in names:
+            for i in range(len(name)):
+                found[name[:i] + name[i + 1:]].add(name)
+        return {typed: next(iter(brands)) for typed, brands in found.items()
+                if len(brands) == 1 and typed not in self.vocab and typed not in self.abbreviations}
 
     def _pool(self, word: str, spread: int, most_edits: Callable[[int], float]) -> list[str]:
         """The typo candidates up to ``spread`` letters longer or shorter than ``word`` whose
