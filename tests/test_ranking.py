@@ -1313,3 +1313,13 @@ def test_a_five_letter_brand_typed_with_a_letter_missing_is_corrected(real_index
     assert codes(search(real_index, "xgva"))[0] == "J0897"
     assert codes(search(real_index, "eyla"))[0] == "J0178"
     assert not expand(real_index, "cath").corrections and not expand(real_index, "hctz").corrections
+
+
+def test_a_misspelled_brand_is_the_brand_before_a_word_as_near(real_index):
+    """"atian" is one edit from Ativan and from "asian" (Central Asian hemorrhagic fever, whose
+    rare word outscores the brand field): a brand one edit away is what was misspelled. Two
+    edits away it is one guess among others: "bronkitis" stays bronchitis."""
+    assert expand(real_index, "atian").corrections == {"atian": "ativan"}
+    assert codes(search(real_index, "atian"))[0] == "J2060"
+    assert codes(search(real_index, "coral snake bite", system="icd10cm"))[0] == "T63.021A"
+    assert codes(search(real_index, "bronkitis", system="icd10cm"))[0] == "J40"

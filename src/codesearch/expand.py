@@ -318,14 +318,17 @@ class Expander:
         return found
 
     @cached_property
+    def _fda_brands(self) -> frozenset[str]:
+        """The one-word brand names of FDA's list (``corpus/brands_fda.tsv``)."""
+        return frozenset(row.lay for row in self.index.lexicon.lay if row.kind == FDA_BRAND and row.lay.isalpha())
+
+    @cached_property
     def _brands_missing_a_letter(self) -> dict[str, str]:
         """A brand name of :data:`MIN_TYPO_LENGTH` letters (the crosswalk's and FDA's) by each
         spelling of it with one letter dropped ("botx", "boox" → botox): typed so, a brand falls
         under the typo allowance. A spelling two brands share, or a word or abbreviation of the
         texts, is left out."""
-        names = {w for w in self.brand_words if len(w) == MIN_TYPO_LENGTH and w.isalpha()}
-        names |= {row.lay for row in self.index.lexicon.lay
-                  if row.kind == FDA_BRAND and len(row.lay) == MIN_TYPO_LENGTH and row.lay.isalpha()}
+        names = {w for w in self.brand_words | self._fda_brands if len(w) == MIN_TYPO_LENGTH and w.isalpha()}
         found: dict[str, set[str]] = defaultdict(set)
         for name in names:
             for i in range(len(name)):
@@ -372,7 +375,12 @@ class Expander:
         )
         # The nearest words only: a rarer word two edits away would outscore the word one edit
         # away by its rarity alone ("osteoperosis": osteoporosis, not osteopetrosis).
-        return [wd for wd in ranked[:MAX_CORRECTIONS] if wd[1] == ranked[0][1]]
+        nearest = [wd for wd in ranked[:MAX_CORRECTIONS] if wd[1] == ranked[0][1]]
+        # A brand one edit away among them is what was misspelled ("atian": Ativan, not asian): a
+        # drug's name is what people mistype, and a rare word of the texts would outscore the
+        # brand field. Two edits away a brand is a guess among others ("bronkitis": bronchitis).
+        brands = [wd for wd in nearest if wd[1] == 1 and (wd[0] in self.brand_words or wd[0] in self._fda_brands)]
+        return brands or nearest
 
     def sounds_like(self, word: str) -> list[tuple[str, int]]:
         """Known words with the sound key of ``word`` within :func:`sound_edits` of it, nearest
