@@ -1323,3 +1323,6 @@ def test_a_misspelled_brand_is_the_brand_before_a_word_as_near(real_index):
     assert codes(search(real_index, "atian"))[0] == "J2060"
     assert codes(search(real_index, "coral snake bite", system="icd10cm"))[0] == "T63.021A"
     assert codes(search(real_index, "bronkitis", system="icd10cm"))[0] == "J40"
+    # ... unless a word as near is one many codes say: "syndroe" is syndrome, not Syndros.
+    assert expand(real_index, "syndroe").corrections == {"syndroe": "syndrome"}
+    assert expand(real_index, "oygen").corrections == {"oygen": "oxygen"}
