@@ -1326,3 +1326,13 @@ def test_a_misspelled_brand_is_the_brand_before_a_word_as_near(real_index):
     # ... unless a word as near is one many codes say: "syndroe" is syndrome, not Syndros.
     assert expand(real_index, "syndroe").corrections == {"syndroe": "syndrome"}
     assert expand(real_index, "oygen").corrections == {"oygen": "oxygen"}
+
+
+def test_a_spelling_only_cms_short_descriptors_print_is_still_corrected(real_index):
+    """CMS's short descriptors print clips and slips ("battry", "atril", "buprenorphone"): such a
+    spelling is no proof a typed word is right, so it is corrected too (and still matches its own
+    code); a variant is never one of them ("hypertenive" is hypertensive, not the clip "hyperten")."""
+    assert expand(real_index, "battry for hearing aid").corrections == {"battry": "battery"}
+    assert codes(search(real_index, "battry for hearing aid"))[0] == "V5266"
+    assert codes(search(real_index, "buprenorphone implant"))[0] == "J0570"
+    assert expand(real_index, "hypertenive heart disease").corrections == {"hypertenive": "hypertensive"}

@@ -304,10 +304,13 @@ class Expander:
         """Known words within the typo allowance of ``word``, nearest and most common first; for
         a word one letter under the allowance, only the brand it is with a letter dropped."""
         k = max_edits(word)
-        if k == 0 and len(word) == MIN_TYPO_LENGTH - 1 and word.isalpha() and not self.known(word):
+        # A spelling only HCPCS short descriptors print ("atril", "battry") is CMS's clip or slip,
+        # no proof the word is spelled right.
+        known = self.known(word) and not self.clipped_by_cms(word)
+        if k == 0 and len(word) == MIN_TYPO_LENGTH - 1 and word.isalpha() and not known:
             brand = self._brands_missing_a_letter.get(word)
             return [(brand, 1)] if brand else []
-        if k == 0 or not word.isalpha() or self.known(word):
+        if k == 0 or not word.isalpha() or known:
             return []
         # Every keystroke after a misspelled word expands it again: remember its corrections.
         found = self._corrections_cache.get(word)
@@ -370,7 +373,7 @@ class Expander:
             word, pool, scorer=OSA.distance, score_cutoff=k, limit=None
         )
         ranked = sorted(
-            ((w, int(d)) for w, d, _ in found),
+            ((w, int(d)) for w, d, _ in found if w != word),  # a CMS spelling is in the pool itself
             key=lambda wd: (wd[1], -(self.vocab.get(wd[0], 0) + 5 * (wd[0] in self.brand_words)), wd[0]),
         )
         # The nearest words only: a rarer word two edits away would outscore the word one edit
@@ -406,7 +409,7 @@ class Expander:
         → dehydration, "nauseous" → nausea. Each drops one ending of
         :data:`codesearch.ranking.WORD_ENDINGS`, leaving a root of :data:`ranking.MIN_ROOT` letters
         or more; the stemmer keeps such pairs apart ("dehydrat" and "dehydrate")."""
-        if len(word) <= ranking.MIN_ROOT or not word.isalpha() or self.known(word):
+        if len(word) <= ranking.MIN_ROOT or not word.isalpha() or (self.known(word) and not self.clipped_by_cms(word)):
             return []
         found: set[str] = set()
         # The word drops an ending of two letters or more: one letter less is a typo's ("migrane").
@@ -414,7 +417,8 @@ class Expander:
             if len(root) < ranking.MIN_ROOT:
                 continue
             start, end = self.index.prefix_range(root)
-            found.update(w for w in self.index.vocab_sorted[start:end] if w[len(root):] in ranking.WORD_ENDINGS)
+            found.update(w for w in self.index.vocab_sorted[start:end]
+                         if w[len(root):] in ranking.WORD_ENDINGS and w != word and w not in self.short_clips)
         return sorted(found, key=lambda w: (-self.vocab.get(w, 0), w))[:ranking.MAX_VARIANTS]
 
     def completions(self, prefix: str, context: tuple[str, ...] = ()) -> list[str]:
