@@ -1326,6 +1326,8 @@ def test_a_misspelled_brand_is_the_brand_before_a_word_as_near(real_index):
     # ... unless a word as near is one many codes say: "syndroe" is syndrome, not Syndros.
     assert expand(real_index, "syndroe").corrections == {"syndroe": "syndrome"}
     assert expand(real_index, "oygen").corrections == {"oygen": "oxygen"}
+    # ... and only a brand the crosswalk bills: "flacid" is flaccid, not FDA's Klacid.
+    assert expand(real_index, "flacid").corrections == {"flacid": "flaccid"}
 
 
 def test_a_spelling_only_cms_short_descriptors_print_is_still_corrected(real_index):

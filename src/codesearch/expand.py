@@ -379,11 +379,12 @@ class Expander:
         # The nearest words only: a rarer word two edits away would outscore the word one edit
         # away by its rarity alone ("osteoperosis": osteoporosis, not osteopetrosis).
         nearest = [wd for wd in ranked[:MAX_CORRECTIONS] if wd[1] == ranked[0][1]]
-        # A brand one edit away among them is what was misspelled ("atian": Ativan, not asian)
-        # unless a word as near is one many codes say ("syndroe": syndrome, not Syndros): a drug's
-        # name is what people mistype, and a rare word of the texts would outscore the brand
-        # field. Two edits away a brand is a guess among others ("bronkitis": bronchitis).
-        brands = [wd for wd in nearest if wd[1] == 1 and (wd[0] in self.brand_words or wd[0] in self._fda_brands)]
+        # A brand the crosswalk bills one edit away among them is what was misspelled ("atian":
+        # Ativan, not asian) unless a word as near is one many codes say ("syndroe": syndrome,
+        # not Syndros): a drug's name is what people mistype, and a rare word of the texts would
+        # outscore the brand field. FDA's list holds thousands of brands no code bills ("flacid"
+        # is flaccid, not Klacid); two edits away a brand is a guess ("bronkitis": bronchitis).
+        brands = [wd for wd in nearest if wd[1] == 1 and wd[0] in self.brand_words]
         if brands and all(self.vocab.get(w, 0) < ranking.TYPO_BRAND_OVER_WORD for w, _ in nearest if (w, 1) not in brands):
             return brands
         return nearest
