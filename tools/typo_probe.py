@@ -6,7 +6,7 @@ A development tool, run from the checkout::
 
 Judged typo queries are few; this makes many, the four ways people slip — a letter dropped,
 doubled, swapped with the next or replaced (a vowel by a vowel, a consonant by a consonant), never
-the first or last letter — and counts:
+the first letter and, but for a swap with it, not the last — and counts:
 
 - **brands**: crosswalk brand names of four letters or more, typed misspelled with nothing else;
   found when a code listing the brand is in the top five;
@@ -34,7 +34,8 @@ KINDS = ("del", "dup", "swap", "sub")
 
 
 def misspell(word: str, kind: str, rng: random.Random) -> str:
-    """``word`` with one slip of ``kind`` at a letter that is neither the first nor the last."""
+    """``word`` with one slip of ``kind`` at a letter that is neither the first nor the last (a
+    swap exchanges it with the next, which may be the last)."""
     i = rng.randrange(1, len(word) - 1)
     if kind == "del":
         return word[:i] + word[i + 1:]
