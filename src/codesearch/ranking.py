@@ -61,9 +61,9 @@ SOUND_ALIKE_WEIGHT = 0.75
 #: Completions of an unfinished last word: brand names are what people start typing most.
 PREFIX_BRAND_WEIGHT = 0.8
 PREFIX_WORD_WEIGHT = 0.6
-#: A brand one edit from a misspelled word is read instead of the other words as near, unless
-#: one of them is said by this many codes or more ("atian": Ativan, not "asian", said by 14;
-#: "syndroe": syndrome, said by 1,056, not Syndros; "oygen": oxygen, 109, not Lygen).
+#: A brand the crosswalk bills one edit from a misspelled word is read instead of the other
+#: words as near, unless one of them is said by this many codes or more ("atian": Ativan, not
+#: "asian", said by 14; "syndroe": syndrome, said by 1,056, not Syndros).
 TYPO_BRAND_OVER_WORD = 50
 # -- lay vocabulary (corpus/lay_words.tsv); weights relative to a typed word's 1.0 ----------
 #: A lay word's descriptor word ("belly" → abdominal): a little below the word as typed, so a
