@@ -304,9 +304,7 @@ class Expander:
         """Known words within the typo allowance of ``word``, nearest and most common first; for
         a word one letter under the allowance, only the brand it is with a letter dropped."""
         k = max_edits(word)
-        # A spelling only HCPCS short descriptors print ("atril", "battry") is CMS's clip or slip,
-        # no proof the word is spelled right.
-        known = self.known(word) and not self.clipped_by_cms(word)
+        known = self.spelled_right(word)
         if k == 0 and len(word) == MIN_TYPO_LENGTH - 1 and word.isalpha() and not known:
             brand = self._brands_missing_a_letter.get(word)
             return [(brand, 1)] if brand else []
@@ -320,10 +318,10 @@ class Expander:
             found = self._corrections_cache[word] = self._corrections(word, k)
         return found
 
-    @cached_property
-    def _fda_brands(self) -> frozenset[str]:
-        """The one-word brand names of FDA's list (``corpus/brands_fda.tsv``)."""
-        return frozenset(row.lay for row in self.index.lexicon.lay if row.kind == FDA_BRAND and row.lay.isalpha())
+    def spelled_right(self, word: str) -> bool:
+        """Whether ``word`` is known (:meth:`_known`) by more than a spelling only HCPCS short
+        descriptors print ("atril", "battry": CMS's clip or slip, no proof it is spelled right)."""
+        return self.known(word) and not self.clipped_by_cms(word)
 
     @cached_property
     def _brands_missing_a_letter(self) -> dict[str, str]:
@@ -331,7 +329,8 @@ class Expander:
         spelling of it with one letter dropped ("botx", "boox" → botox): typed so, a brand falls
         under the typo allowance. A spelling two brands share, or a word or abbreviation of the
         texts, is left out."""
-        names = {w for w in self.brand_words | self._fda_brands if len(w) == MIN_TYPO_LENGTH and w.isalpha()}
+        fda = {row.lay for row in self.index.lexicon.lay if row.kind == FDA_BRAND}
+        names = {w for w in self.brand_words | fda if len(w) == MIN_TYPO_LENGTH and w.isalpha()}
         found: dict[str, set[str]] = defaultdict(set)
         for name in names:
             for i in range(len(name)):
@@ -410,7 +409,7 @@ class Expander:
         → dehydration, "nauseous" → nausea. Each drops one ending of
         :data:`codesearch.ranking.WORD_ENDINGS`, leaving a root of :data:`ranking.MIN_ROOT` letters
         or more; the stemmer keeps such pairs apart ("dehydrat" and "dehydrate")."""
-        if len(word) <= ranking.MIN_ROOT or not word.isalpha() or (self.known(word) and not self.clipped_by_cms(word)):
+        if len(word) <= ranking.MIN_ROOT or not word.isalpha() or self.spelled_right(word):
             return []
         found: set[str] = set()
         # The word drops an ending of two letters or more: one letter less is a typo's ("migrane").
