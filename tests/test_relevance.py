@@ -295,6 +295,22 @@ THRESHOLDS = {
     ("heldout16", "plain"): (0.59, 0.84, 0.69),  # measured 0.625 0.875 0.729
     ("heldout16", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout16", "overall"): (0.72, 0.84, 0.77),  # measured 0.758 0.873 0.809
+    # heldout17: written blind at the start of the session of 2026-12-03 (fifth), committed before its changes
+    ("heldout17", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout17", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout17", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout17", "generic"): (0.72, 0.97, 0.84),  # measured 0.750 1.000 0.875
+    ("heldout17", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout17", "icd_lay"): (0.63, 0.91, 0.76),  # measured 0.667 0.944 0.796
+    ("heldout17", "icd_shorthand"): (0.65, 0.83, 0.72),  # measured 0.682 0.864 0.752
+    ("heldout17", "icd_term"): (0.85, 0.97, 0.90),  # measured 0.889 1.000 0.931
+    ("heldout17", "icd_typo"): (0.90, 0.97, 0.93),  # measured 0.933 1.000 0.967
+    ("heldout17", "intent_hcpcs"): (0.44, 0.58, 0.54),  # measured 0.476 0.619 0.579
+    ("heldout17", "intent_icd"): (0.57, 0.67, 0.61),  # measured 0.600 0.700 0.644
+    ("heldout17", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout17", "plain"): (0.47, 0.84, 0.65),  # measured 0.500 0.875 0.688
+    ("heldout17", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout17", "overall"): (0.72, 0.86, 0.79),  # measured 0.760 0.896 0.826
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
