@@ -1338,3 +1338,18 @@ def test_a_spelling_only_cms_short_descriptors_print_is_still_corrected(real_ind
     assert codes(search(real_index, "battry for hearing aid"))[0] == "V5266"
     assert codes(search(real_index, "buprenorphone implant"))[0] == "J0570"
     assert expand(real_index, "hypertenive heart disease").corrections == {"hypertenive": "hypertensive"}
+
+
+def test_a_stop_word_typed_last_is_no_brand_and_no_subject(real_index):
+    """"knock knees caving in": the crosswalk's brand field holds "in" ("Heparin in NaCl"), which
+    had made the last word a brand, so every other word only qualified Infugem (J9198). A stop
+    word typed last after other words is a particle or the start of a word: its completions add
+    to the score ("knee gel in" still lists the hyaluronan injections) but no code misses it."""
+    assert codes(search(real_index, "knock knees caving in"))[0].startswith("M21.06")
+    assert "J9198" not in codes(search(real_index, "flu shot in", limit=10))
+    assert codes(search(real_index, "flu shot in"))[0].startswith("Q20")
+    assert codes(search(real_index, "knee gel in"))[0] == "J7326"
+    assert codes(search(real_index, "insulin in"))[0] == "J1815"
+    part = expand(real_index, "toenail growing in").parts[-1]
+    assert part.token == "in" and part.aside
+    assert not expand(real_index, "in").parts[-1].aside  # alone, it is what is being typed

@@ -1088,9 +1088,12 @@ class Expander:
                         regular_parts.append(len(exp.parts))
                     if self.forms(stems(word)) and "lay" not in disable:
                         forms[len(exp.parts)] = self.forms(stems(word))
+                    # "toenail growing in": a stop word typed last after other parts is a particle
+                    # or the start of a word ("knee gel in…"); its completions add to the score only.
+                    particle = is_last and word in STOP_WORDS and not type_letter and bool(exp.parts)
                     exp.parts.append(Part(word, alts, qualifying or cause or word in ranking.QUALIFYING_LAY_WORDS
                                           or i - 1 in doses or i - 1 in often, letter=type_letter,
-                                          aside=is_aside(wordlist, i - 1)))
+                                          aside=particle or is_aside(wordlist, i - 1)))
         if relatives and exp.parts and "lay" not in disable:
             text = ranking.FAMILY_HISTORY
             exp.parts.append(Part(text, [Alternative(text, descriptor_fields(disable), 1.0, "synonym",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import numpy as np
+from whoosh.analysis import STOP_WORDS
 
 from codesearch import ranking
 from codesearch.changes import new_in_release
@@ -659,9 +660,10 @@ class Searcher:
         table, system = self.index.table, self.index.doc_system
         out = np.zeros(len(parts), dtype=bool)
         for p, part in enumerate(parts):
-            if part.qualifier or " " in part.token:
-                continue
             token = part.token.lower()
+            # "feet turned in": a stop word is no brand, though "Heparin in NaCl" puts it in the field.
+            if part.qualifier or " " in token or token in STOP_WORDS:
+                continue
             if len(table.postings("brand", part.token)[0]) and not any(
                     (system[table.postings(f, s)[0]] == ranking.DRUG_SYSTEM).any()
                     for s in stems(part.token) for f in ("short", "long")):
