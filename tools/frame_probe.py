@@ -31,6 +31,8 @@ CONDITION_FRAMES = (
     "my son has {}",
     "she has {}",
     "pt c/o {}",
+    "complaining of {}",
+    "presents with {}",
     "{}, what code",
     "code for {}",
     "what is the icd 10 code for {}",
