@@ -1353,3 +1353,17 @@ def test_a_stop_word_typed_last_is_no_brand_and_no_subject(real_index):
     part = expand(real_index, "toenail growing in").parts[-1]
     assert part.token == "in" and part.aside
     assert not expand(real_index, "in").parts[-1].aside  # alone, it is what is being typed
+
+
+def test_a_clinical_narrative_frame_is_no_part_of_the_query(real_index):
+    """"pt c/o pink eye": "c/o" is "complains of" (the Stetson inventory's only sense; the
+    meta-inventory's "co" is carbon monoxide or a company), and "pt" before a narrative is the
+    patient, not physical therapy: neither is a part, so the frame finds what the condition alone
+    finds. Elsewhere "pt" is still an abbreviation ("pt eval")."""
+    assert codes(search(real_index, "pt c/o pink eye", system="icd10cm"))[0] == "H10.9"
+    assert codes(search(real_index, "pt has a rash", system="icd10cm"))[0] == "R21"
+    assert codes(search(real_index, "pt with fever", system="icd10cm"))[0] == "R50.9"
+    assert [p.token for p in expand(real_index, "pt c/o pink eye").parts] == ["pink eye"]
+    assert [p.token for p in expand(real_index, "pt eval").parts] == ["pt", "eval"]
+    part = expand(real_index, "presents with pink eye").parts[0]
+    assert part.token == "presents" and part.aside

@@ -1000,6 +1000,12 @@ class Expander:
                     continue
                 if word in ranking.PRONOUNS and len(wordlist) > 1 and (word != "i" or not is_last):
                     continue
+                if punctuated.get(word) in ranking.NARRATIVE_SHORTHAND and len(wordlist) > 1:
+                    continue
+                if word == ranking.PATIENT_ABBREVIATION and not is_last and (
+                        wordlist[i] in ranking.PATIENT_NARRATIVE_NEXT
+                        or punctuated.get(wordlist[i]) in ranking.NARRATIVE_SHORTHAND):
+                    continue
                 if i - 1 in relatives:
                     continue
                 letter = len(word) == 1 and word.isalpha()

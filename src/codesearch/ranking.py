@@ -392,8 +392,18 @@ NARRATIVE_WORDS = frozenset({
     "just", "still", "keeps", "keep", "kept", "got", "gets", "get", "getting", "came", "comes", "come",
     "went", "goes", "going", "looks", "look", "looked", "seems", "seem", "needs", "need", "needed",
     "wants", "want", "started", "starting", "suddenly", "really", "always", "sometimes", "again",
-    "diagnosed",
+    "diagnosed", "complains", "complaining", "complained", "presents", "presenting", "presented",
 })
+#: Clinical shorthand of the narrative: "c/o" is "complains of" (the Stetson inventory's only
+#: sense), as in "pt c/o chest pain": typed with its slash beside other words it is no part, as a
+#: pronoun is not; the meta-inventory's senses of the unslashed "co" (carbon monoxide, cardiac
+#: output, company) are not what it says.
+NARRATIVE_SHORTHAND = frozenset({"c/o"})
+#: "pt" is the patient when a narrative goes on after it ("pt c/o cough", "pt has a rash", "pt
+#: with chest pain", "pt presents with…"): no part, as a pronoun is not. Elsewhere it stays an
+#: abbreviation (physical therapy, prothrombin time: "pt eval", "pt inr").
+PATIENT_ABBREVIATION = "pt"
+PATIENT_NARRATIVE_NEXT = NARRATIVE_WORDS | frozenset({"has", "had", "was", "is", "with"})
 #: The words that qualify wherever they stand beside other words.
 ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS
 #: The words by which a query asks for a code rather than names what it is about: "code for
