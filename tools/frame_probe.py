@@ -40,6 +40,8 @@ CONDITION_FRAMES = (
     "{} since yesterday",
     "{} again",
     "adult with {}",
+    "child with {}",
+    "elderly man with {}",
     "worried about {}",
 )
 #: Ways people wrap an item or service: for whom, asking how to bill it.
