@@ -1367,3 +1367,12 @@ def test_a_clinical_narrative_frame_is_no_part_of_the_query(real_index):
     assert [p.token for p in expand(real_index, "pt eval").parts] == ["pt", "eval"]
     part = expand(real_index, "presents with pink eye").parts[0]
     assert part.token == "presents" and part.aside
+
+
+def test_a_word_for_the_person_or_narrative_does_not_decide_a_clause(real_index):
+    """"need a knee brace after torn acl": the clause after "after" qualifies the item before it.
+    "need" heads Z23 ("need for immunization"), which had made the part before the clause a
+    condition and the torn ACL the subject; a narrative word says nothing of what."""
+    assert codes(search(real_index, "need a knee brace after torn acl"))[0] == "L1840"
+    assert codes(search(real_index, "need a knee brace after torn acl"))[:3] == codes(
+        search(real_index, "knee brace after torn acl"))[:3]

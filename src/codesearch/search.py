@@ -580,7 +580,9 @@ class Searcher:
         the drug's adverse effect, read as the cause words say). None otherwise. ``after``: the
         parts of the clause (a repeated part counts where it first stands)."""
         none = np.zeros(len(parts), dtype=bool)
-        before = ~after & np.array([not p.letter for p in parts], dtype=bool)
+        # A type's letter goes with its word; a word for the person or the narrative ("need a
+        # knee brace after…": "need" heads Z23's "need for immunization") says nothing of what.
+        before = ~after & np.array([not p.letter and not p.aside for p in parts], dtype=bool)
         if not before.any():
             return none
         _, _, hcpcs, _ = self._device_codes()
