@@ -1376,3 +1376,13 @@ def test_a_word_for_the_person_or_narrative_does_not_decide_a_clause(real_index)
     assert codes(search(real_index, "need a knee brace after torn acl"))[0] == "L1840"
     assert codes(search(real_index, "need a knee brace after torn acl"))[:3] == codes(
         search(real_index, "knee brace after torn acl"))[:3]
+
+
+def test_the_payer_is_no_subject(real_index):
+    """"medicare pulmonary rehab copd": Medicare pays; the quality measures whose texts mention
+    it (M1370) had come first. The payer qualifies: the query finds what it finds without the
+    payer, and a code saying it still scores it ("welcome to medicare visit" is G0402)."""
+    top = codes(search(real_index, "medicare pulmonary rehab copd"))
+    assert "M1370" not in top and top == codes(search(real_index, "pulmonary rehab copd"))
+    assert codes(search(real_index, "medicare yearly checkup"))[0] in {"G0438", "G0439"}
+    assert codes(search(real_index, "welcome to medicare visit"))[0] == "G0402"

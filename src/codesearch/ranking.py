@@ -404,8 +404,12 @@ NARRATIVE_SHORTHAND = frozenset({"c/o"})
 #: abbreviation (physical therapy, prothrombin time: "pt eval", "pt inr").
 PATIENT_ABBREVIATION = "pt"
 PATIENT_NARRATIVE_NEXT = NARRATIVE_WORDS | frozenset({"has", "had", "was", "is", "with"})
+#: The payer ("medicare pulmonary rehab", "medicaid van ride") says who pays, not what: beside
+#: other words it qualifies, so the quality measures whose long descriptors mention Medicare do
+#: not come first; a code saying it still scores it ("welcome to medicare visit" is G0402).
+PAYER_WORDS = frozenset({"medicare", "medicaid"})
 #: The words that qualify wherever they stand beside other words.
-ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS
+ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS
 #: The words by which a query asks for a code rather than names what it is about: "code for
 #: shingles", "what do I bill for a dental device…", "…, what dx", "how to bill medicaid van
 #: ride". They are no part of the meaning; read as words, "code" and "bill" find the quality
