@@ -1386,3 +1386,11 @@ def test_the_payer_is_no_subject(real_index):
     assert "M1370" not in top and top == codes(search(real_index, "pulmonary rehab copd"))
     assert codes(search(real_index, "medicare yearly checkup"))[0] in {"G0438", "G0439"}
     assert codes(search(real_index, "welcome to medicare visit"))[0] == "G0402"
+
+
+def test_new_says_when_not_what(real_index):
+    """"new knee brace after torn acl": "new" heads G44.52 "New daily persistent headache",
+    which had made it a condition word and the torn ACL the subject. It qualifies: the item
+    comes first, and G44.52 is still what its own words find."""
+    assert codes(search(real_index, "new knee brace after torn acl"))[0] == "L1840"
+    assert codes(search(real_index, "new daily persistent headache", system="icd10cm"))[0] == "G44.52"
