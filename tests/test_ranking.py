@@ -1394,3 +1394,11 @@ def test_new_says_when_not_what(real_index):
     comes first, and G44.52 is still what its own words find."""
     assert codes(search(real_index, "new knee brace after torn acl"))[0] == "L1840"
     assert codes(search(real_index, "new daily persistent headache", system="icd10cm"))[0] == "G44.52"
+
+
+def test_a_word_for_the_person_does_not_stop_a_code_being_named(real_index):
+    """"patient with fever": R50.9 "Fever, unspecified" is the code "fever" names, whose prior
+    lifts it over the fevers of viruses; "patient" (and "again", "presents") qualifies, so it must
+    not count as a subject word the named code lacks. It had left R50.9 out of the top five."""
+    for query in ("fever", "patient with fever", "presents with fever", "fever again"):
+        assert codes(search(real_index, query, system="icd10cm"))[0] == "R50.9", query

@@ -520,11 +520,13 @@ class Searcher:
         sense "sleep apnea" beside "obstructive sleep apnea"). ``kinds``: only alternatives of these kinds read."""
         readings = [Searcher._readings(part, whole, kinds) for part in parts]
         named = [{t for _, tokens in read_as.values() for t in tokens} for read_as in readings]
-        subject_parts = [n for n, part in zip(named, parts) if not part.qualifier]
-        qualifiers = {s for n, part in zip(named, parts) if part.qualifier for s in n}
+        # A word for the person or the narrative ("patient with fever") qualifies here too.
+        off = [part.qualifier or part.aside for part in parts]
+        subject_parts = [n for n, o in zip(named, off) if not o]
+        qualifiers = {s for n, o in zip(named, off) if o for s in n}
         found = entries.docs_named(subject_parts, qualifiers)
-        for part, read_as in zip(parts, readings):
-            if not whole or part.qualifier or not len(found):
+        for part, read_as, o in zip(parts, readings, off):
+            if not whole or o or not len(found):
                 continue
             strongest: dict[str, float] = {}
             for (kind, _), (w, _) in read_as.items():
