@@ -1402,3 +1402,10 @@ def test_a_word_for_the_person_does_not_stop_a_code_being_named(real_index):
     not count as a subject word the named code lacks. It had left R50.9 out of the top five."""
     for query in ("fever", "patient with fever", "presents with fever", "fever again"):
         assert codes(search(real_index, query, system="icd10cm"))[0] == "R50.9", query
+
+
+def test_worried_about_is_the_narrative(real_index):
+    """"worried about osteoporosis": Z71.1's "worried well" had come first; the worry qualifies."""
+    top = codes(search(real_index, "worried about osteoporosis", system="icd10cm"))
+    assert top[0].startswith("M81") and "M81.0" in top[:2]
+    assert codes(search(real_index, "worried well", system="icd10cm"))[0] == "Z71.1"
