@@ -43,6 +43,13 @@ CONDITION_FRAMES = (
     "child with {}",
     "elderly man with {}",
     "worried about {}",
+    "dx code for {}",
+    "{} dx",
+    "{} icd 10",
+    "ER visit for {}",
+    "{} symptoms",
+    "my 5 year old has {}",
+    "kid with {}",
 )
 #: Ways people wrap an item or service: for whom, asking how to bill it.
 ITEM_FRAMES = (
@@ -54,6 +61,11 @@ ITEM_FRAMES = (
     "how to bill {}",
     "{} for home use",
     "medicare {}",
+    "cost of {}",
+    "does medicare cover {}",
+    "order {} for patient",
+    "{} from dme supplier",
+    "{} prescription",
 )
 #: The categories framed: whole words about a condition, or about an item or service (not codes,
 #: prefixes, NDCs or brands, which a frame would only pad).
