@@ -1409,3 +1409,17 @@ def test_worried_about_is_the_narrative(real_index):
     top = codes(search(real_index, "worried about osteoporosis", system="icd10cm"))
     assert top[0].startswith("M81") and "M81.0" in top[:2]
     assert codes(search(real_index, "worried well", system="icd10cm"))[0] == "Z71.1"
+
+
+def test_a_visit_for_a_condition_is_the_condition(real_index):
+    """"ER visit for pink eye": the visit is the occasion, what it is for the subject. "ER" had
+    matched epigastric-region wounds (S31.102A) within ICD-10-CM, as a subject the condition only
+    qualified. A visit with no "for" is still what it says ("welcome to medicare visit")."""
+    assert codes(search(real_index, "ER visit for pink eye", system="icd10cm"))[0] == "H10.9"
+    assert codes(search(real_index, "office visit for back pain", system="icd10cm"))[0] == "M54.9"
+    assert codes(search(real_index, "follow up appointment for gout", system="icd10cm"))[0] == codes(
+        search(real_index, "gout", system="icd10cm"))[0]
+    assert codes(search(real_index, "welcome to medicare visit"))[0] == "G0402"
+    parts = expand(real_index, "ER visit for pink eye").parts
+    assert [(p.token, p.aside, p.qualifier) for p in parts] == [
+        ("er", True, False), ("visit", True, False), ("pink eye", False, False)]

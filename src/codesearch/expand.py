@@ -932,6 +932,7 @@ class Expander:
         exp.dose = bool(doses)
         i = 0
         qualifying = False
+        for_at = 0  # the first part after "for", when some part stands before it
         causes: list[tuple[int, str]] = []  # (first part after a cause word, the word)
         long_term = False  # whether the query begins "on" a drug ("on insulin", "pt on warfarin")
         regular = regular_use_positions(wordlist)  # "insulin user", "aspirin every day"
@@ -982,6 +983,8 @@ class Expander:
                 is_last = i == len(wordlist) - 1
                 i += 1
                 if word in ranking.QUALIFIER_WORDS and exp.parts and not (is_last and ends_open):
+                    if not qualifying:
+                        for_at = len(exp.parts)
                     qualifying = True  # what follows "for" qualifies the subject named before it
                 cause = word in ranking.CAUSE_WORDS and bool(exp.parts) and not is_last
                 if word in ranking.CLAUSE_WORDS and exp.parts and not is_last and not exp.clause:
@@ -1120,6 +1123,7 @@ class Expander:
                                      if a.kind != "organ" or not others.issuperset(stems(a.text))]
         self._compose(exp.parts, forms)
         self._join(exp.parts, disable)
+        visit_frame(exp.parts, for_at)
         used = [] if long_term else self._regularly_used(exp.parts, regular_parts)
         if "lay" not in disable:
             self._indicated(exp.parts, disable)
@@ -1667,6 +1671,23 @@ def regular_use_positions(wordlist: Sequence[str]) -> set[int]:
     found |= {m for n in range(len(wordlist) - 1) if tuple(wordlist[n : n + 2]) in ranking.REGULAR_USE_PAIRS
               for m in (n, n + 1)}
     return found if len(found) < len(wordlist) else set()
+
+
+def visit_frame(parts: list[Part], for_at: int) -> None:
+    """"ER visit for pink eye", "office visit for back pain", "follow up visit for diabetes": the
+    visit (:data:`ranking.VISIT_WORDS`) is the occasion and what follows "for" its subject — the
+    parts before ``for_at`` become asides and those after it no qualifiers. Nothing otherwise."""
+    if not 0 < for_at < len(parts):
+        return
+    before = parts[:for_at]
+    if not all(words(p.token) and set(words(p.token)) <= ranking.VISIT_WORDS for p in before):
+        return
+    if not any(set(words(p.token)) & ranking.VISIT_NOUNS for p in before):
+        return
+    for p in before:
+        p.aside = True
+    for p in parts[for_at:]:
+        p.qualifier = False
 
 
 def is_aside(wordlist: Sequence[str], n: int) -> bool:

@@ -366,6 +366,17 @@ NEGATED_WORD_MARK = "~"
 #: A query names its subject first and may qualify it after these words: in "nebulizer for
 #: asthma" or "wheelchair for heavy patient" the code sought is the nebulizer, the wheelchair.
 QUALIFIER_WORDS = frozenset({"for"})
+#: A visit said before "for" ("ER visit for pink eye", "office visit for back pain", "follow up
+#: appointment for diabetes"): the words of the visit and its setting. When every word before
+#: "for" is one of these and one is a visit noun (:data:`VISIT_NOUNS`), the visit is the occasion
+#: and what it is for the subject (:func:`codesearch.expand.visit_frame`): ICD-10-CM codes say
+#: the condition, and the visit's own words ("er" as epigastric region) had matched nonsense.
+VISIT_NOUNS = frozenset({"visit", "visits", "appointment", "appt", "admission", "consult", "checkup"})
+VISIT_WORDS = VISIT_NOUNS | frozenset({
+    "er", "ed", "emergency", "room", "department", "office", "clinic", "urgent", "care", "hospital",
+    "follow", "up", "followup", "sick", "same", "day", "telehealth", "video", "doctor", "doctors",
+    "a", "an", "the", "my", "her", "his",
+})
 #: Words that qualify the word after them wherever they stand: "cannot" (what expand.py folds
 #: can't, unable to, … into) in "can't smell" says what is wrong with smell, so a code holding
 #: only its meanings ("Retention of urine") must not outrank one about smell. Like a part after
