@@ -1423,3 +1423,11 @@ def test_a_visit_for_a_condition_is_the_condition(real_index):
     parts = expand(real_index, "ER visit for pink eye").parts
     assert [(p.token, p.aside, p.qualifier) for p in parts] == [
         ("er", True, False), ("visit", True, False), ("pink eye", False, False)]
+
+
+def test_symptoms_of_a_condition_are_the_condition(real_index):
+    """"pneumonia symptoms" is pneumonia: R-codes' "symptoms and signs involving…" had come first."""
+    for query in ("pneumonia", "gout"):
+        assert codes(search(real_index, f"{query} symptoms", system="icd10cm"))[0] == codes(
+            search(real_index, query, system="icd10cm"))[0]
+    assert codes(search(real_index, "flu symptoms", system="icd10cm"))[0] == "J11.1"

@@ -399,13 +399,14 @@ PERSON_WORDS = frozenset({"patient", "patients", "person", "people", "someone", 
 #: with jaundice", "skin looks yellow", "hand still numb") say how or when it happened, not what:
 #: they qualify the same way, so the quality measures saying "Patients diagnosed with…" and
 #: M08.2 "Juvenile rheumatoid arthritis with systemic onset" (Still's disease) do not come first;
-#: nor does Z71.1's "worried well" for "worried about osteoporosis".
+#: nor does Z71.1's "worried well" for "worried about osteoporosis", nor R-codes' "symptoms
+#: and signs" for "pneumonia symptoms" (a code saying the word still scores it).
 NARRATIVE_WORDS = frozenset({
     "just", "still", "keeps", "keep", "kept", "got", "gets", "get", "getting", "came", "comes", "come",
     "went", "goes", "going", "looks", "look", "looked", "seems", "seem", "needs", "need", "needed",
     "wants", "want", "started", "starting", "suddenly", "really", "always", "sometimes", "again",
     "diagnosed", "complains", "complaining", "complained", "presents", "presenting", "presented",
-    "worried", "concerned",
+    "worried", "concerned", "symptoms", "symptom",
 })
 #: Clinical shorthand of the narrative: "c/o" is "complains of" (the Stetson inventory's only
 #: sense), as in "pt c/o chest pain": typed with its slash beside other words it is no part, as a
