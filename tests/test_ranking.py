@@ -1431,3 +1431,13 @@ def test_symptoms_of_a_condition_are_the_condition(real_index):
         assert codes(search(real_index, f"{query} symptoms", system="icd10cm"))[0] == codes(
             search(real_index, query, system="icd10cm"))[0]
     assert codes(search(real_index, "flu symptoms", system="icd10cm"))[0] == "J11.1"
+
+
+def test_asking_what_a_payer_pays_is_about_the_item(real_index):
+    """"does medicare cover a warming pad", "cost of a cane": coverage and cost qualify, so the
+    item comes first as it does alone; a code saying the words is still found by them."""
+    for item in ("warming pad", "cane with four feet"):
+        alone = codes(search(real_index, item))[0]
+        assert codes(search(real_index, f"does medicare cover {item}"))[0] == alone
+        assert codes(search(real_index, f"cost of {item}"))[0] == alone
+    assert codes(search(real_index, "low cost skin substitute"))[0].startswith("C52")

@@ -422,12 +422,18 @@ PATIENT_NARRATIVE_NEXT = NARRATIVE_WORDS | frozenset({"has", "had", "was", "is",
 #: other words it qualifies, so the quality measures whose long descriptors mention Medicare do
 #: not come first; a code saying it still scores it ("welcome to medicare visit" is G0402).
 PAYER_WORDS = frozenset({"medicare", "medicaid"})
+#: Whether a payer pays ("does medicare cover a warming pad") asks about the item, not for
+#: another: the words qualify the same way (the "noncovered" codes had come first).
+PAYMENT_WORDS = frozenset({"cover", "covers", "covered", "coverage", "reimburse", "reimbursed", "reimbursement"})
+#: So does its price, said before "of" ("cost of a cane"); elsewhere "cost" is a descriptor's
+#: word ("Low cost skin substitute", C5271-C5278).
+PRICE_WORDS = frozenset({"cost", "costs", "price"})
 #: "new" says when an item came or a patient was first seen ("new knee brace after torn acl",
 #: "new pacer"), not what: it qualifies the same way. It heads G44.52 "New daily persistent
 #: headache", which had made "new" a condition word deciding a clause; that code still scores it.
 NEW_WORDS = frozenset({"new"})
 #: The words that qualify wherever they stand beside other words.
-ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | NEW_WORDS
+ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
 #: The words by which a query asks for a code rather than names what it is about: "code for
 #: shingles", "what do I bill for a dental device…", "…, what dx", "how to bill medicaid van
 #: ride". They are no part of the meaning; read as words, "code" and "bill" find the quality
