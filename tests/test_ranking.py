@@ -1441,3 +1441,10 @@ def test_asking_what_a_payer_pays_is_about_the_item(real_index):
         assert codes(search(real_index, f"does medicare cover {item}"))[0] == alone
         assert codes(search(real_index, f"cost of {item}"))[0] == alone
     assert codes(search(real_index, "low cost skin substitute"))[0].startswith("C52")
+
+
+def test_ordering_an_item_is_about_the_item(real_index):
+    """"order a walker for patient": the clinician's verb qualifies like the narrative words (the
+    modifiers and quality measures saying "order" had come first)."""
+    assert codes(search(real_index, "order anti bedsore mattress for patient"))[0] == codes(
+        search(real_index, "anti bedsore mattress"))[0]

@@ -406,7 +406,7 @@ NARRATIVE_WORDS = frozenset({
     "went", "goes", "going", "looks", "look", "looked", "seems", "seem", "needs", "need", "needed",
     "wants", "want", "started", "starting", "suddenly", "really", "always", "sometimes", "again",
     "diagnosed", "complains", "complaining", "complained", "presents", "presenting", "presented",
-    "worried", "concerned", "symptoms", "symptom",
+    "worried", "concerned", "symptoms", "symptom", "order", "ordered", "ordering",
 })
 #: Clinical shorthand of the narrative: "c/o" is "complains of" (the Stetson inventory's only
 #: sense), as in "pt c/o chest pain": typed with its slash beside other words it is no part, as a
