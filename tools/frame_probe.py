@@ -88,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = sorted(p for p in (ROOT / "tests" / "relevance").glob(args.split_glob)
                    if p.is_dir() and not p.name.startswith("heldout"))
     totals, lost = {}, {}
-    for j in load_judgements(paths):
+    # No read split matched: frame nothing (load_judgements of no folder would read every split).
+    for j in load_judgements(paths) if paths else []:
         if j.category in CONDITION_CATEGORIES:
             frames = CONDITION_FRAMES
         elif j.category in ITEM_CATEGORIES:
