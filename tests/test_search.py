@@ -58,6 +58,25 @@ def test_snippet_marks_matched_words_and_escapes(tiny_index):
     res = search(tiny_index, "octagam")
     assert "(<mark>octagam</mark>)" in res.results[0].snippet
     assert highlight("a <b> & c", {"c"}) == "a &lt;b&gt; &amp; <mark>c</mark>"
+    # By stem, whatever the word's form, and never a word that only begins like one.
+    assert highlight("Sensibility and hoping", {stems("sensible")[0], "hope"}) == (
+        "<mark>Sensibility</mark> and <mark>hoping</mark>")
+    assert highlight("Injections of insulin", {"inject"}) == "<mark>Injections</mark> of insulin"
+    assert highlight("the heart", {"the"}) == "<mark>the</mark> heart"  # a word typed as itself
+
+
+def test_every_descriptor_word_begins_like_its_stem(real_index):
+    """:func:`highlight` stems only the words beginning with all but the last two letters of a
+    mark: that is right only if every word a descriptor holds begins so like its own stem."""
+    import re
+
+    from codesearch.schema import TOKEN_PATTERN
+
+    words = {w.lower() for r in real_index.records.values() for text in (r.long, r.short)
+             for w in re.findall(TOKEN_PATTERN, text)}
+    assert len(words) > 10_000
+    wrong = [w for w in words if (s := stems(w)) and not w.startswith(s[0][: max(1, len(s[0]) - 2)])]
+    assert not wrong
 
 
 def test_ndc_lookup_shows_product(tiny_index):

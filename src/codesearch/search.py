@@ -32,7 +32,6 @@ from codesearch.schema import EXACT, STEMMED, TOKEN_PATTERN, build_schema, stems
 MAX_OFFSET = 10_000
 POSTINGS_CACHE = 20_000  # alternatives whose postings are memoised per build
 FILTER_CACHE = 256  # RecordFilter masks memoised per build (80 KB each at 83,000 codes)
-HIGHLIGHT_CACHE = 4096  # descriptors whose words are remembered for highlighting (most a few hundred bytes)
 _SCHEMA = build_schema()
 _WORD_RE = re.compile(TOKEN_PATTERN)
 
@@ -152,33 +151,36 @@ def validate(query: str, limit: int, offset: int, max_limit: int = MAX_LIMIT) ->
 
 
 def highlight(text: str, marks: set[str]) -> str:
-    """HTML-escape ``text`` and wrap words whose stem is in ``marks`` in ``<mark>``."""
+    """HTML-escape ``text`` and wrap words whose stem is in ``marks`` in ``<mark>``.
+
+    Only a word beginning with all but the last two letters of some mark can stem to it (Porter
+    rewrites at most a stem's last two letters: "sensibility" → "sensible"; the tests check every
+    descriptor word), so the others are never stemmed: a code shown for the first time costs a
+    scan of its descriptor, not a Porter stem per word.
+    """
     if not marks:
         return html.escape(text)
-    escaped, tokens, keys = _tokens(text)
-    if keys.isdisjoint(marks):
-        return escaped
+    starts = tuple({m[: max(1, len(m) - 2)] for m in marks})
     out, pos = [], 0
-    for start, end, key, lower in tokens:
-        if (key and key in marks) or lower in marks:
+    for match in _WORD_RE.finditer(text):
+        lower = match.group().lower()
+        if not lower.startswith(starts):
+            continue
+        if lower in marks or (_first_stem(lower) in marks):
+            start, end = match.span()
             out.append(html.escape(text[pos:start]))
             out.append(f"<mark>{html.escape(text[start:end])}</mark>")
             pos = end
+    if not out:
+        return html.escape(text)
     out.append(html.escape(text[pos:]))
     return "".join(out)
 
 
-@lru_cache(maxsize=HIGHLIGHT_CACHE)
-def _tokens(text: str) -> tuple[str, tuple[tuple[int, int, str, str], ...], frozenset[str]]:
-    """``text`` escaped, its words (start, end, first stem, lower case) and the keys a mark may
-    match: found once per descriptor, since a code is shown keystroke after keystroke."""
-    tokens = []
-    for m in _WORD_RE.finditer(text):
-        word = m.group()
-        key = stems(word)
-        tokens.append((m.start(), m.end(), key[0] if key else "", word.lower()))
-    keys = frozenset(k for _, _, k, _ in tokens if k) | frozenset(lower for _, _, _, lower in tokens)
-    return html.escape(text), tuple(tokens), keys
+def _first_stem(word: str) -> str:
+    """The stem a descriptor field indexes ``word`` under ("" for a stop word)."""
+    found = stems(word)
+    return found[0] if found else ""
 
 
 @dataclass
