@@ -1448,3 +1448,11 @@ def test_ordering_an_item_is_about_the_item(real_index):
     modifiers and quality measures saying "order" had come first)."""
     assert codes(search(real_index, "order anti bedsore mattress for patient"))[0] == codes(
         search(real_index, "anti bedsore mattress"))[0]
+
+
+def test_the_sex_said_after_an_age_is_the_person(real_index):
+    """"45 yo male with gout": the sex after an age says who, like the age ("male" had listed
+    N46.9 "Male infertility" first); said alone it is the condition's ("male infertility")."""
+    assert codes(search(real_index, "45 yo male with gout", system="icd10cm"))[0] == "M10.9"
+    assert codes(search(real_index, "62 yo female with osteoporosis", system="icd10cm"))[0] == "M81.0"
+    assert codes(search(real_index, "male infertility", system="icd10cm"))[0] == "N46.9"

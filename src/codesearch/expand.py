@@ -1716,7 +1716,8 @@ def family_history_positions(wordlist: Sequence[str]) -> set[int]:
 
 def age_positions(wordlist: Sequence[str]) -> dict[int, str | None]:
     """The positions of the words saying the patient's age (:data:`ranking.AGE_UNITS`: "5 year
-    old", "two year old", "6 month old", "2 yo", "7 y/o"), each mapped to None but the first, mapped to
+    old", "two year old", "6 month old", "2 yo", "7 y/o") and the person's word after it ("45 yo
+    male"), each mapped to None but the first, mapped to
     the word the age reads as (:data:`ranking.AGE_WORDS`; None for an adult), when some other word is there."""
     found: dict[int, str | None] = {}
     for n, word in enumerate(wordlist[:-1]):
@@ -1733,6 +1734,8 @@ def age_positions(wordlist: Sequence[str]) -> dict[int, str | None]:
         else:
             continue
         adult = kind == "year" and int(word) >= ranking.AGE_ADULT
+        if wordlist[n + span: n + span + 1] and wordlist[n + span] in ranking.AGE_PERSON_WORDS:
+            span += 1  # "45 yo male": the person the age is said of (:data:`ranking.AGE_PERSON_WORDS`)
         found.update(dict.fromkeys(range(n + 1, n + span)))
         found[n] = None if adult else ranking.AGE_WORDS[kind]
     return found if len(found) < len(wordlist) else {}

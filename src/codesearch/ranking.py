@@ -531,6 +531,13 @@ AGE_UNITS = {
     "day": "day", "days": "day",
 }
 AGE_ABBREVIATIONS = frozenset({"yo", "yoa"})
+#: The words for the person an age phrase goes on with ("45 yo male with gout", "7 year old boy
+#: with strep throat", "62 yo F"): the same who, no part either ("male" had listed N46.9 "Male
+#: infertility" first). Only right after an age: elsewhere "male infertility" is the condition's.
+AGE_PERSON_WORDS = frozenset({
+    "male", "female", "man", "woman", "boy", "girl", "m", "f", "gentleman", "lady", "guy",
+    "patient", "pt", "child", "kid", "infant", "baby", "toddler", "teen", "teenager",
+})
 AGE_ADULT = 18
 AGE_WORDS = {"day": "newborn", "week": "newborn", "month": "child", "year": "child"}
 #: A relative who had a condition ("mom had breast cancer", "dad died of a heart attack") is the
