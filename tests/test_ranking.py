@@ -1363,6 +1363,7 @@ def test_a_clinical_narrative_frame_is_no_part_of_the_query(real_index):
     assert codes(search(real_index, "pt c/o pink eye", system="icd10cm"))[0] == "H10.9"
     assert codes(search(real_index, "pt has a rash", system="icd10cm"))[0] == "R21"
     assert codes(search(real_index, "pt with fever", system="icd10cm"))[0] == "R50.9"
+    assert codes(search(real_index, "pt w/ pink eye", system="icd10cm"))[0] == "H10.9"
     assert [p.token for p in expand(real_index, "pt c/o pink eye").parts] == ["pink eye"]
     assert [p.token for p in expand(real_index, "pt eval").parts] == ["pt", "eval"]
     part = expand(real_index, "presents with pink eye").parts[0]

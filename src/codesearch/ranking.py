@@ -417,7 +417,7 @@ NARRATIVE_SHORTHAND = frozenset({"c/o"})
 #: with chest pain", "pt presents with…"): no part, as a pronoun is not. Elsewhere it stays an
 #: abbreviation (physical therapy, prothrombin time: "pt eval", "pt inr").
 PATIENT_ABBREVIATION = "pt"
-PATIENT_NARRATIVE_NEXT = NARRATIVE_WORDS | frozenset({"has", "had", "was", "is", "with"})
+PATIENT_NARRATIVE_NEXT = NARRATIVE_WORDS | frozenset({"has", "had", "was", "is", "with", "w"})  # "w/": with
 #: The payer ("medicare pulmonary rehab", "medicaid van ride") says who pays, not what: beside
 #: other words it qualifies, so the quality measures whose long descriptors mention Medicare do
 #: not come first; a code saying it still scores it ("welcome to medicare visit" is G0402).
