@@ -50,6 +50,11 @@ CONDITION_FRAMES = (
     "{} symptoms",
     "my 5 year old has {}",
     "kid with {}",
+    "how to code {}",
+    "icd code {}",
+    "{} code",
+    "what is {}",
+    "{} unspecified",
 )
 #: Ways people wrap an item or service: for whom, asking how to bill it.
 ITEM_FRAMES = (
@@ -66,6 +71,10 @@ ITEM_FRAMES = (
     "order {} for patient",
     "{} from dme supplier",
     "{} prescription",
+    "{} hcpcs",
+    "billing code {}",
+    "{} code",
+    "rental {}",
 )
 #: The categories framed: whole words about a condition, or about an item or service (not codes,
 #: prefixes, NDCs or brands, which a frame would only pad).
