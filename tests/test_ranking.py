@@ -1457,3 +1457,11 @@ def test_the_sex_said_after_an_age_is_the_person(real_index):
     assert codes(search(real_index, "45 yo male with gout", system="icd10cm"))[0] == "M10.9"
     assert codes(search(real_index, "62 yo female with osteoporosis", system="icd10cm"))[0] == "M81.0"
     assert codes(search(real_index, "male infertility", system="icd10cm"))[0] == "N46.9"
+
+
+def test_unspecified_after_a_condition_asks_for_its_default(real_index):
+    """"urinary tract infection unspecified": the default N39.0 ("site not specified"), not a
+    code saying "unspecified" of something else; said first, "unspecified fall" is W19.XXXA."""
+    assert codes(search(real_index, "urinary tract infection unspecified", system="icd10cm"))[0] == "N39.0"
+    assert codes(search(real_index, "sepsis unsp", system="icd10cm"))[0] == "A41.9"
+    assert codes(search(real_index, "unspecified fall", system="icd10cm"))[0] == "W19.XXXA"

@@ -1694,9 +1694,11 @@ def is_aside(wordlist: Sequence[str], n: int) -> bool:
     """Whether the word at ``n`` says who or which way (:data:`ranking.ASIDE_WORDS`: a word for
     the person, a verb's particle). Wherever it stands: read only last or before a stop word, the
     particles gained one judged query and lost three blind ones, and "down syndrome" lists Q90.9
-    first either way. A price is one only before "of" (:data:`ranking.PRICE_WORDS`)."""
-    return wordlist[n] in ranking.ASIDE_WORDS or (
-        wordlist[n] in ranking.PRICE_WORDS and wordlist[n + 1: n + 2] == ["of"])
+    first either way. A price is one only before "of" (:data:`ranking.PRICE_WORDS`), "unspecified"
+    only after other words (:data:`ranking.UNSPECIFIED_WORDS`)."""
+    return (wordlist[n] in ranking.ASIDE_WORDS
+            or (wordlist[n] in ranking.PRICE_WORDS and wordlist[n + 1: n + 2] == ["of"])
+            or (wordlist[n] in ranking.UNSPECIFIED_WORDS and n > 0))
 
 
 def family_history_positions(wordlist: Sequence[str]) -> set[int]:

@@ -432,6 +432,13 @@ PRICE_WORDS = frozenset({"cost", "costs", "price"})
 #: "new pacer"), not what: it qualifies the same way. It heads G44.52 "New daily persistent
 #: headache", which had made "new" a condition word deciding a clause; that code still scores it.
 NEW_WORDS = frozenset({"new"})
+#: "urinary tract infection unspecified", "gout NOS": a coder asking for the default code, which
+#: the ICD-10-CM prior already lists first (N39.0 says "site not specified", M10.9 "Gout,
+#: unspecified"); the word qualifies, so codes saying "unspecified" about something else (a
+#: trimester, a site of a complication) do not come first, while codes saying it still score it.
+#: Only after the words it follows: said first it is the descriptor's own ("unspecified fall" is
+#: W19.XXXA "Unspecified fall").
+UNSPECIFIED_WORDS = frozenset({"unspecified", "unspec", "unsp", "nos"})
 #: The words that qualify wherever they stand beside other words.
 ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
 #: The words by which a query asks for a code rather than names what it is about: "code for
