@@ -1465,3 +1465,10 @@ def test_unspecified_after_a_condition_asks_for_its_default(real_index):
     assert codes(search(real_index, "urinary tract infection unspecified", system="icd10cm"))[0] == "N39.0"
     assert codes(search(real_index, "sepsis unsp", system="icd10cm"))[0] == "A41.9"
     assert codes(search(real_index, "unspecified fall", system="icd10cm"))[0] == "W19.XXXA"
+
+
+def test_renting_an_item_is_the_item(real_index):
+    """"rental warming pad" is the warming pad (billed with RR); "modifier for rental equipment"
+    is still RR."""
+    assert codes(search(real_index, "rental warming pad"))[0] == codes(search(real_index, "warming pad"))[0]
+    assert "RR" in codes(search(real_index, "modifier for rental equipment"))[:2]

@@ -428,6 +428,10 @@ PAYMENT_WORDS = frozenset({"cover", "covers", "covered", "coverage", "reimburse"
 #: So does its price, said before "of" ("cost of a cane"); elsewhere "cost" is a descriptor's
 #: word ("Low cost skin substitute", C5271-C5278).
 PRICE_WORDS = frozenset({"cost", "costs", "price"})
+#: Renting or buying an item ("rental wheelchair", "buy a walker") is how it is billed (the
+#: RR and NU modifiers), not another item: the words qualify ("rental" had made the few
+#: descriptors saying it come first); "modifier for rental equipment" still finds RR.
+TRANSACTION_WORDS = frozenset({"rental", "rent", "rented", "renting", "purchase", "purchased", "buy", "bought"})
 #: "new" says when an item came or a patient was first seen ("new knee brace after torn acl",
 #: "new pacer"), not what: it qualifies the same way. It heads G44.52 "New daily persistent
 #: headache", which had made "new" a condition word deciding a clause; that code still scores it.
@@ -440,7 +444,8 @@ NEW_WORDS = frozenset({"new"})
 #: W19.XXXA "Unspecified fall").
 UNSPECIFIED_WORDS = frozenset({"unspecified", "unspec", "unsp", "nos"})
 #: The words that qualify wherever they stand beside other words.
-ASIDE_WORDS = PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
+ASIDE_WORDS = (PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
+               | TRANSACTION_WORDS)
 #: The words by which a query asks for a code rather than names what it is about: "code for
 #: shingles", "what do I bill for a dental device…", "…, what dx", "how to bill medicaid van
 #: ride". They are no part of the meaning; read as words, "code" and "bill" find the quality
