@@ -1474,3 +1474,10 @@ def test_renting_an_item_is_the_item(real_index):
     is still RR."""
     assert codes(search(real_index, "rental warming pad"))[0] == codes(search(real_index, "warming pad"))[0]
     assert "RR" in codes(search(real_index, "modifier for rental equipment"))[:2]
+
+
+def test_diagnosis_asks_for_a_diagnosis_code_like_dx(real_index):
+    """"diagnosis: pink eye" asks for the ICD-10-CM code as "dx: pink eye" does: the word is part
+    of the frame, not a descriptor word (it had found codes saying "diagnosis")."""
+    assert codes(search(real_index, "diagnosis: pink eye"))[0] == codes(search(real_index, "dx: pink eye"))[0] == "H10.9"
+    assert codes(search(real_index, "diagnosis", limit=5))  # alone, searched as typed

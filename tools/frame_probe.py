@@ -51,6 +51,7 @@ CONDITION_FRAMES = (
     "my 5 year old has {}",
     "kid with {}",
     "how to code {}",
+    "diagnosis: {}",
     "icd code {}",
     "{} code",
     "what is {}",

@@ -455,7 +455,7 @@ ASIDE_WORDS = (PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMEN
 #: a question word at the start or end of a sentence or comma-separated phrase; a query of frame
 #: words alone ("code") is searched as typed.
 FRAME_CORE = frozenset({"code", "codes", "coding", "coded", "bill", "billing", "billed", "charge", "charges",
-                        "dx", "icd", "icd10", "hcpcs", "cpt", "ndc", "ndcs", "modifier", "modifiers"})
+                        "dx", "diagnosis", "icd", "icd10", "hcpcs", "cpt", "ndc", "ndcs", "modifier", "modifiers"})
 FRAME_QUESTIONS = frozenset({"what", "whats", "which", "how"})
 #: Frame words asking for a HCPCS modifier ("RT modifier", "modifier for right side"): the
 #: modifiers come first (:func:`word_sort_keys`' modifier tier turned over) and a two-character
@@ -468,7 +468,7 @@ FRAME_SYSTEMS = {"dx": "ICD10CM", "diagnosis": "ICD10CM", "icd": "ICD10CM", "icd
                  **{f"{letter}code": "HCPCS" for letter in "abcegjklpqrstv"}}
 FRAME_FILLERS = frozenset({
     "do", "does", "did", "i", "we", "you", "should", "would", "could", "to", "use", "the", "for",
-    "is", "are", "a", "an", "s", "10", "cm", "diagnosis", "this", "that", "it",
+    "is", "are", "a", "an", "s", "10", "cm", "this", "that", "it",
 })
 FRAME_WORDS = FRAME_CORE | FRAME_QUESTIONS | FRAME_FILLERS
 #: Words by which a query names the cause of what it names before them: "cough from
