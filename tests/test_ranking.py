@@ -1481,3 +1481,12 @@ def test_diagnosis_asks_for_a_diagnosis_code_like_dx(real_index):
     of the frame, not a descriptor word (it had found codes saying "diagnosis")."""
     assert codes(search(real_index, "diagnosis: pink eye"))[0] == codes(search(real_index, "dx: pink eye"))[0] == "H10.9"
     assert codes(search(real_index, "diagnosis", limit=5))  # alone, searched as typed
+
+
+def test_within_icd10cm_what_is_treated_is_the_subject(real_index):
+    """Within ICD-10-CM, "treatment for cataracts" and "meds for gout" are the conditions (a
+    treatment is no diagnosis; "meds" had found Z71.9 and drug-induced codes first); with no
+    system chosen "treatment for lice" is still A9180 "Lice treatment, topical"."""
+    assert codes(search(real_index, "meds for gout", system="icd10cm"))[0] == "M10.9"
+    assert codes(search(real_index, "treatment for enlarged prostate", system="icd10cm"))[0] == "N40.0"
+    assert codes(search(real_index, "treatment for lice"))[0] == "A9180"

@@ -52,6 +52,7 @@ CONDITION_FRAMES = (
     "kid with {}",
     "how to code {}",
     "diagnosis: {}",
+    "treatment for {}",
     "icd code {}",
     "{} code",
     "what is {}",

@@ -377,6 +377,13 @@ VISIT_WORDS = VISIT_NOUNS | frozenset({
     "follow", "up", "followup", "sick", "same", "day", "telehealth", "video", "doctor", "doctors",
     "a", "an", "the", "my", "her", "his",
 })
+#: Within ICD-10-CM a treatment is no diagnosis: when every subject word before "for" is one of
+#: these ("treatment for asthma", "meds for gout"), what follows "for" is the subject and they
+#: qualify (:meth:`codesearch.search.Searcher._rank_words`). Not with no system chosen, where
+#: "treatment for lice" is A9180 "Lice treatment, topical"; nor screening, counseling, a vaccine
+#: or a shot, which ICD-10-CM's encounter codes name (Z13, Z71, Z23).
+ICD_TREATMENT_WORDS = frozenset({"treatment", "treatments", "medicine", "medicines", "medication",
+                                 "medications", "meds", "pills"})
 #: Words that qualify the word after them wherever they stand: "cannot" (what expand.py folds
 #: can't, unable to, … into) in "can't smell" says what is wrong with smell, so a code holding
 #: only its meanings ("Retention of urine") must not outrank one about smell. Like a part after

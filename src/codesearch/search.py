@@ -872,6 +872,8 @@ class Searcher:
         negations = self._negations(exp)
         # A repeated part (`arm arm arm`) is scored once and counted as often as it is repeated.
         parts, repeats = _distinct_parts(exp)
+        if self._system == ranking.EFFECT_SYSTEM:
+            parts = _treated_is_subject(parts)
         part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
         abouts = []  # each part's documents whose heads it names
@@ -892,6 +894,7 @@ class Searcher:
         qualifier = np.array([part.qualifier for part in parts])
         letters = np.array([part.letter for part in parts])
         said_aside = np.array([part.aside for part in parts], dtype=bool)  # particles, words for the person
+
         if said_aside.all():
             said_aside[:] = False
         clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
@@ -1068,6 +1071,17 @@ def _some_match_all(part_scores: np.ndarray, mask: np.ndarray) -> bool:
     docs = np.flatnonzero(part_scores[rarest])
     docs = docs[mask[docs]]
     return bool(len(docs)) and bool((part_scores[:, docs] > 0).all(axis=0).any())
+
+
+def _treated_is_subject(parts: list) -> list:
+    """Within ICD-10-CM, "treatment for asthma", "meds for gout": when every subject word before
+    "for" is a treatment (:data:`ranking.ICD_TREATMENT_WORDS`), what is treated is the subject and
+    the treatment qualifies; ``parts`` unchanged otherwise (copies: the expansion is shared)."""
+    said = [p for p in parts if not (p.qualifier or p.letter or p.aside)]
+    if not said or len(said) == len(parts) or not all(p.token.lower() in ranking.ICD_TREATMENT_WORDS for p in said):
+        return parts
+    return [replace(p, aside=True) if p in said else replace(p, qualifier=False) if p.qualifier else p
+            for p in parts]
 
 
 def _has_phrase(exp: Expansion) -> bool:
