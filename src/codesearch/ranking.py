@@ -379,7 +379,7 @@ VISIT_WORDS = VISIT_NOUNS | frozenset({
 })
 #: Within ICD-10-CM a treatment is no diagnosis: when every subject word before "for" is one of
 #: these ("treatment for asthma", "meds for gout"), what follows "for" is the subject and they
-#: qualify (:meth:`codesearch.search.Searcher._rank_words`). Not with no system chosen, where
+#: qualify (:func:`codesearch.search._treated_is_subject`). Not with no system chosen, where
 #: "treatment for lice" is A9180 "Lice treatment, topical"; nor screening, counseling, a vaccine
 #: or a shot, which ICD-10-CM's encounter codes name (Z13, Z71, Z23).
 ICD_TREATMENT_WORDS = frozenset({"treatment", "treatments", "medicine", "medicines", "medication",
