@@ -375,8 +375,7 @@ VISIT_NOUNS = frozenset({"visit", "visits", "appointment", "appt", "admission", 
 VISIT_WORDS = VISIT_NOUNS | frozenset({
     "er", "ed", "emergency", "room", "department", "office", "clinic", "urgent", "care", "hospital",
     "follow", "up", "followup", "sick", "same", "day", "telehealth", "video", "doctor", "doctors",
-    "a", "an", "the", "my", "her", "his",
-})
+})  # articles and pronouns are no parts, so they need no place here
 #: Within ICD-10-CM a treatment is no diagnosis: when every subject word before "for" is one of
 #: these ("treatment for asthma", "meds for gout"), what follows "for" is the subject and they
 #: qualify (:func:`codesearch.search._treated_is_subject`). Not with no system chosen, where

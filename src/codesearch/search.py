@@ -26,7 +26,7 @@ from codesearch.describe import plain_language
 from codesearch.errors import QueryError
 from codesearch.expand import Alternative, Expansion, expand, expander_for, normalize_query
 from codesearch.index import CodeIndex
-from codesearch.records import CodeRecord, normalize_system
+from codesearch.records import SYSTEM_ICD10CM, CodeRecord, normalize_system
 from codesearch.schema import EXACT, STEMMED, TOKEN_PATTERN, build_schema, stems, words
 
 MAX_OFFSET = 10_000
@@ -872,8 +872,10 @@ class Searcher:
         negations = self._negations(exp)
         # A repeated part (`arm arm arm`) is scored once and counted as often as it is repeated.
         parts, repeats = _distinct_parts(exp)
-        if self._system == ranking.EFFECT_SYSTEM:
-            parts = _treated_is_subject(parts)
+        clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
+        in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
+        if self._system == SYSTEM_ICD10CM:
+            parts = _treated_is_subject(parts)  # copies: their ids are no longer the expansion's
         part_scores = np.zeros((len(parts), n_docs), dtype=np.float32)
         bonus = np.zeros(n_docs, dtype=np.float32)  # category matches: score, never coverage
         abouts = []  # each part's documents whose heads it names
@@ -894,11 +896,8 @@ class Searcher:
         qualifier = np.array([part.qualifier for part in parts])
         letters = np.array([part.letter for part in parts])
         said_aside = np.array([part.aside for part in parts], dtype=bool)  # particles, words for the person
-
         if said_aside.all():
             said_aside[:] = False
-        clause_ids = {id(p) for p in exp.parts[exp.clause:]} if exp.clause else set()
-        in_clause = np.array([id(part) in clause_ids for part in parts], dtype=bool)  # after "after", "because", …
         # "ativan overdose": what the drug did is the subject, the drug its cause; so too its
         # long-term use ("on lovenox"). Not what a drug is for ("benadryl for allergic reaction").
         effect_word = any(part.token.lower() in ranking.DRUG_EFFECT_WORDS and not part.qualifier for part in parts)
@@ -1077,10 +1076,11 @@ def _treated_is_subject(parts: list) -> list:
     """Within ICD-10-CM, "treatment for asthma", "meds for gout": when every subject word before
     "for" is a treatment (:data:`ranking.ICD_TREATMENT_WORDS`), what is treated is the subject and
     the treatment qualifies; ``parts`` unchanged otherwise (copies: the expansion is shared)."""
-    said = [p for p in parts if not (p.qualifier or p.letter or p.aside)]
-    if not said or len(said) == len(parts) or not all(p.token.lower() in ranking.ICD_TREATMENT_WORDS for p in said):
+    said = {id(p) for p in parts if not (p.qualifier or p.letter or p.aside)}
+    if (not said or len(said) == len(parts)
+            or not all(p.token.lower() in ranking.ICD_TREATMENT_WORDS for p in parts if id(p) in said)):
         return parts
-    return [replace(p, aside=True) if p in said else replace(p, qualifier=False) if p.qualifier else p
+    return [replace(p, aside=True) if id(p) in said else replace(p, qualifier=False) if p.qualifier else p
             for p in parts]
 
 
