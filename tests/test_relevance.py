@@ -311,6 +311,22 @@ THRESHOLDS = {
     ("heldout17", "plain"): (0.47, 0.84, 0.65),  # measured 0.500 0.875 0.688
     ("heldout17", "prefix"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
     ("heldout17", "overall"): (0.72, 0.86, 0.79),  # measured 0.760 0.896 0.826
+    # heldout18: written blind at the start of the session of 2026-12-03 (sixth), committed before its changes
+    ("heldout18", "abbreviation"): (0.68, 0.82, 0.72),  # measured 0.714 0.857 0.750
+    ("heldout18", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout18", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout18", "generic"): (0.63, 0.97, 0.80),  # measured 0.667 1.000 0.833
+    ("heldout18", "generic_typo"): (0.63, 0.85, 0.74),  # measured 0.667 0.889 0.778
+    ("heldout18", "icd_lay"): (0.66, 0.77, 0.71),  # measured 0.694 0.806 0.744
+    ("heldout18", "icd_shorthand"): (0.43, 0.66, 0.52),  # measured 0.462 0.692 0.554
+    ("heldout18", "icd_term"): (0.91, 0.97, 0.93),  # measured 0.941 1.000 0.961
+    ("heldout18", "icd_typo"): (0.90, 0.90, 0.90),  # measured 0.933 0.933 0.933
+    ("heldout18", "intent_hcpcs"): (0.53, 0.79, 0.64),  # measured 0.565 0.826 0.676
+    ("heldout18", "intent_icd"): (0.63, 0.97, 0.77),  # measured 0.667 1.000 0.806
+    ("heldout18", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout18", "plain"): (0.59, 0.72, 0.65),  # measured 0.625 0.750 0.688
+    ("heldout18", "prefix"): (0.63, 0.97, 0.80),  # measured 0.667 1.000 0.833
+    ("heldout18", "overall"): (0.67, 0.83, 0.74),  # measured 0.707 0.862 0.774
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
