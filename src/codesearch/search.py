@@ -558,7 +558,7 @@ class Searcher:
         service = self._not_drugs(parts, ranking.service_parts(abouts, hcpcs, icd, services) & ~in_clause)
         if service.any():
             condition = ranking.condition_parts(abouts, category, hcpcs)
-            condition |= ~(part_scores[:, hcpcs] > 0).any(axis=1)
+            condition |= ~_rows_match(part_scores, self._hcpcs_docs())
             context = condition & ~service
             return context if context.any() and not context.all() else none
         item = ranking.item_parts(abouts, hcpcs, icd) & ~in_clause
@@ -570,8 +570,7 @@ class Searcher:
         item = self._not_drugs(parts, item)
         described = np.zeros(len(abouts), dtype=bool)
         for p in np.nonzero(item)[0]:
-            docs = abouts[p][hcpcs[abouts[p]]]
-            described |= (part_scores[:, docs] > 0).any(axis=1)
+            described |= _rows_match(part_scores, abouts[p][hcpcs[abouts[p]]])
         context = ~item & ~described & heads_icd
         return context if context.any() and not context.all() else none
 
@@ -758,6 +757,13 @@ class Searcher:
         if got is None:
             got = ranking.device_codes(np.asarray(self.index.table.codes), self.index.doc_system, categories)
             self.index.cache[key] = got
+        return got
+
+    def _hcpcs_docs(self) -> np.ndarray:
+        """The HCPCS documents, in order; memoised per build."""
+        got = self.index.cache.get("hcpcs_docs")
+        if got is None:
+            got = self.index.cache["hcpcs_docs"] = np.flatnonzero(self._device_codes()[2])
         return got
 
     def _device_codes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -1061,6 +1067,12 @@ class Searcher:
             products=products,
             new_in=new_in_release(record),
         )
+
+
+def _rows_match(part_scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """Whether each part (a row of ``part_scores``) matches some of ``docs``: row by row, since
+    selecting thousands of columns of every row at once copies them column by column."""
+    return np.array([bool(np.count_nonzero(row[docs])) for row in part_scores], dtype=bool)
 
 
 def _some_match_all(part_scores: np.ndarray, mask: np.ndarray) -> bool:
