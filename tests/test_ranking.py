@@ -1461,6 +1461,16 @@ def test_the_sex_said_after_an_age_is_the_person(real_index):
     assert codes(search(real_index, "male infertility", system="icd10cm"))[0] == "N46.9"
 
 
+def test_the_age_group_a_narrative_is_about_is_the_person(real_index):
+    """"elderly woman with uti", "toddler with croup": the age group or sex before a narrative
+    says who, like "pt with" (O09.5 "elderly primigravida" had come first, and E0455 "oxygen
+    tent" for the toddler); elsewhere the word is the condition's ("child abuse")."""
+    assert codes(search(real_index, "elderly woman with uti", system="icd10cm"))[0] == "N39.0"
+    assert codes(search(real_index, "toddler with croup"))[0] == "J05.0"
+    assert codes(search(real_index, "adult with concussion"))[0].startswith("S06.0")
+    assert codes(search(real_index, "child abuse", system="icd10cm"))[0].startswith("T74.")
+
+
 def test_unspecified_after_a_condition_asks_for_its_default(real_index):
     """"urinary tract infection unspecified": the default N39.0 ("site not specified"), not a
     code saying "unspecified" of something else; said first, "unspecified fall" is W19.XXXA."""

@@ -1695,10 +1695,21 @@ def is_aside(wordlist: Sequence[str], n: int) -> bool:
     the person, a verb's particle). Wherever it stands: read only last or before a stop word, the
     particles gained one judged query and lost three blind ones, and "down syndrome" lists Q90.9
     first either way. A price is one only before "of" (:data:`ranking.PRICE_WORDS`), "unspecified"
-    only after other words (:data:`ranking.UNSPECIFIED_WORDS`)."""
+    only after other words (:data:`ranking.UNSPECIFIED_WORDS`), a word for the patient's age
+    group or sex only as the one a narrative goes on about (:data:`ranking.PERSON_GROUP_WORDS`:
+    "elderly man with a broken hip")."""
     return (wordlist[n] in ranking.ASIDE_WORDS
             or (wordlist[n] in ranking.PRICE_WORDS and wordlist[n + 1: n + 2] == ["of"])
-            or (wordlist[n] in ranking.UNSPECIFIED_WORDS and n > 0))
+            or (wordlist[n] in ranking.UNSPECIFIED_WORDS and n > 0)
+            or (wordlist[n] in ranking.PERSON_GROUP_WORDS and _narrative_follows(wordlist, n + 1)))
+
+
+def _narrative_follows(wordlist: Sequence[str], n: int) -> bool:
+    """Whether, past any more words for the person ("elderly man"), a narrative goes on at ``n``
+    ("… with", "… has", "… w/"): :data:`ranking.PATIENT_NARRATIVE_NEXT`."""
+    while n < len(wordlist) and wordlist[n] in ranking.PERSON_GROUP_WORDS:
+        n += 1
+    return n < len(wordlist) - 1 and wordlist[n] in ranking.PATIENT_NARRATIVE_NEXT
 
 
 def family_history_positions(wordlist: Sequence[str]) -> set[int]:

@@ -449,6 +449,17 @@ NEW_WORDS = frozenset({"new"})
 #: Only after the words it follows: said first it is the descriptor's own ("unspecified fall" is
 #: W19.XXXA "Unspecified fall").
 UNSPECIFIED_WORDS = frozenset({"unspecified", "unspec", "unsp", "nos"})
+#: Words for the patient's age group or sex, said as the one a narrative is about ("child with
+#: croup", "elderly man has a broken hip", "kid w/ pinkeye"): like "pt" before a narrative
+#: (:data:`PATIENT_NARRATIVE_NEXT`) they say who, so they qualify there
+#: (:func:`codesearch.expand.is_aside`). Only there: said anywhere as asides they moved blind
+#: queries 2 better / 3 worse (second session of 2026-12-03, reverted), and elsewhere they are
+#: often the condition's own ("child abuse", "adult onset diabetes"). Not the newborn's words
+#: (baby, infant, newborn), which choose the perinatal chapter, nor "old" ("old MI" is I25.2).
+PERSON_GROUP_WORDS = frozenset({
+    "adult", "child", "kid", "toddler", "teen", "teenager", "elderly", "man", "woman", "boy", "girl",
+    "guy", "lady", "gentleman",
+})
 #: The words that qualify wherever they stand beside other words.
 ASIDE_WORDS = (PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
                | TRANSACTION_WORDS)
