@@ -385,6 +385,21 @@ THRESHOLDS = {
     ("tuning11", "intent_icd"): (0.68, 0.82, 0.75),  # measured 0.714 0.857 0.786
     ("tuning11", "plain"): (0.55, 0.80, 0.69),  # measured 0.583 0.833 0.720
     ("tuning11", "overall"): (0.59, 0.73, 0.67),  # measured 0.628 0.767 0.709
+    # tuning12: written blind during the session of 2026-12-03 (sixth), to be read
+    ("tuning12", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning12", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning12", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning12", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning12", "icd_lay"): (0.17, 0.17, 0.20),  # measured 0.200 0.200 0.233
+    ("tuning12", "icd_shorthand"): (0.47, 0.63, 0.54),  # measured 0.500 0.667 0.576
+    ("tuning12", "icd_term"): (0.74, 0.97, 0.85),  # measured 0.778 1.000 0.889
+    ("tuning12", "icd_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning12", "intent_hcpcs"): (0.38, 0.72, 0.50),  # measured 0.417 0.750 0.537
+    ("tuning12", "intent_icd"): (0.00, 0.97, 0.47),  # measured 0.000 1.000 0.500
+    ("tuning12", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("tuning12", "plain"): (0.00, 0.47, 0.22),  # measured 0.000 0.500 0.250
+    ("tuning12", "prefix"): (0.47, 0.97, 0.72),  # measured 0.500 1.000 0.750
+    ("tuning12", "overall"): (0.63, 0.80, 0.70),  # measured 0.661 0.831 0.739
 }
 
 
