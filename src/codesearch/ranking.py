@@ -563,9 +563,10 @@ AGE_ABBREVIATIONS = frozenset({"yo", "yoa"})
 #: The words for the person an age phrase goes on with ("45 yo male with gout", "7 year old boy
 #: with strep throat", "62 yo F"): the same who, no part either ("male" had listed N46.9 "Male
 #: infertility" first). Only right after an age: elsewhere "male infertility" is the condition's.
-AGE_PERSON_WORDS = frozenset({
-    "male", "female", "man", "woman", "boy", "girl", "m", "f", "gentleman", "lady", "guy",
-    "patient", "pt", "child", "kid", "infant", "baby", "toddler", "teen", "teenager",
+#: The age-group words a narrative is about (PERSON_GROUP_WORDS) less "adult" and "elderly", which
+#: are themselves ages, with the sex, the patient and the newborn's words.
+AGE_PERSON_WORDS = (PERSON_GROUP_WORDS - {"adult", "elderly"}) | frozenset({
+    "male", "female", "m", "f", "patient", "pt", "infant", "baby",
 })
 AGE_ADULT = 18
 AGE_WORDS = {"day": "newborn", "week": "newborn", "month": "child", "year": "child"}
