@@ -327,6 +327,21 @@ THRESHOLDS = {
     ("heldout18", "plain"): (0.59, 0.72, 0.65),  # measured 0.625 0.750 0.688
     ("heldout18", "prefix"): (0.63, 0.97, 0.80),  # measured 0.667 1.000 0.833
     ("heldout18", "overall"): (0.67, 0.83, 0.74),  # measured 0.707 0.862 0.774
+    # heldout19: written blind at the start of the session of 2026-12-03 (seventh), committed before its changes
+    ("heldout19", "abbreviation"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout19", "brand_typo"): (0.74, 0.85, 0.80),  # measured 0.778 0.889 0.833
+    ("heldout19", "generic"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout19", "generic_typo"): (0.74, 0.85, 0.80),  # measured 0.778 0.889 0.833
+    ("heldout19", "icd_lay"): (0.74, 0.85, 0.81),  # measured 0.778 0.889 0.841
+    ("heldout19", "icd_shorthand"): (0.81, 0.93, 0.86),  # measured 0.846 0.962 0.891
+    ("heldout19", "icd_term"): (0.84, 0.90, 0.87),  # measured 0.875 0.938 0.906
+    ("heldout19", "icd_typo"): (0.78, 0.90, 0.82),  # measured 0.812 0.938 0.856
+    ("heldout19", "intent_hcpcs"): (0.65, 0.84, 0.75),  # measured 0.688 0.875 0.781
+    ("heldout19", "intent_icd"): (0.80, 0.97, 0.88),  # measured 0.833 1.000 0.917
+    ("heldout19", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout19", "plain"): (0.34, 0.72, 0.53),  # measured 0.375 0.750 0.562
+    ("heldout19", "prefix"): (0.63, 0.97, 0.80),  # measured 0.667 1.000 0.833
+    ("heldout19", "overall"): (0.76, 0.89, 0.82),  # measured 0.797 0.923 0.857
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
