@@ -1500,3 +1500,15 @@ def test_within_icd10cm_what_is_treated_is_the_subject(real_index):
     assert codes(search(real_index, "meds for gout", system="icd10cm"))[0] == "M10.9"
     assert codes(search(real_index, "treatment for enlarged prostate", system="icd10cm"))[0] == "N40.0"
     assert codes(search(real_index, "treatment for lice"))[0] == "A9180"
+
+
+def test_an_anatomy_noun_makes_its_own_combining_form(real_index):
+    """"inflamed trachea", "coccyx pain": the noun's Greek or Latin ending dropped or respelled is
+    its combining form (trache-, coccyg-), which composes with "inflamed" (-itis) and "pain"
+    (-dynia) as the lay vocabulary's forms do (L82.0 "inflamed seborrheic keratosis" and R52
+    "pain, unspecified" had come first); the noun alone is still searched as typed."""
+    assert codes(search(real_index, "inflamed trachea", system="icd10cm"))[0] == "J04.10"
+    assert codes(search(real_index, "coccyx pain", system="icd10cm"))[0] == "M53.3"
+    assert codes(search(real_index, "inflamed pericardium", system="icd10cm"))[0] in {"I30.9", "I31.9"}
+    assert codes(search(real_index, "inflamed meninges", system="icd10cm"))[0] == "G03.9"
+    assert codes(search(real_index, "fracture of coccyx", system="icd10cm"))[0] == "S32.2XXA"

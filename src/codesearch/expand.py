@@ -649,6 +649,21 @@ class Expander:
         """The combining forms ("hyper-", "-itis") the lay vocabulary gives a stemmed word or phrase."""
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
 
+    def stem_forms(self, word: str) -> list[str]:
+        """An anatomy noun's own combining form, its Greek or Latin ending dropped or respelled
+        (:data:`ranking.NOUN_FORM_ENDINGS`): "esophagus" → esophag- (esophagitis), "coccyx" →
+        coccyg- (coccygodynia), "pericardium" → pericard-, "meninges" → mening-, when the vocabulary
+        holds words beginning with it beside the noun's own. A form counts only where it composes
+        with another part's ("inflamed" -itis, "pain" -algia / -dynia: :meth:`composed_words`)."""
+        if word not in self.vocab:  # a word being typed ("esoph") has no form yet
+            return []
+        for ending, respelled in ranking.NOUN_FORM_ENDINGS:
+            if word.endswith(ending) and len(word) - len(ending) + len(respelled) >= ranking.NOUN_FORM_MIN:
+                stem = word[: len(word) - len(ending)] + respelled
+                others = any(not w.startswith(word) for w in self._form_words(stem + "-"))
+                return [stem + "-"] if others else []
+        return []
+
     @cached_property
     def _vocab_text(self) -> str:
         """The vocabulary as one newline-joined text: forms are found by scanning it in C rather
@@ -1095,8 +1110,9 @@ class Expander:
                 if alts:
                     if i - 1 in regular:
                         regular_parts.append(len(exp.parts))
-                    if self.forms(stems(word)) and "lay" not in disable:
-                        forms[len(exp.parts)] = self.forms(stems(word))
+                    word_forms = self.forms(stems(word)) or self.stem_forms(word)
+                    if word_forms and "lay" not in disable:
+                        forms[len(exp.parts)] = word_forms
                     # "toenail growing in": a stop word typed last after other parts is a particle
                     # or the start of a word ("knee gel in…"); its completions add to the score only.
                     particle = is_last and word in STOP_WORDS and not type_letter and bool(exp.parts)
