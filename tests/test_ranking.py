@@ -1512,3 +1512,13 @@ def test_an_anatomy_noun_makes_its_own_combining_form(real_index):
     assert codes(search(real_index, "inflamed pericardium", system="icd10cm"))[0] in {"I30.9", "I31.9"}
     assert codes(search(real_index, "inflamed meninges", system="icd10cm"))[0] == "G03.9"
     assert codes(search(real_index, "fracture of coccyx", system="icd10cm"))[0] == "S32.2XXA"
+
+
+def test_an_organ_adjective_makes_its_combining_form(real_index):
+    """"tracheal inflammation", "cervical pain": the adjective's ending dropped (trache-), or the
+    noun the lay vocabulary reads it as (cervical as cervix: cervic-), composes as the noun does
+    (H01.9 "inflammation of eyelid" and R52 "pain, unspecified" had come first)."""
+    assert codes(search(real_index, "tracheal inflammation", system="icd10cm"))[0] == "J04.10"
+    assert codes(search(real_index, "cervical pain", system="icd10cm"))[0] == "M54.2"
+    assert codes(search(real_index, "synovial inflammation", system="icd10cm"))[0] == "M65.90"
+    assert codes(search(real_index, "cervical cancer", system="icd10cm"))[0] == "C53.9"

@@ -650,9 +650,10 @@ class Expander:
         return [row.clinical for row in self.lay.get(key, ()) if row.is_form]
 
     def stem_forms(self, word: str) -> list[str]:
-        """An anatomy noun's own combining form, its Greek or Latin ending dropped or respelled
-        (:data:`ranking.NOUN_FORM_ENDINGS`): "esophagus" → esophag- (esophagitis), "coccyx" →
-        coccyg- (coccygodynia), "pericardium" → pericard-, "meninges" → mening-, when the vocabulary
+        """An anatomy noun's (or adjective's) own combining form, its Greek or Latin ending dropped or
+        respelled (:data:`ranking.NOUN_FORM_ENDINGS`): "esophagus" → esophag- (esophagitis), "coccyx"
+        → coccyg- (coccygodynia), "pericardium" → pericard-, "meninges" → mening-, "tracheal" →
+        trache-, when the vocabulary
         holds words beginning with it beside the noun's own. A form counts only where it composes
         with another part's ("inflamed" -itis, "pain" -algia / -dynia: :meth:`composed_words`)."""
         if word not in self.vocab:  # a word being typed ("esoph") has no form yet
@@ -663,6 +664,12 @@ class Expander:
                 others = any(not w.startswith(word) for w in self._form_words(stem + "-"))
                 return [stem + "-"] if others else []
         return []
+
+    def organ_forms(self, alts: list[Alternative]) -> list[str]:
+        """An organ's adjective takes its noun's combining forms ("esophageal" as esophagus:
+        esophag-, "cervical" as cervix: cervic-): the forms of the nouns among ``alts``, the word's
+        alternatives, that the lay vocabulary reads it as (kind "organ")."""
+        return [form for a in alts if a.kind == "organ" for form in (self.forms(stems(a.text)) or self.stem_forms(a.text))]
 
     @cached_property
     def _vocab_text(self) -> str:
@@ -1110,7 +1117,7 @@ class Expander:
                 if alts:
                     if i - 1 in regular:
                         regular_parts.append(len(exp.parts))
-                    word_forms = self.forms(stems(word)) or self.stem_forms(word)
+                    word_forms = self.forms(stems(word)) or self.stem_forms(word) or self.organ_forms(alts)
                     if word_forms and "lay" not in disable:
                         forms[len(exp.parts)] = word_forms
                     # "toenail growing in": a stop word typed last after other parts is a particle

@@ -463,9 +463,11 @@ PERSON_GROUP_WORDS = frozenset({
 #: Greek and Latin endings an anatomy noun drops (or respells) to make its combining form:
 #: esophagus → esophag-, trachea → trache-, coccyx → coccyg-, larynx → laryng-, cervix → cervic-,
 #: thorax → thorac-, pericardium → pericard-, peritoneum → periton-, meninges (plural of meninx)
-#: → mening- (:meth:`codesearch.expand.Expander.stem_forms`); first match wins, longest first.
+#: → mening-, and its adjective's: tracheal → trache-, coccygeal → coccyg-, synovial → synov-
+#: (:meth:`codesearch.expand.Expander.stem_forms`); first match wins, longest first.
 NOUN_FORM_ENDINGS = (("nges", "ng"), ("ynx", "yng"), ("yx", "yg"), ("ix", "ic"), ("ax", "ac"), ("ium", ""),
-                     ("eum", ""), ("us", ""), ("um", ""), ("ea", ""), ("a", ""))
+                     ("eum", ""), ("us", ""), ("um", ""), ("ea", ""), ("a", ""),
+                     ("eal", ""), ("ial", ""), ("al", ""))
 NOUN_FORM_MIN = 5  # letters a form keeps at least: "uter-" would begin unrelated words
 #: The words that qualify wherever they stand beside other words.
 ASIDE_WORDS = (PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
