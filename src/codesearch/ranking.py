@@ -463,7 +463,7 @@ PERSON_GROUP_WORDS = frozenset({
 #: Greek and Latin endings an anatomy noun drops (or respells) to make its combining form:
 #: esophagus → esophag-, trachea → trache-, coccyx → coccyg-, larynx → laryng-, cervix → cervic-,
 #: thorax → thorac-, pericardium → pericard-, peritoneum → periton-, meninges (plural of meninx)
-#: → mening-, and its adjective's: tracheal → trache-, coccygeal → coccyg-, synovial → synov-
+#: → mening-, and its adjective's: tracheal → trach-, coccygeal → coccyg-, synovial → synov-
 #: (:meth:`codesearch.expand.Expander.stem_forms`); first match wins, longest first.
 NOUN_FORM_ENDINGS = (("nges", "ng"), ("ynx", "yng"), ("yx", "yg"), ("ix", "ic"), ("ax", "ac"), ("ium", ""),
                      ("eum", ""), ("us", ""), ("um", ""), ("ea", ""), ("a", ""),
