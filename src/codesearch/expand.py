@@ -653,8 +653,7 @@ class Expander:
         """An anatomy noun's (or adjective's) own combining form, its Greek or Latin ending dropped or
         respelled (:data:`ranking.NOUN_FORM_ENDINGS`): "esophagus" → esophag- (esophagitis), "coccyx"
         → coccyg- (coccygodynia), "pericardium" → pericard-, "meninges" → mening-, "tracheal" →
-        trach-, when the vocabulary
-        holds words beginning with it beside the noun's own. A form counts only where it composes
+        trach-, when the vocabulary holds words beginning with it beside the noun's own. A form counts only where it composes
         with another part's ("inflamed" -itis, "pain" -algia / -dynia: :meth:`composed_words`)."""
         if word not in self.vocab:  # a word being typed ("esoph") has no form yet
             return []
