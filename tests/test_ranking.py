@@ -1511,6 +1511,8 @@ def test_an_anatomy_noun_makes_its_own_combining_form(real_index):
     assert codes(search(real_index, "coccyx pain", system="icd10cm"))[0] == "M53.3"
     assert codes(search(real_index, "inflamed pericardium", system="icd10cm"))[0] in {"I30.9", "I31.9"}
     assert codes(search(real_index, "inflamed meninges", system="icd10cm"))[0] == "G03.9"
+    assert codes(search(real_index, "inflamed bursa", system="icd10cm"))[0] == "M71.9"  # a four-letter form
+    assert codes(search(real_index, "inflamed epididymis", system="icd10cm"))[0] == "N45.1"  # -is dropped
     assert codes(search(real_index, "fracture of coccyx", system="icd10cm"))[0] == "S32.2XXA"
 
 

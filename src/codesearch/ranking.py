@@ -463,12 +463,12 @@ PERSON_GROUP_WORDS = frozenset({
 #: Greek and Latin endings an anatomy noun drops (or respells) to make its combining form:
 #: esophagus → esophag-, trachea → trache-, coccyx → coccyg-, larynx → laryng-, cervix → cervic-,
 #: thorax → thorac-, pericardium → pericard-, peritoneum → periton-, meninges (plural of meninx)
-#: → mening-, and its adjective's: tracheal → trach-, coccygeal → coccyg-, synovial → synov-
+#: → mening-, epididymis → epididym-, bursa → burs-, and its adjective's: tracheal → trach-, coccygeal → coccyg-, synovial → synov-
 #: (:meth:`codesearch.expand.Expander.stem_forms`); first match wins, longest first.
 NOUN_FORM_ENDINGS = (("nges", "ng"), ("ynx", "yng"), ("yx", "yg"), ("ix", "ic"), ("ax", "ac"), ("ium", ""),
                      ("eum", ""), ("us", ""), ("um", ""), ("ea", ""), ("a", ""),
-                     ("eal", ""), ("ial", ""), ("al", ""))
-NOUN_FORM_MIN = 5  # letters a form keeps at least: "uter-" would begin unrelated words
+                     ("is", ""), ("eal", ""), ("ial", ""), ("al", ""))
+NOUN_FORM_MIN = 4  # letters a form keeps at least: "sin-" (sinus) would begin unrelated words
 #: The words that qualify wherever they stand beside other words.
 ASIDE_WORDS = (PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
                | TRANSACTION_WORDS)
