@@ -1524,3 +1524,14 @@ def test_an_organ_adjective_makes_its_combining_form(real_index):
     assert codes(search(real_index, "cervical pain", system="icd10cm"))[0] == "M54.2"
     assert codes(search(real_index, "synovial inflammation", system="icd10cm"))[0] == "M65.90"
     assert codes(search(real_index, "cervical cancer", system="icd10cm"))[0] == "C53.9"
+
+
+def test_a_spine_region_typed_as_its_letter(real_index):
+    """"C-spine fracture", "l-spine stenosis": the letter before "spine" is the region the texts
+    spell out (S32.9XXA "lumbosacral spine" and I65.02 "left vertebral artery" had come first);
+    elsewhere "L" is still left and "C" a type's letter."""
+    assert codes(search(real_index, "c-spine fracture", system="icd10cm"))[0] == "S12.9XXA"
+    assert codes(search(real_index, "l-spine stenosis", system="icd10cm"))[0] in {"M48.061", "M48.062"}
+    assert codes(search(real_index, "t spine fracture", system="icd10cm"))[0] == "S22.009A"
+    assert codes(search(real_index, "L hip pain", system="icd10cm"))[0] == "M25.552"
+    assert codes(search(real_index, "hep c", system="icd10cm"))[0] == "B19.20"

@@ -1032,6 +1032,12 @@ class Expander:
                     continue
                 if i - 1 in relatives:
                     continue
+                region = ranking.SPINE_REGIONS.get(word) if wordlist[i:i + 1] == ["spine"] else None
+                if region:  # "C-spine", "L spine", "LS spine": the region as the texts word it
+                    exp.parts.append(Part(word, [Alternative(region, descriptor_fields(disable), 1.0, "abbreviation",
+                                                             f'"{word} spine" means the {region} spine', stems(region))],
+                                          qualifying or cause))
+                    continue
                 letter = len(word) == 1 and word.isalpha()
                 # A letter names a type beside other words ("hepatitis C", "vitamin K", "strep a"),
                 # spelt by the descriptors as typed; "a" is one only last, where no article stands.

@@ -469,6 +469,10 @@ NOUN_FORM_ENDINGS = (("nges", "ng"), ("ynx", "yng"), ("yx", "yg"), ("ix", "ic"),
                      ("eum", ""), ("us", ""), ("um", ""), ("ea", ""), ("a", ""),
                      ("is", ""), ("eal", ""), ("ial", ""), ("al", ""))
 NOUN_FORM_MIN = 4  # letters a form keeps at least: "sin-" (sinus) would begin unrelated words
+#: A region of the spine typed as its letter before "spine", as clinicians write it ("C-spine
+#: fracture", "L spine stenosis", "LS spine DJD"): ICD-10-CM says the region's adjective. Only
+#: there: elsewhere "l" is left, "c" a type's letter ("hepatitis C").
+SPINE_REGIONS = {"c": "cervical", "t": "thoracic", "l": "lumbar", "ls": "lumbosacral"}
 #: The words that qualify wherever they stand beside other words.
 ASIDE_WORDS = (PARTICLES | PERSON_WORDS | NARRATIVE_WORDS | PAYER_WORDS | PAYMENT_WORDS | NEW_WORDS
                | TRANSACTION_WORDS)
