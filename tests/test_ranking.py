@@ -1518,7 +1518,7 @@ def test_an_anatomy_noun_makes_its_own_combining_form(real_index):
 
 def test_an_organ_adjective_makes_its_combining_form(real_index):
     """"tracheal inflammation", "cervical pain": the adjective's ending dropped (trache-), or the
-    noun the lay vocabulary reads it as (cervical as cervix: cervic-), composes as the noun does
+    organ's noun (cervical as cervix: cervic-), composes as the noun does
     (H01.9 "inflammation of eyelid" and R52 "pain, unspecified" had come first)."""
     assert codes(search(real_index, "tracheal inflammation", system="icd10cm"))[0] == "J04.10"
     assert codes(search(real_index, "cervical pain", system="icd10cm"))[0] == "M54.2"

@@ -666,8 +666,9 @@ class Expander:
 
     def organ_forms(self, alts: list[Alternative]) -> list[str]:
         """An organ's adjective takes its noun's combining forms ("esophageal" as esophagus:
-        esophag-, "cervical" as cervix: cervic-): the forms of the nouns among ``alts``, the word's
-        alternatives, that the lay vocabulary reads it as (kind "organ")."""
+        esophag-, "cervical" as cervix: cervic-): the forms of the organ nouns among ``alts``, the
+        word's alternatives (kind "organ": the noun the descriptors name the organ by,
+        :func:`organ_nouns`, or the lay vocabulary's, "renal" → kidney)."""
         return [form for a in alts if a.kind == "organ" for form in (self.forms(stems(a.text)) or self.stem_forms(a.text))]
 
     @cached_property
