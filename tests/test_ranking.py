@@ -1517,7 +1517,7 @@ def test_an_anatomy_noun_makes_its_own_combining_form(real_index):
 
 
 def test_an_organ_adjective_makes_its_combining_form(real_index):
-    """"tracheal inflammation", "cervical pain": the adjective's ending dropped (trache-), or the
+    """"tracheal inflammation", "cervical pain": the adjective's ending dropped (trach-), or the
     organ's noun (cervical as cervix: cervic-), composes as the noun does
     (H01.9 "inflammation of eyelid" and R52 "pain, unspecified" had come first)."""
     assert codes(search(real_index, "tracheal inflammation", system="icd10cm"))[0] == "J04.10"
