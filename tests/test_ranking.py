@@ -1535,3 +1535,13 @@ def test_a_spine_region_typed_as_its_letter(real_index):
     assert codes(search(real_index, "t spine fracture", system="icd10cm"))[0] == "S22.009A"
     assert codes(search(real_index, "L hip pain", system="icd10cm"))[0] == "M25.552"
     assert codes(search(real_index, "hep c", system="icd10cm"))[0] == "B19.20"
+
+
+def test_a_and_the_word_after_it_as_one_abbreviation(real_index):
+    """"a fib w RVR", "new onset a fib": the letter a and "fib" are the abbreviation afib, as
+    "c diff" is Cdiff (R68.12 "fussy infant (baby)", the initials of FIB, had come first); "a"
+    before a word of the texts is the article."""
+    assert codes(search(real_index, "a fib w RVR", system="icd10cm"))[0].startswith("I48.")
+    assert codes(search(real_index, "a fib on eliquis", system="icd10cm"))[0] == "I48.91"
+    assert codes(search(real_index, "new onset a fib", system="icd10cm"))[0] == "I48.91"
+    assert codes(search(real_index, "a bad cough", system="icd10cm"))[0] == "R05.9"

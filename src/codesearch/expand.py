@@ -947,6 +947,7 @@ class Expander:
                 for w in re.findall(r"[A-Za-z0-9]+", token):
                     wordlist.extend(self.split_abbreviation(w.lower()))
                 last_is_word = True
+        wordlist = self._join_article_letter(wordlist, abbreviations)
         # A trailing space means the user finished the last word.
         ends_open = unfinished and bool(text) and not frame_last
         forms: dict[int, list[str]] = {}  # part number → the lay combining forms of its words
@@ -1332,6 +1333,28 @@ class Expander:
                 for part in (a, b):
                     if alt not in part.alternatives:
                         part.alternatives.append(alt)
+
+    def _join_article_letter(self, wordlist: list[str], abbreviations) -> list[str]:
+        """"a fib" as the abbreviation afib: the letter a and the word after it joined when
+        together they are an abbreviation of the map and the word is no abbreviation itself and
+        next to no word of the texts (:data:`ranking.ARTICLE_LETTER_MAX_COUNT`), so that the a
+        is no article ("a bp cuff", "a cold" stay as typed). :meth:`_join` reads the other
+        letters spaced from their word ("c diff"); a, an article, it drops before reaching it."""
+        if "a" not in wordlist[:-1]:
+            return wordlist
+        out: list[str] = []
+        skip = False
+        for w, after in zip(wordlist, wordlist[1:] + [""]):
+            if skip:
+                skip = False
+                continue
+            if (w == "a" and after and "a" + after in abbreviations and after not in abbreviations
+                    and self.vocab.get(after, 0) <= ranking.ARTICLE_LETTER_MAX_COUNT):
+                out.append("a" + after)
+                skip = True
+            else:
+                out.append(w)
+        return out
 
     def _plural_abbreviation(self, token: str, abbreviations) -> bool:
         """Whether ``token`` is an abbreviation with a plural s ("TIAs", "MIs"): capitals before

@@ -469,6 +469,9 @@ NOUN_FORM_ENDINGS = (("nges", "ng"), ("ynx", "yng"), ("yx", "yg"), ("ix", "ic"),
                      ("eum", ""), ("us", ""), ("um", ""), ("ea", ""), ("a", ""),
                      ("is", ""), ("eal", ""), ("ial", ""), ("al", ""))
 NOUN_FORM_MIN = 4  # letters a form keeps at least: "sin-" (sinus) would begin unrelated words
+#: How often the word after a letter "a" may occur in the texts for the two to be read as one
+#: abbreviation ("a fib": afib): "fib" is in one descriptor, while "a cold", "a bp cuff" name words.
+ARTICLE_LETTER_MAX_COUNT = 2
 #: A region of the spine typed as its letter before "spine", as clinicians write it ("C-spine
 #: fracture", "L spine stenosis", "LS spine DJD"): ICD-10-CM says the region's adjective. Only
 #: there: elsewhere "l" is left, "c" a type's letter ("hepatitis C").
