@@ -1545,3 +1545,13 @@ def test_a_and_the_word_after_it_as_one_abbreviation(real_index):
     assert codes(search(real_index, "a fib on eliquis", system="icd10cm"))[0] == "I48.91"
     assert codes(search(real_index, "new onset a fib", system="icd10cm"))[0] == "I48.91"
     assert codes(search(real_index, "a bad cough", system="icd10cm"))[0] == "R05.9"
+
+
+def test_a_process_noun_and_its_adjective_are_one_word(real_index):
+    """"HTN with CKD", "degenerative disc disease lumbar": hypertension reads as hypertensive and
+    degenerative as degeneration, which the stemmer keeps apart (O10.219, hypertension in
+    pregnancy, and M53.9 "dorsopathy" had come first); hypertension alone is still I10."""
+    assert codes(search(real_index, "HTN with CKD", system="icd10cm"))[0] == "I12.9"
+    assert codes(search(real_index, "degenerative disc disease lumbar", system="icd10cm"))[0] in {"M51.369", "M51.360"}
+    assert codes(search(real_index, "hypertension retinopathy", system="icd10cm"))[0] == "H35.039"
+    assert codes(search(real_index, "hypertension", system="icd10cm"))[0] == "I10"

@@ -844,6 +844,26 @@ class Expander:
                     out.append(form)
         return out
 
+    def process_forms(self, alts: list[Alternative]) -> list[Alternative]:
+        """A noun in -ion and its adjective in -ive, both words of the texts, which the stemmer
+        keeps apart (:data:`ranking.PROCESS_FORM_ENDINGS`): each one-word reading of a part also
+        reads as the other, at a lay word's share of its weight (a code saying the word as typed
+        still comes first) — "hypertension" (or HTN) as hypertensive (I12.9 "Hypertensive
+        chronic kidney disease"), "degenerative" as degeneration."""
+        said = {a.text for a in alts}
+        out = []
+        for a in alts:
+            if a.kind == "prefix" or not a.text.isalpha():
+                continue
+            for ending, other in ranking.PROCESS_FORM_ENDINGS:
+                if a.text.endswith(ending) and len(a.text) - len(ending) >= ranking.MIN_ROOT:
+                    form = a.text[: -len(ending)] + other
+                    if form not in said and form in self.vocab and stems(form) != stems(a.text):
+                        said.add(form)
+                        out.append(Alternative(form, a.fields, a.weight * ranking.LAY_WORD_WEIGHT, a.kind,
+                                               f"{a.why}, as {form}", stems(form)))
+        return out
+
     def split_abbreviation(self, word: str) -> list[str]:
         """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.
 
@@ -1121,6 +1141,7 @@ class Expander:
                 if cause and word in ranking.AFTER_WORDS:
                     alts += [Alternative(w, descriptor_fields(disable), 1.0, "word", f'"{word}" as {w}', stems(w))
                              for w in ranking.AFTER_WORDINGS]
+                alts += self.process_forms(alts)
                 if alts:
                     if i - 1 in regular:
                         regular_parts.append(len(exp.parts))

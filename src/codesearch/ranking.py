@@ -652,6 +652,11 @@ MIN_ROOT = 5
 LATIN_NUMBER_ENDINGS = (("ices", "ix"), ("ices", "ex"), ("ses", "sis"), ("ae", "a"), ("i", "us"), ("a", "um"),
                         ("ix", "ices"), ("ex", "ices"), ("sis", "ses"), ("us", "i"), ("um", "a"))
 MIN_LATIN_WORD = 5
+#: A process noun and its adjective, which the stemmer keeps apart ("hypertension" and
+#: "hypertensive", "degeneration" and "degenerative"): either reads as the other
+#: (:meth:`codesearch.expand.Expander.process_forms`). Not "-ory" adjectives: "refractory" is no
+#: "refraction".
+PROCESS_FORM_ENDINGS = (("ion", "ive"), ("ive", "ion"))
 #: Numbers as the codes write them: a number word after a word the codes number
 #: (:data:`NUMBERED_WORDS`) typed where they write the digit ("type one diabetes" is Type 1,
 #: "stage four" stage 4; elsewhere "two" stays a word: "broke two teeth"), and an ordinal both ways
