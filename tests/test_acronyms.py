@@ -49,6 +49,18 @@ def test_acronym_phrases_skip_qualifiers_and_cut_at_function_words():
     assert "retinopathy of prematurity" in senses(table, "rp")  # and skipped
 
 
+def test_a_phrase_cut_inside_what_follows_a_function_word_is_no_acronym():
+    """"Rheumatoid vasculitis with rheumatoid arthritis of right shoulder" spells RV by its head,
+    not RVR: "rheumatoid vasculitis with rheumatoid" names nothing (it had made "AF w RVR" a
+    rheumatoid vasculitis); a start within the head still counts ("restless legs")."""
+    table, _ = acronym_table(FIXTURE + [icd(f"M05.2{n}", f"Rheumatoid vasculitis with rheumatoid arthritis of {site}")
+                                        for n, site in enumerate(["right shoulder", "left shoulder", "right elbow",
+                                                                  "left elbow", "right wrist", "left wrist"])])
+    assert "rvr" not in table
+    assert "rheumatoid vasculitis" in senses(table, "rv")
+    assert "restless legs" in senses(table, "rl")
+
+
 def test_acronyms_come_from_icd10cm_texts_and_hcpcs_names():
     """A HCPCS code's name (its descriptor before the first comma) gives acronym phrases; the rest does not."""
     table, _ = acronym_table(FIXTURE + [
@@ -176,3 +188,11 @@ def test_real_hx_means_personal_history(real_index):
     """"hx" beside words searches "personal history", so a personal-history code is in the top 3."""
     codes = [r.code for r in search(real_index, "hx stroke", system="icd10cm", limit=3).results]
     assert "Z86.73" in codes
+
+
+def test_af_with_rvr_is_atrial_fibrillation_on_real_files(real_index):
+    """RVR (rapid ventricular response) has no sense the codes say; its only reading from the
+    texts' initials had been the cut phrase "rheumatoid vasculitis with rheumatoid", first for
+    "AF w RVR" (M05.271)."""
+    assert search(real_index, "AF w RVR", system="icd10cm").results[0].code.startswith("I48.")
+    assert search(real_index, "RLS", system="icd10cm").results[0].code == "G25.81"

@@ -1537,8 +1537,9 @@ def _acronym_phrases(segment: str, prose: set[str], breaks: frozenset[str] = fro
             head = next((i for i, w in enumerate(ch) if w in ACRONYM_FUNCTION_WORDS), len(ch))
             ends = {len(ch), head}
             spans = {(start, end) for end in ends for start in range(min(1, end - 1) if terms_only else end - 1)}
-            if not terms_only:
-                spans.update((0, end) for end in range(2, len(ch)))
+            if not terms_only:  # the start of a term, within its head: a phrase cut inside
+                # what follows a function word names nothing ("rheumatoid vasculitis with rheumatoid")
+                spans.update((0, end) for end in range(2, head))
             for start, end in spans:
                 run = ch[start:end]
                 if run[0] in ACRONYM_FUNCTION_WORDS or run[-1] in ACRONYM_FUNCTION_WORDS:
