@@ -683,6 +683,11 @@ class Expander:
         if found is not None:
             return found
         core = form.strip("-")
+        if form.endswith("-") and not form.startswith("-"):  # hyper-: the words it starts, by bisection
+            start, end = self.index.prefix_range(core)
+            found = {w: (0, len(core)) for w in self.index.vocab_sorted[start:end] if len(w) > len(core)}
+            self._form_cache[form] = found
+            return found
         text = self._vocab_text
         first: dict[int, int] = {}  # a word's start in the text → first and last offset of the form in it
         last: dict[int, int] = {}
@@ -697,10 +702,7 @@ class Expander:
             end = text.find("\n", start)
             words_[start] = text[start:end if end >= 0 else len(text)]
         n = len(core)
-        found = {}
-        if form.endswith("-") and not form.startswith("-"):  # hyper-: starts the word
-            found = {words_[i]: (0, n) for i, at in first.items() if at == 0 and len(words_[i]) > n}
-        elif form.startswith("-") and not form.endswith("-"):  # -itis: ends the word
+        if form.startswith("-") and not form.endswith("-"):  # -itis: ends the word
             found = {words_[i]: (at, at + n) for i, at in last.items()
                      if at > 0 and len(words_[i]) - at - n <= ranking.FORM_END_SLACK}
         else:  # -hepat-: anywhere in the word
