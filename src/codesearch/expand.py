@@ -653,8 +653,9 @@ class Expander:
         """An anatomy noun's (or adjective's) own combining form, its Greek or Latin ending dropped or
         respelled (:data:`ranking.NOUN_FORM_ENDINGS`): "esophagus" → esophag- (esophagitis), "coccyx"
         → coccyg- (coccygodynia), "pericardium" → pericard-, "meninges" → mening-, "tracheal" →
-        trach-, when the vocabulary holds words beginning with it beside the noun's own. A form counts only where it composes
-        with another part's ("inflamed" -itis, "pain" -algia / -dynia: :meth:`composed_words`)."""
+        trach-, when the vocabulary holds words beginning with it beside the noun's own. A form
+        counts only where it composes with another part's ("inflamed" -itis, "pain" -algia,
+        -dynia: :meth:`composed_words`)."""
         if word not in self.vocab:  # a word being typed ("esoph") has no form yet
             return []
         for ending, respelled in ranking.NOUN_FORM_ENDINGS:
@@ -669,7 +670,8 @@ class Expander:
         esophag-, "cervical" as cervix: cervic-): the forms of the organ nouns among ``alts``, the
         word's alternatives (kind "organ": the noun the descriptors name the organ by,
         :func:`organ_nouns`, or the lay vocabulary's, "renal" → kidney)."""
-        return [form for a in alts if a.kind == "organ" for form in (self.forms(stems(a.text)) or self.stem_forms(a.text))]
+        return [form for a in alts if a.kind == "organ"
+                for form in (self.forms(stems(a.text)) or self.stem_forms(a.text))]
 
     @cached_property
     def _vocab_text(self) -> str:
@@ -1056,7 +1058,8 @@ class Expander:
                     continue
                 if i - 1 in relatives:
                     continue
-                region = ranking.SPINE_REGIONS.get(word) if wordlist[i:i + 1] == ["spine"] else None
+                region = (ranking.SPINE_REGIONS.get(word) if wordlist[i:i + 1] == ["spine"]
+                          and "abbreviations" not in disable else None)
                 if region:  # "C-spine", "L spine", "LS spine": the region as the texts word it
                     exp.parts.append(Part(word, [Alternative(region, descriptor_fields(disable), 1.0, "abbreviation",
                                                              f'"{word} spine" means the {region} spine', stems(region))],

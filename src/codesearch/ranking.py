@@ -463,8 +463,9 @@ PERSON_GROUP_WORDS = frozenset({
 #: Greek and Latin endings an anatomy noun drops (or respells) to make its combining form:
 #: esophagus → esophag-, trachea → trache-, coccyx → coccyg-, larynx → laryng-, cervix → cervic-,
 #: thorax → thorac-, pericardium → pericard-, peritoneum → periton-, meninges (plural of meninx)
-#: → mening-, epididymis → epididym-, bursa → burs-, and its adjective's: tracheal → trach-, coccygeal → coccyg-, synovial → synov-
-#: (:meth:`codesearch.expand.Expander.stem_forms`); first match wins, longest first.
+#: → mening-, epididymis → epididym-, bursa → burs-; and an adjective's: tracheal → trach-,
+#: coccygeal → coccyg-, synovial → synov- (:meth:`codesearch.expand.Expander.stem_forms`); the
+#: first ending that matches wins.
 NOUN_FORM_ENDINGS = (("nges", "ng"), ("ynx", "yng"), ("yx", "yg"), ("ix", "ic"), ("ax", "ac"), ("ium", ""),
                      ("eum", ""), ("us", ""), ("um", ""), ("ea", ""), ("a", ""),
                      ("is", ""), ("eal", ""), ("ial", ""), ("al", ""))
