@@ -675,8 +675,8 @@ class Expander:
 
     @cached_property
     def _vocab_text(self) -> str:
-        """The vocabulary as one newline-joined text: forms are found by scanning it in C rather
-        than word by word in Python."""
+        """The vocabulary as one newline-joined text: forms inside or at the end of a word are
+        found by scanning it in C rather than word by word in Python."""
         return "\n".join(self.vocab)
 
     def _form_words(self, form: str) -> dict[str, tuple[int, int]]:
@@ -840,8 +840,13 @@ class Expander:
         (:data:`ranking.LATIN_NUMBER_ENDINGS`): "calculi" → calculus, "metastases" → metastasis."""
         if len(word) < ranking.MIN_LATIN_WORD or not word.isalpha():
             return []
+        return self._stemmed_apart(word, ranking.LATIN_NUMBER_ENDINGS)
+
+    def _stemmed_apart(self, word: str, endings: tuple[tuple[str, str], ...]) -> list[str]:
+        """The texts' words that are ``word`` with one of its ``endings`` (ending, other ending)
+        swapped, where the stemmer keeps the two apart."""
         out = []
-        for ending, other in ranking.LATIN_NUMBER_ENDINGS:
+        for ending, other in endings:
             if word.endswith(ending):
                 form = word[: len(word) - len(ending)] + other
                 if form not in out and form in self.vocab and stems(form) != stems(word):
@@ -857,15 +862,14 @@ class Expander:
         said = {a.text for a in alts}
         out = []
         for a in alts:
-            if a.kind == "prefix" or not a.text.isalpha():
+            # Both endings are three letters: the root before them is MIN_ROOT letters at least.
+            if a.kind == "prefix" or not a.text.isalpha() or len(a.text) - 3 < ranking.MIN_ROOT:
                 continue
-            for ending, other in ranking.PROCESS_FORM_ENDINGS:
-                if a.text.endswith(ending) and len(a.text) - len(ending) >= ranking.MIN_ROOT:
-                    form = a.text[: -len(ending)] + other
-                    if form not in said and form in self.vocab and stems(form) != stems(a.text):
-                        said.add(form)
-                        out.append(Alternative(form, a.fields, a.weight * ranking.LAY_WORD_WEIGHT, a.kind,
-                                               f"{a.why}, as {form}", stems(form)))
+            for form in self._stemmed_apart(a.text, ranking.PROCESS_FORM_ENDINGS):
+                if form not in said:
+                    said.add(form)
+                    out.append(Alternative(form, a.fields, a.weight * ranking.LAY_WORD_WEIGHT, a.kind,
+                                           f"{a.why}, as {form}", stems(form)))
         return out
 
     def split_abbreviation(self, word: str) -> list[str]:
