@@ -342,6 +342,22 @@ THRESHOLDS = {
     ("heldout19", "plain"): (0.34, 0.72, 0.53),  # measured 0.375 0.750 0.562
     ("heldout19", "prefix"): (0.63, 0.97, 0.80),  # measured 0.667 1.000 0.833
     ("heldout19", "overall"): (0.76, 0.89, 0.82),  # measured 0.797 0.923 0.857
+    # heldout20: written blind at the start of the session of 2026-12-04, committed before its changes
+    ("heldout20", "abbreviation"): (0.77, 0.77, 0.77),  # measured 0.800 0.800 0.800
+    ("heldout20", "brand"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout20", "brand_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout20", "generic"): (0.89, 0.97, 0.93),  # measured 0.929 1.000 0.964
+    ("heldout20", "generic_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout20", "icd_lay"): (0.52, 0.57, 0.56),  # measured 0.550 0.600 0.596
+    ("heldout20", "icd_shorthand"): (0.59, 0.86, 0.70),  # measured 0.621 0.897 0.736
+    ("heldout20", "icd_term"): (0.90, 0.97, 0.93),  # measured 0.933 1.000 0.967
+    ("heldout20", "icd_typo"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout20", "intent_hcpcs"): (0.56, 0.74, 0.63),  # measured 0.591 0.773 0.669
+    ("heldout20", "intent_icd"): (0.57, 0.77, 0.67),  # measured 0.600 0.800 0.700
+    ("heldout20", "ndc"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout20", "plain"): (0.97, 0.97, 0.97),  # measured 1.000 1.000 1.000
+    ("heldout20", "prefix"): (0.77, 0.97, 0.87),  # measured 0.800 1.000 0.900
+    ("heldout20", "overall"): (0.74, 0.85, 0.79),  # measured 0.778 0.886 0.829
     # tuning3: written blind at the third 2026-12-02 session, then read and tuned on
     ("tuning3", "icd_lay"): (0.41, 0.69, 0.51),  # measured 0.444 0.722 0.548
     ("tuning3", "icd_shorthand"): (0.41, 0.59, 0.49),  # measured 0.444 0.630 0.523
