@@ -1555,3 +1555,27 @@ def test_a_process_noun_and_its_adjective_are_one_word(real_index):
     assert codes(search(real_index, "degenerative disc disease lumbar", system="icd10cm"))[0] in {"M51.369", "M51.360"}
     assert codes(search(real_index, "hypertension retinopathy", system="icd10cm"))[0] == "H35.039"
     assert codes(search(real_index, "hypertension", system="icd10cm"))[0] == "I10"
+
+
+def test_a_side_the_tabular_term_leaves_out_still_names_its_code(real_index):
+    """"sprain of right ankle", "right hip fracture": a side word does not keep the category's
+    "NOS" term ("Sprain of ankle NOS", "Fracture of hip NOS") from naming its codes, among which
+    the side picks (S93.601A "sprain of right foot", whose "ankle" is the category's inclusion
+    terms', and S72.101A, a trochanteric fracture, had come first)."""
+    assert codes(search(real_index, "sprain of right ankle", system="icd10cm"))[0] == "S93.401A"
+    assert codes(search(real_index, "L ankle sprain", system="icd10cm"))[0] == "S93.402A"
+    assert codes(search(real_index, "right hip fracture", system="icd10cm"))[0] == "S72.001A"
+    assert codes(search(real_index, "ankle sprain", system="icd10cm"))[0] == "S93.409A"
+    assert codes(search(real_index, "right heart failure", system="icd10cm"))[0] == "I50.810"
+
+
+def test_a_participle_in_ated_reads_as_its_noun(real_index):
+    """"dislocated toe", "perforated eardrum": the participle reads as the noun the descriptors
+    say, which the stemmer keeps apart (Q65.6 "Congenital unstable hip", whose term says
+    "dislocatable", and H73.819 had come first); a participle the stemmer joins to its noun
+    is unchanged."""
+    assert codes(search(real_index, "dislocated toe", system="icd10cm"))[0] == "S93.106A"
+    assert codes(search(real_index, "dislocated left shoulder", system="icd10cm"))[0] == "S43.005A"
+    assert codes(search(real_index, "perforated eardrum", system="icd10cm"))[0].startswith("H72.")
+    assert codes(search(real_index, "lacerated kidney", system="icd10cm"))[0] == "S37.039A"
+    assert codes(search(real_index, "constipated", system="icd10cm"))[0] == "K59.00"

@@ -858,14 +858,15 @@ class Expander:
         keeps apart (:data:`ranking.PROCESS_FORM_ENDINGS`): each one-word reading of a part also
         reads as the other, at a lay word's share of its weight (a code saying the word as typed
         still comes first) — "hypertension" (or HTN) as hypertensive (I12.9 "Hypertensive
-        chronic kidney disease"), "degenerative" as degeneration."""
+        chronic kidney disease"), "degenerative" as degeneration; and a participle in -ed as its
+        noun in -ion (:data:`ranking.PARTICIPLE_FORM_ENDINGS`: "dislocated" as dislocation)."""
         said = {a.text for a in alts}
         out = []
         for a in alts:
             # Both endings are three letters: the root before them is MIN_ROOT letters at least.
             if a.kind == "prefix" or not a.text.isalpha() or len(a.text) - 3 < ranking.MIN_ROOT:
                 continue
-            for form in self._stemmed_apart(a.text, ranking.PROCESS_FORM_ENDINGS):
+            for form in self._stemmed_apart(a.text, ranking.PROCESS_FORM_ENDINGS + ranking.PARTICIPLE_FORM_ENDINGS):
                 if form not in said:
                     said.add(form)
                     out.append(Alternative(form, a.fields, a.weight * ranking.LAY_WORD_WEIGHT, a.kind,

@@ -299,6 +299,11 @@ HCPCS_SUBJECT_WORDS = 4
 #: hypertension, unspecified"), after the "NOS" terms: a code is named by a term saying NOS when
 #: one is, and by another inclusion term only when none is (:func:`inclusion_terms`).
 ICD_NOS = FIELD_BOOSTS["short"] / FIELD_BOOSTS["synonyms"] * HEAD_BOOST * ICD_SUBJECT
+#: Words for a side of the body. A term without one still names its code for a query saying one:
+#: "right ankle sprain" is "Sprain of ankle NOS" (S93.40-), on the right — the side is the
+#: descriptor's to match, as for any word ("sprain of right foot", S93.601A, had come first: its
+#: "ankle" from the category's inclusion terms, its "unspecified" the default prior).
+SIDE_WORDS = frozenset({"right", "left", "bilateral", "unilateral"})
 #: Readings of a query part that can name a "NOS" term: of each kind, those weighing at least this
 #: share of its strongest — an abbreviation's most frequent senses ("CP": chest pain, not
 #: cerebral palsy, whose "Cerebral palsy NOS" would otherwise put G80.9 first).
@@ -658,6 +663,12 @@ MIN_LATIN_WORD = 5
 #: (:meth:`codesearch.expand.Expander.process_forms`). Not "-ory" adjectives: "refractory" is no
 #: "refraction".
 PROCESS_FORM_ENDINGS = (("ion", "ive"), ("ive", "ion"))
+#: A participle in -ed and its noun in -ion, which the stemmer keeps apart for the "-ated" verbs
+#: ("dislocated" and "dislocation", "perforated" and "perforation", "lacerated"): the participle
+#: typed reads as the noun the descriptors say, as :data:`PROCESS_FORM_ENDINGS` do ("dislocated
+#: hip" had listed Q65.6 "Congenital unstable hip", whose term says "dislocatable", first). One
+#: way only: a query saying the noun finds the codes saying it.
+PARTICIPLE_FORM_ENDINGS = (("ed", "ion"),)
 #: Numbers as the codes write them: a number word after a word the codes number
 #: (:data:`NUMBERED_WORDS`) typed where they write the digit ("type one diabetes" is Type 1,
 #: "stage four" stage 4; elsewhere "two" stays a word: "broke two teeth"), and an ordinal both ways

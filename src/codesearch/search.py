@@ -24,7 +24,7 @@ from codesearch.changes import new_in_release
 from codesearch.config import MAX_LIMIT, MAX_QUERY_LENGTH, MAX_WINDOW
 from codesearch.describe import plain_language
 from codesearch.errors import QueryError
-from codesearch.expand import Alternative, Expansion, expand, expander_for, normalize_query
+from codesearch.expand import QUALIFIER_SHORTHAND, Alternative, Expansion, expand, expander_for, normalize_query
 from codesearch.index import CodeIndex
 from codesearch.records import SYSTEM_ICD10CM, CodeRecord, normalize_system
 from codesearch.schema import EXACT, STEMMED, TOKEN_PATTERN, build_schema, stems, words
@@ -640,6 +640,8 @@ class Searcher:
         when any is named, else the others — those only through the words as typed or corrected
         (:data:`ranking.TERM_READINGS`)."""
         index, says_nos = self.index, self.index.nos_entry_says_nos
+        # A side the term does not say qualifies ("right ankle sprain": "Sprain of ankle NOS").
+        parts = [replace(part, qualifier=True) if _says_side(part) else part for part in parts]
         # Every reading first: what fewer readings name is among what it names, so most
         # keystrokes, naming no term, take one pass.
         every = self._named(index.nos_terms, parts, whole=True)
@@ -1067,6 +1069,13 @@ class Searcher:
             products=products,
             new_in=new_in_release(record),
         )
+
+
+def _says_side(part) -> bool:
+    """Whether a query part is a side of the body (:data:`ranking.SIDE_WORDS`), typed or abbreviated
+    ("rt", "L")."""
+    token = part.token.lower()
+    return token in ranking.SIDE_WORDS or any(s in ranking.SIDE_WORDS for s in QUALIFIER_SHORTHAND.get(token, ()))
 
 
 def _rows_match(part_scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
