@@ -1579,3 +1579,14 @@ def test_a_participle_in_ated_reads_as_its_noun(real_index):
     assert codes(search(real_index, "perforated eardrum", system="icd10cm"))[0].startswith("H72.")
     assert codes(search(real_index, "lacerated kidney", system="icd10cm"))[0] == "S37.039A"
     assert codes(search(real_index, "constipated", system="icd10cm"))[0] == "K59.00"
+
+
+def test_an_electrolyte_symbol_glued_to_hypo_or_hyper(real_index):
+    """"hyperNa", "hypoMg": hypo- or hyper- and a chemical symbol are the disorder's word
+    (R49.21 "Hypernasality" had come first; "hypoMg" had found nothing); a hypo- word that is no
+    symbol is unchanged."""
+    assert codes(search(real_index, "hyperNa", system="icd10cm"))[0] == "E87.0"
+    assert codes(search(real_index, "hypoMg", system="icd10cm"))[0] == "E83.42"
+    assert codes(search(real_index, "hyperCa", system="icd10cm"))[0] == "E83.52"
+    assert codes(search(real_index, "hypoglycemia", system="icd10cm"))[0] == "E16.2"
+    assert not expander_for(real_index).element_forms("hypoxia")

@@ -521,6 +521,7 @@ class Expander:
             alts.append(Alternative(compound, word_fields(disable), weight, "word", f'"{word}" as {compound}',
                                     stems(compound)))
         alts += self.abbreviation_alternatives(abbreviation_key(word), weight, typed) if "abbreviations" not in disable else []
+        alts += self.element_forms(word, weight, disable) if "abbreviations" not in disable else []
         key = stems(word)
         for term in self.plain.get(key, ()) if len(key) == 1 and "lay" not in disable else ():
             alts.append(
@@ -872,6 +873,17 @@ class Expander:
                     out.append(Alternative(form, a.fields, a.weight * ranking.LAY_WORD_WEIGHT, a.kind,
                                            f"{a.why}, as {form}", stems(form)))
         return out
+
+    def element_forms(self, word: str, weight: float = 1.0, disable: frozenset[str] = frozenset()) -> list[Alternative]:
+        """Hypo- or hyper- and an electrolyte's chemical symbol as the disorder's word, when the
+        texts say it (:data:`ranking.ELEMENT_SYMBOLS`): "hypok" → hypokalemia."""
+        for lead in ranking.ELEMENT_LEADS:
+            root = ranking.ELEMENT_SYMBOLS.get(word[len(lead):]) if word.startswith(lead) else None
+            form = f"{lead}{root}emia" if root else ""
+            if form in self.vocab:
+                return [Alternative(form, descriptor_fields(disable), weight, "abbreviation",
+                                    f'"{word}" means {form}', stems(form))]
+        return []
 
     def split_abbreviation(self, word: str) -> list[str]:
         """An unknown run of letters and digits around an abbreviation, split: "dm2" → dm, 2.

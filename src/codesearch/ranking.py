@@ -669,6 +669,12 @@ PROCESS_FORM_ENDINGS = (("ion", "ive"), ("ive", "ion"))
 #: hip" had listed Q65.6 "Congenital unstable hip", whose term says "dislocatable", first). One
 #: way only: a query saying the noun finds the codes saying it.
 PARTICIPLE_FORM_ENDINGS = (("ed", "ion"),)
+#: The electrolytes by their chemical symbols, as clinicians glue them to hypo- and hyper- ("hypoK",
+#: "hyperNa", "hypoMg"): the root of the word ICD-10-CM says for the disorder, hypo- or hyper-, the
+#: root, "-emia" (K is kalium: hypokalemia; Na natrium: hyponatremia). Read as an abbreviation is
+#: (:meth:`codesearch.expand.Expander.element_forms`); "hypoNa" had listed R49.22 "Hyponasality" first.
+ELEMENT_SYMBOLS = {"k": "kal", "na": "natr", "ca": "calc", "mg": "magnes", "cl": "chlor"}
+ELEMENT_LEADS = ("hypo", "hyper")
 #: Numbers as the codes write them: a number word after a word the codes number
 #: (:data:`NUMBERED_WORDS`) typed where they write the digit ("type one diabetes" is Type 1,
 #: "stage four" stage 4; elsewhere "two" stays a word: "broke two teeth"), and an ordinal both ways
