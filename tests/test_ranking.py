@@ -1590,3 +1590,15 @@ def test_an_electrolyte_symbol_glued_to_hypo_or_hyper(real_index):
     assert codes(search(real_index, "hyperCa", system="icd10cm"))[0] == "E83.52"
     assert codes(search(real_index, "hypoglycemia", system="icd10cm"))[0] == "E16.2"
     assert not expander_for(real_index).element_forms("hypoxia")
+
+
+def test_feeling_and_all_the_time_say_how_a_complaint_is_told(real_index):
+    """"feeling anxious", "thirsty all the time": "feel", "feeling" and "all the time" say how
+    the complaint is told, not what it is (R39.14 "Feeling of incomplete bladder emptying" and
+    Z37.50 "…, all liveborn" had come first); a code saying the words still finds them."""
+    assert codes(search(real_index, "feeling anxious", system="icd10cm"))[0] == "F41.9"
+    assert codes(search(real_index, "feel faint", system="icd10cm"))[0] == "R55"
+    assert codes(search(real_index, "thirsty all the time", system="icd10cm"))[0] == "R63.1"
+    assert codes(search(real_index, "tired all day", system="icd10cm"))[0] == "R53.83"
+    assert codes(search(real_index, "feeling of incomplete bladder emptying", system="icd10cm"))[0] == "R39.14"
+    assert codes(search(real_index, "acute lymphoblastic leukemia", system="icd10cm"))[0] == "C91.00"

@@ -418,6 +418,7 @@ NARRATIVE_WORDS = frozenset({
     "wants", "want", "started", "starting", "suddenly", "really", "always", "sometimes", "again",
     "diagnosed", "complains", "complaining", "complained", "presents", "presenting", "presented",
     "worried", "concerned", "symptoms", "symptom", "order", "ordered", "ordering",
+    "feel", "feels", "feeling", "felt",
 })
 #: Clinical shorthand of the narrative: "c/o" is "complains of" (the Stetson inventory's only
 #: sense), as in "pt c/o chest pain": typed with its slash beside other words it is no part, as a
@@ -564,12 +565,14 @@ REGULAR_USE_PAIRS = frozenset({("every", "day"), ("each", "day"), ("a", "day"), 
 #: "4 times a day", "every morning"): the codes say no such thing, so the words qualify like a part
 #: after "for" — "prolia every 6 months" is J0897, not the quality measures that say "6 months".
 #: A lead word (or a number before "times"/"x"), then at most three of "a", "per", "other", a
-#: number, "times", "x", then a unit.
-FREQUENCY_LEADS = frozenset({"every", "each", "once", "twice", "thrice"})
-FREQUENCY_FILLERS = frozenset({"a", "an", "per", "other", "times", "x"})
+#: number, "times", "x", then a unit. "All the time", "all day", "all night" say how often too
+#: (a complaint told as constant: "feeling tired all the time" had listed Z37.50 "Multiple births,
+#: unspecified, all liveborn").
+FREQUENCY_LEADS = frozenset({"every", "each", "once", "twice", "thrice", "all"})
+FREQUENCY_FILLERS = frozenset({"a", "an", "per", "other", "times", "x", "the"})
 FREQUENCY_UNITS = frozenset({
     "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years",
-    "morning", "mornings", "night", "nights", "evening", "evenings",
+    "morning", "mornings", "night", "nights", "evening", "evenings", "time",
 })
 #: The patient's age ("5 year old", "6 month old", "3 days old", "2 yo", "7 y/o"): a number, a
 #: unit and "old" (or an age abbreviation) say who the patient is, not what they have or need,
