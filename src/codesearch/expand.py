@@ -867,7 +867,8 @@ class Expander:
             # Both endings are three letters: the root before them is MIN_ROOT letters at least.
             if a.kind == "prefix" or not a.text.isalpha() or len(a.text) - 3 < ranking.MIN_ROOT:
                 continue
-            for form in self._stemmed_apart(a.text, ranking.PROCESS_FORM_ENDINGS + ranking.PARTICIPLE_FORM_ENDINGS):
+            for form in self._stemmed_apart(a.text, ranking.PROCESS_FORM_ENDINGS + ranking.PARTICIPLE_FORM_ENDINGS
+                                            + ranking.GREEK_FORM_ENDINGS):
                 if form not in said:
                     said.add(form)
                     out.append(Alternative(form, a.fields, a.weight * ranking.LAY_WORD_WEIGHT, a.kind,

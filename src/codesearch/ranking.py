@@ -672,6 +672,14 @@ PROCESS_FORM_ENDINGS = (("ion", "ive"), ("ive", "ion"))
 #: hip" had listed Q65.6 "Congenital unstable hip", whose term says "dislocatable", first). One
 #: way only: a query saying the noun finds the codes saying it.
 PARTICIPLE_FORM_ENDINGS = (("ed", "ion"),)
+#: A Greek noun in -osis, -itis, -ysis and its adjective in -otic, -itic, -ytic, which the stemmer
+#: keeps apart ("psychosis" and "psychotic", "thrombosis" and "thrombotic", "arthritis" and
+#: "arthritic", "paralysis" and "paralytic"): either reads as the other, as
+#: :data:`PROCESS_FORM_ENDINGS` do ("alcohol psychosis" is F10.959 "… with alcohol-induced
+#: psychotic disorder"). Not every "-ic" adjective: allergic → allergy and prosthetic →
+#: prosthesis were tried and lost read queries (a bee-sting reaction read as an allergy status).
+GREEK_FORM_ENDINGS = (("osis", "otic"), ("otic", "osis"), ("itis", "itic"), ("itic", "itis"),
+                      ("ysis", "ytic"), ("ytic", "ysis"))
 #: The electrolytes by their chemical symbols, as clinicians glue them to hypo- and hyper- ("hypoK",
 #: "hyperNa", "hypoMg"): the root of the word ICD-10-CM says for the disorder, hypo- or hyper-, the
 #: root, "-emia" (K is kalium: hypokalemia; Na natrium: hyponatremia). Read as an abbreviation is
