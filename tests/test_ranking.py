@@ -1628,3 +1628,18 @@ def test_a_family_default_saying_with_unspecified_before_its_variants(real_index
     assert codes(search(real_index, "cannabis dependence with psychosis", system="icd10cm"))[0] == "F12.259"
     assert codes(search(real_index, "type 2 diabetes with polyneuropathy", system="icd10cm"))[0] == "E11.42"
     assert codes(search(real_index, "crohns disease", system="icd10cm"))[0] == "K50.90"
+
+
+def test_an_inclusion_term_saying_without_asserts_nothing(real_index):
+    """"sickle cell crisis", "parkinsons with dyskinesia": a code whose inclusion term repeats its
+    own "without crisis" ("Hb-SS disease without crisis" of D57.1) negates crisis as its
+    descriptor does (D57.1 "Sickle-cell disease without crisis" and G20.A1 "… without dyskinesia"
+    had come first); the query saying "without" still finds it."""
+    from codesearch.schema import stems
+
+    assert ranking.negated_words(stems, "Sickle-cell disease without crisis", ["Hb-SS disease without crisis"]) == ("crisi",)
+    first = real_index.get(codes(search(real_index, "sickle cell crisis", system="icd10cm"))[0])
+    assert "with crisis" in first.long
+    assert codes(search(real_index, "parkinsons with dyskinesia", system="icd10cm"))[0] == "G20.B1"
+    assert codes(search(real_index, "sickle cell disease without crisis", system="icd10cm"))[0] == "D57.1"
+    assert codes(search(real_index, "non hodgkins lymphoma", system="icd10cm"))[0] == "C85.90"

@@ -944,7 +944,9 @@ def negated_words(stems_of, long: str, asserted: Iterable[str] = ()) -> tuple[st
     """The words a descriptor negates (:data:`NEGATED_CLAUSE_RE`) and nowhere asserts.
 
     ``stems_of`` stems one word (the index's analyzer); ``asserted`` are more texts of the code
-    that say what it is (its inclusion terms). A stem found only in negated clauses is given as
+    that say what it is (its inclusion terms), less their own negated clauses: "Hb-SS disease
+    without crisis", a term of D57.1 "Sickle-cell disease without crisis", does not assert crisis
+    (it had, and "sickle cell crisis" listed D57.1 first). A stem found only in negated clauses is given as
     the stem ("without obstruction or gangrene" → obstruct, gangren); a word whose stem the
     descriptor also uses outside them, as the word after :data:`NEGATED_WORD_MARK`: "Gastro-esophageal
     reflux disease without esophagitis" → ~esophagitis, since "esophageal" shares its stem.
@@ -964,7 +966,7 @@ def negated_words(stems_of, long: str, asserted: Iterable[str] = ()) -> tuple[st
         inside.append(text[start:end])
         pos = end
     outside.append(text[pos:])
-    outside_words = set(_WORD_RE.findall(" ".join(outside + [t.lower() for t in asserted])))
+    outside_words = set(_WORD_RE.findall(" ".join(outside + [NEGATED_CLAUSE_RE.sub(" ", t.lower()) for t in asserted])))
     outside_stems = {s for w in outside_words for s in stems_of(w)}
     out: dict[str, None] = {}
     for word in _WORD_RE.findall(" ".join(inside)):
