@@ -1643,3 +1643,13 @@ def test_an_inclusion_term_saying_without_asserts_nothing(real_index):
     assert codes(search(real_index, "parkinsons with dyskinesia", system="icd10cm"))[0] == "G20.B1"
     assert codes(search(real_index, "sickle cell disease without crisis", system="icd10cm"))[0] == "D57.1"
     assert codes(search(real_index, "non hodgkins lymphoma", system="icd10cm"))[0] == "C85.90"
+
+
+def test_a_condition_to_rule_out_qualifies_the_complaint(real_index):
+    """"CP r/o MI", "cough rule out pneumonia": what is to be ruled out is not yet found, so the
+    complaint is the code (I21.9 and A37.91 "whooping cough … with pneumonia" had come first);
+    "r/o MI" alone still reads the condition."""
+    assert codes(search(real_index, "CP r/o MI", system="icd10cm"))[0] == "R07.9"
+    assert codes(search(real_index, "cough rule out pneumonia", system="icd10cm"))[0] == "R05.9"
+    assert codes(search(real_index, "fever ruling out UTI", system="icd10cm"))[0] == "R50.9"
+    assert codes(search(real_index, "r/o MI", system="icd10cm"))[0] == "I21.9"

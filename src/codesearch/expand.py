@@ -1070,6 +1070,13 @@ class Expander:
                     continue
                 if punctuated.get(word) in ranking.NARRATIVE_SHORTHAND and len(wordlist) > 1:
                     continue
+                rule_out = (punctuated.get(word) in ranking.RULE_OUT_SHORTHAND
+                            or (word in ranking.RULE_OUT_VERBS and wordlist[i:i + 1] == ["out"]))
+                if rule_out and exp.parts and i + (word in ranking.RULE_OUT_VERBS) < len(wordlist):
+                    # "chest pain r/o MI": what is to be ruled out qualifies the complaint.
+                    i += word in ranking.RULE_OUT_VERBS  # the "out" of "rule out"
+                    qualifying = True
+                    continue
                 if word == ranking.PATIENT_ABBREVIATION and not is_last and (
                         wordlist[i] in ranking.PATIENT_NARRATIVE_NEXT
                         or punctuated.get(wordlist[i]) in ranking.NARRATIVE_SHORTHAND):

@@ -430,6 +430,12 @@ NARRATIVE_WORDS = frozenset({
 #: pronoun is not; the meta-inventory's senses of the unslashed "co" (carbon monoxide, cardiac
 #: output, company) are not what it says.
 NARRATIVE_SHORTHAND = frozenset({"c/o"})
+#: A condition to rule out after a complaint ("chest pain r/o MI", "headache rule out migraine"):
+#: not yet found, so the outpatient guidelines code the complaint; the words after qualify it,
+#: as after "for" (I21.9 had come first for "CP r/o MI", A99 "viral hemorrhagic fever" for
+#: "fever r/o sepsis").
+RULE_OUT_SHORTHAND = frozenset({"r/o"})
+RULE_OUT_VERBS = frozenset({"rule", "ruled", "ruling"})
 #: "pt" is the patient when a narrative goes on after it ("pt c/o cough", "pt has a rash", "pt
 #: with chest pain", "pt presents with…"): no part, as a pronoun is not. Elsewhere it stays an
 #: abbreviation (physical therapy, prothrombin time: "pt eval", "pt inr").
