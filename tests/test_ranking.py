@@ -1653,3 +1653,13 @@ def test_a_condition_to_rule_out_qualifies_the_complaint(real_index):
     assert codes(search(real_index, "cough rule out pneumonia", system="icd10cm"))[0] == "R05.9"
     assert codes(search(real_index, "fever ruling out UTI", system="icd10cm"))[0] == "R50.9"
     assert codes(search(real_index, "r/o MI", system="icd10cm"))[0] == "I21.9"
+
+
+def test_cause_shorthand_reads_as_the_cause_words(real_index):
+    """"fall d/t syncope", "anemia 2/2 CKD": "d/t" is due to and "2/2" secondary to, read as the
+    words would be (W00.9XXA "fall due to ice and snow" had come first: "d/t" was a word to
+    match); the written-out query gives the same list."""
+    assert codes(search(real_index, "fall d/t syncope", system="icd10cm"))[0] == "R55"
+    assert codes(search(real_index, "anemia 2/2 CKD", system="icd10cm"))[0] == "D63.1"
+    assert (codes(search(real_index, "sepsis d/t UTI", system="icd10cm"))
+            == codes(search(real_index, "sepsis due to UTI", system="icd10cm")))

@@ -955,7 +955,10 @@ class Expander:
 
         for token in tokens:
             last_is_word = False
-            if is_code(token):
+            if token.lower() in ranking.CAUSE_SHORTHAND and len(tokens) > 1:
+                wordlist.extend(ranking.CAUSE_SHORTHAND[token.lower()])  # "d/t": due to, a cause word
+                last_is_word = True
+            elif is_code(token):
                 exp.codes.extend(self.index.codes_for(token) or [token.upper()])
                 # "E060" is ICD-10-CM E06.0 and the start of HCPCS E0600-E0609: offer both.
                 if "." not in token and len(tokens) == 1 and is_family(token):

@@ -530,6 +530,10 @@ FRAME_WORDS = FRAME_CORE | FRAME_QUESTIONS | FRAME_FILLERS
 #: cause word typed as a word ("after", "due") only adds to the score, as a part after "for" does:
 #: a code not saying it is not missing the query's subject.
 CAUSE_WORDS = frozenset({"from", "after", "following", "due", "caused", "induced", "secondary"})
+#: A clinician's shorthand for a cause word, read as the words it stands for: "sepsis d/t UTI",
+#: "neuropathy 2/2 DM" (A22.7 "Anthrax sepsis" had come first, the abbreviation's "due to" a
+#: word each code had to match; "2/2" the numbers of unrelated codes).
+CAUSE_SHORTHAND = {"d/t": ("due", "to"), "2/2": ("secondary", "to")}
 #: Cause words that say the cause came first: "fever after vaccine" is "Postvaccination fever",
 #: "infection after surgery" an "Infection following a procedure". ICD-10-CM says "following".
 AFTER_WORDS = frozenset({"after", "following"})
