@@ -1663,3 +1663,14 @@ def test_cause_shorthand_reads_as_the_cause_words(real_index):
     assert codes(search(real_index, "anemia 2/2 CKD", system="icd10cm"))[0] == "D63.1"
     assert (codes(search(real_index, "sepsis d/t UTI", system="icd10cm"))
             == codes(search(real_index, "sepsis due to UTI", system="icd10cm")))
+
+
+def test_a_side_no_code_says_with_the_rest_counts_half_a_part(real_index):
+    """"bilateral hip pain", "right sided headache": a code missing only the side comes before one
+    missing the site or the complaint (H57.13 "Ocular pain, bilateral" and H04.201 "Unspecified
+    epiphora, right side" had come first); the side still picks among siblings."""
+    assert codes(search(real_index, "bilateral hip pain", system="icd10cm"))[0].startswith("M25.55")
+    assert codes(search(real_index, "bilat shoulder pain", system="icd10cm"))[0].startswith("M25.51")
+    assert codes(search(real_index, "right sided headache", system="icd10cm"))[0] == "R51.9"
+    assert codes(search(real_index, "right knee pain", system="icd10cm"))[0] == "M25.561"
+    assert codes(search(real_index, "bilateral leg swelling", system="icd10cm"))[0] == "R22.43"

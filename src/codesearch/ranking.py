@@ -308,7 +308,12 @@ ICD_NOS = FIELD_BOOSTS["short"] / FIELD_BOOSTS["synonyms"] * HEAD_BOOST * ICD_SU
 #: "right ankle sprain" is "Sprain of ankle NOS" (S93.40-), on the right — the side is the
 #: descriptor's to match, as for any word ("sprain of right foot", S93.601A, had come first: its
 #: "ankle" from the category's inclusion terms, its "unspecified" the default prior).
-SIDE_WORDS = frozenset({"right", "left", "bilateral", "unilateral"})
+SIDE_WORDS = frozenset({"right", "left", "bilateral", "unilateral", "sided"})
+#: When no code says every part, one missing a side ranks after one missing nothing and before
+#: one missing any other part: another part missed counts this many sides ("bilat knee pain" is
+#: knee pain on either side, not H57.13 "Ocular pain, bilateral"; "right sided headache" R51.9,
+#: not H04.201 "Unspecified epiphora, right side").
+SIDE_MISS_SHARE = 2
 #: Readings of a query part that can name a "NOS" term: of each kind, those weighing at least this
 #: share of its strongest — an abbreviation's most frequent senses ("CP": chest pain, not
 #: cerebral palsy, whose "Cerebral palsy NOS" would otherwise put G80.9 first).

@@ -965,6 +965,14 @@ class Searcher:
             score[named] *= np.where(is_hcpcs, ranking.HCPCS_SUBJECT, ranking.ICD_SUBJECT)
             score[_member(self._named_by_terms(parts), docs)] *= ranking.ICD_NOS
         missed = (int(repeats[~qualifier].sum()) - subject[docs]).astype(np.int8)
+        # A side missed counts half a part ("bilat knee pain": the knee pain on either side before
+        # H57.13 "Ocular pain, bilateral"; "right knee pain": M25.561 before M25.569).
+        sides = np.array([_says_side(part) for part in parts], dtype=bool) & ~qualifier
+        if sides.any() and not sides.all():
+            side_missed = np.zeros(total, dtype=np.int8)
+            for p in np.flatnonzero(sides).tolist():
+                side_missed += (part_scores[p][docs] <= 0).astype(np.int8) * np.int8(repeats[p])
+            missed = (ranking.SIDE_MISS_SHARE * (missed - side_missed) + side_missed).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
             # A later encounter or sequela repeats its initial encounter's match: counted once.
@@ -1073,9 +1081,12 @@ class Searcher:
 
 def _says_side(part) -> bool:
     """Whether a query part is a side of the body (:data:`ranking.SIDE_WORDS`), typed or abbreviated
-    ("rt", "L")."""
+    ("rt", "L", or "bilat" and "b/l", whose strongest sense is bilateral)."""
     token = part.token.lower()
-    return token in ranking.SIDE_WORDS or any(s in ranking.SIDE_WORDS for s in QUALIFIER_SHORTHAND.get(token, ()))
+    if token in ranking.SIDE_WORDS or any(s in ranking.SIDE_WORDS for s in QUALIFIER_SHORTHAND.get(token, ())):
+        return True
+    senses = [a for a in part.alternatives if a.kind == "abbreviation" and a.fields != ("abbrev",)]
+    return bool(senses) and max(senses, key=lambda a: a.weight).text in ranking.SIDE_WORDS
 
 
 def _rows_match(part_scores: np.ndarray, docs: np.ndarray) -> np.ndarray:
