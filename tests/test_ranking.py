@@ -1674,3 +1674,12 @@ def test_a_side_no_code_says_with_the_rest_counts_half_a_part(real_index):
     assert codes(search(real_index, "right sided headache", system="icd10cm"))[0] == "R51.9"
     assert codes(search(real_index, "right knee pain", system="icd10cm"))[0] == "M25.561"
     assert codes(search(real_index, "bilateral leg swelling", system="icd10cm"))[0] == "R22.43"
+
+
+def test_status_post_is_presence_and_a_removal_says_the_absence(real_index):
+    """"s/p hip replacement", "s/p L BKA": status post reads as presence; the removal's own word
+    says the absence (Z89.62- "Acquired absence of hip joint" and Z89.522 "… of left knee" had
+    come first)."""
+    assert codes(search(real_index, "s/p hip replacement", system="icd10cm"))[0].startswith("Z96.64")
+    assert codes(search(real_index, "s/p L BKA", system="icd10cm"))[0] == "Z89.512"
+    assert codes(search(real_index, "s/p splenectomy", system="icd10cm"))[0] == "Z90.81"

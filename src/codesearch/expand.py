@@ -72,11 +72,14 @@ CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB eac
 #: "OU" (both eyes: ICD-10-CM's "bilateral").
 #: Read only beside other words: "L" alone is not "left"; "h/o" only typed with its slash ("ho").
 #: "s/p" (status post) is said in ICD-10-CM as the presence of what was put in ("Presence of
-#: aortocoronary bypass graft") or the acquired absence of what was taken out.
+#: aortocoronary bypass graft"); the acquired absence of what was taken out is said by the
+#: removal's own word (:meth:`Expander.removal_alternatives`: "splenectomy", "BKA").
 PERSONAL_HISTORY = ("personal history",)
 QUALIFIER_SHORTHAND = {"r": ("right",), "l": ("left",), "rt": ("right",), "lt": ("left",), "ou": ("bilateral",),
                        "hx": PERSONAL_HISTORY, "history": PERSONAL_HISTORY, "h/o": PERSONAL_HISTORY,
-                       "s/p": ("presence", "acquired absence")}
+                       # "acquired absence" is no reading of "s/p": "s/p knee replacement" had
+                       # listed Z89.52- "Acquired absence of knee" first.
+                       "s/p": ("presence",)}
 #: Words that say whose history it is: beside them, "history" is not the patient's own.
 HISTORY_OWNERS = frozenset({"family", "fhx", "fh", "personal", "social"})
 
