@@ -192,13 +192,12 @@ ICD_CONTEXT_CHAPTERS = ("O", "P")
 #: "Unspecified asthma, …"), marks the category's own default rather than a subtype's
 #: ("Ophthalmoplegic migraine, not intractable"): it counts as one more default word.
 ICD_CATEGORY_DEFAULT_RE = re.compile(r"^unspecified\b|^(?:(?!\bwith\b)[^,])*, unspecified\b")
-#: A variant's prior, beside a default's :data:`ICD_UNSPECIFIED` and a neutral code's 1: one step
-#: below the neutral, so a family whose default says "with unspecified …" ("Nephrotic syndrome with
-#: unspecified morphologic changes", N04.9; "Hb-SS disease with crisis, unspecified") lists it before
-#: the variants it had tied with ("… with minor glomerular abnormality"). Was 1.0: read splits and
-#: probe lists 35 better / 18 worse at this value (hit@1 0.761 → 0.764), probe `variant_siblings`
-#: 0.692 → 0.846 hit@1.
-ICD_VARIANT = 1 / ICD_UNSPECIFIED
+#: A variant's prior, beside a default's :data:`ICD_UNSPECIFIED` and a neutral code's 1. One step
+#: below the neutral (1/1.15, so "Nephrotic syndrome with unspecified morphologic changes" comes
+#: before its variants) was tried on 2026-12-04 and left out: read splits 35 better / 18 worse
+#: by rank, blind 12 / 25, and "flu with fever", "rash from antibiotics" lost their answers (a
+#: cause's "due to" is a variant the query names).
+ICD_VARIANT = 1.0
 #: Default words counted at most.
 ICD_DEFAULT_MAX = 3
 #: ICD-10-CM: 7th characters other than A/B (initial encounter) are later encounters or sequelae.
