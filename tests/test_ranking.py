@@ -1669,3 +1669,12 @@ def test_status_post_is_presence_and_a_removal_says_the_absence(real_index):
     assert codes(search(real_index, "s/p hip replacement", system="icd10cm"))[0].startswith("Z96.64")
     assert codes(search(real_index, "s/p L BKA", system="icd10cm"))[0] == "Z89.512"
     assert codes(search(real_index, "s/p splenectomy", system="icd10cm"))[0] == "Z90.81"
+
+
+def test_keeps_reads_as_recurrent_or_repeated(real_index):
+    """"keeps dislocating her shoulder", "old man keeps falling": a condition that keeps coming is
+    ICD-10-CM's recurrent or repeated one where there is one (M75.90 "Shoulder lesion" and I25.2
+    "Old myocardial infarction" had come first); elsewhere the condition itself."""
+    assert codes(search(real_index, "keeps dislocating her shoulder", system="icd10cm"))[0] == "M24.419"
+    assert codes(search(real_index, "old man keeps falling", system="icd10cm"))[0] == "R29.6"
+    assert codes(search(real_index, "keeps coughing", system="icd10cm"))[0] == "R05.9"

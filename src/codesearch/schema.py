@@ -12,7 +12,7 @@ from whoosh.lang.porter import stem
 from codesearch.ranking import FIELD_BOOSTS  # the BM25F field weights, with the rest of the policy
 
 #: Bumped whenever fields, analysis or the build's files change; an index of another version is rebuilt.
-SCHEMA_VERSION = 30
+SCHEMA_VERSION = 31
 
 #: Tokens are runs of letters and digits; hyphens and punctuation split words.
 TOKEN_PATTERN = r"[A-Za-z0-9]+(?:\.[0-9]+)?"
