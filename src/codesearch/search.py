@@ -969,10 +969,12 @@ class Searcher:
         # H57.13 "Ocular pain, bilateral"; "right knee pain": M25.561 before M25.569).
         sides = np.array([_says_side(part) for part in parts], dtype=bool) & ~qualifier
         if sides.any() and not sides.all():
-            side_missed = np.zeros(total, dtype=np.int8)
+            side_missed = np.zeros(total, dtype=np.int32)
             for p in np.flatnonzero(sides).tolist():
-                side_missed += (part_scores[p][docs] <= 0).astype(np.int8) * np.int8(repeats[p])
-            missed = (ranking.SIDE_MISS_SHARE * (missed - side_missed) + side_missed).astype(np.int8)
+                side_missed += (part_scores[p][docs] <= 0) * int(repeats[p])
+            other = missed.astype(np.int32) - side_missed
+            # int8 as the sort keys are; a query of 60-odd words would pass its range
+            missed = np.minimum(ranking.SIDE_MISS_SHARE * other + side_missed, np.iinfo(np.int8).max).astype(np.int8)
         other_system = np.zeros(total, dtype=np.int8)
         if priors and not self._system and total:
             # A later encounter or sequela repeats its initial encounter's match: counted once.
