@@ -1678,3 +1678,13 @@ def test_keeps_reads_as_recurrent_or_repeated(real_index):
     assert codes(search(real_index, "keeps dislocating her shoulder", system="icd10cm"))[0] == "M24.419"
     assert codes(search(real_index, "old man keeps falling", system="icd10cm"))[0] == "R29.6"
     assert codes(search(real_index, "keeps coughing", system="icd10cm"))[0] == "R05.9"
+
+
+def test_a_history_is_also_what_icd10cm_calls_old(real_index):
+    """"h/o MI", "history of heart attack": a past myocardial infarction is I25.2 "Old myocardial
+    infarction" (I21.9, the acute one, had come first); a history ICD-10-CM says as one is
+    unchanged."""
+    assert codes(search(real_index, "h/o MI", system="icd10cm"))[0] == "I25.2"
+    assert codes(search(real_index, "history of heart attack", system="icd10cm"))[0] == "I25.2"
+    assert codes(search(real_index, "hx of stroke", system="icd10cm"))[0] == "Z86.73"
+    assert codes(search(real_index, "hx of breast cancer", system="icd10cm"))[0] == "Z85.3"

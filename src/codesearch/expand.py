@@ -67,14 +67,16 @@ CONTEXT_CACHE = 32  # masks of earlier query words memoised per build (80 KB eac
 
 #: Clinicians' one-letter side shorthand and "hx", "h/o" and "history", which on a problem list
 #: mean the patient's own history (ICD-10-CM's "Personal history of …", not "Family history of
-#: …"; a family history is said so). Written by hand (9 rows): the meta-inventory has no
+#: …"; a family history is said so) — or, for a few past conditions, "old" ("Old myocardial
+#: infarction", I25.2, is a history of MI; "Old laceration of cervix uteri"; a meniscus
+#: "due to old tear"). Written by hand (9 rows): the meta-inventory has no
 #: one-letter abbreviations, reads "hx" as "history" and "rt" first as "related to", and has no
 #: "OU" (both eyes: ICD-10-CM's "bilateral").
 #: Read only beside other words: "L" alone is not "left"; "h/o" only typed with its slash ("ho").
 #: "s/p" (status post) is said in ICD-10-CM as the presence of what was put in ("Presence of
 #: aortocoronary bypass graft"); the acquired absence of what was taken out is said by the
 #: removal's own word (:meth:`Expander.removal_alternatives`: "splenectomy", "BKA").
-PERSONAL_HISTORY = ("personal history",)
+PERSONAL_HISTORY = ("personal history", "old")
 QUALIFIER_SHORTHAND = {"r": ("right",), "l": ("left",), "rt": ("right",), "lt": ("left",), "ou": ("bilateral",),
                        "hx": PERSONAL_HISTORY, "history": PERSONAL_HISTORY, "h/o": PERSONAL_HISTORY,
                        # "acquired absence" is no reading of "s/p": "s/p knee replacement" had
