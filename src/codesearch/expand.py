@@ -864,16 +864,16 @@ class Expander:
         keeps apart (:data:`ranking.PROCESS_FORM_ENDINGS`): each one-word reading of a part also
         reads as the other, at a lay word's share of its weight (a code saying the word as typed
         still comes first) — "hypertension" (or HTN) as hypertensive (I12.9 "Hypertensive
-        chronic kidney disease"), "degenerative" as degeneration; and a participle in -ed as its
-        noun in -ion (:data:`ranking.PARTICIPLE_FORM_ENDINGS`: "dislocated" as dislocation)."""
+        chronic kidney disease"), "degenerative" as degeneration; so too a participle in -ed and
+        its noun in -ion ("dislocated" as dislocation) and a Greek noun and its adjective
+        ("psychosis", "psychotic"): :data:`ranking.STEMMED_APART_ENDINGS`."""
         said = {a.text for a in alts}
         out = []
         for a in alts:
-            # Both endings are three letters: the root before them is MIN_ROOT letters at least.
+            # A word of MIN_ROOT + 3 letters at least (the -ion/-ive ending's length), whichever ending.
             if a.kind == "prefix" or not a.text.isalpha() or len(a.text) - 3 < ranking.MIN_ROOT:
                 continue
-            for form in self._stemmed_apart(a.text, ranking.PROCESS_FORM_ENDINGS + ranking.PARTICIPLE_FORM_ENDINGS
-                                            + ranking.GREEK_FORM_ENDINGS):
+            for form in self._stemmed_apart(a.text, ranking.STEMMED_APART_ENDINGS):
                 if form not in said:
                     said.add(form)
                     out.append(Alternative(form, a.fields, a.weight * ranking.LAY_WORD_WEIGHT, a.kind,

@@ -699,6 +699,8 @@ PARTICIPLE_FORM_ENDINGS = (("ed", "ion"),)
 #: prosthesis were tried and lost read queries (a bee-sting reaction read as an allergy status).
 GREEK_FORM_ENDINGS = (("osis", "otic"), ("otic", "osis"), ("itis", "itic"), ("itic", "itis"),
                       ("ysis", "ytic"), ("ytic", "ysis"))
+#: Every ending swap :meth:`codesearch.expand.Expander.process_forms` reads, in this order.
+STEMMED_APART_ENDINGS = PROCESS_FORM_ENDINGS + PARTICIPLE_FORM_ENDINGS + GREEK_FORM_ENDINGS
 #: The electrolytes by their chemical symbols, as clinicians glue them to hypo- and hyper- ("hypoK",
 #: "hyperNa", "hypoMg"): the root of the word ICD-10-CM says for the disorder, hypo- or hyper-, the
 #: root, "-emia" (K is kalium: hypokalemia; Na natrium: hyponatremia). Read as an abbreviation is
